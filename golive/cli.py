@@ -1,0 +1,127 @@
+"""The `golive` command."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from golive import __version__
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="golive", description="Run, watch and roll back a cutover runbook."
+    )
+    parser.add_argument("--version", action="version", version=f"golive {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    check = sub.add_parser("check", help="check runbooks and summarise them")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("--strict", action="store_true", help="warnings fail the check too")
+
+    def run_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--journal",
+            metavar="PATH",
+            help="journal file (default: journals/NAME-TIME.jsonl beside the runbook)",
+        )
+        p.add_argument(
+            "--var",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
+            help="set a variable (repeatable)",
+        )
+        p.add_argument(
+            "--yes",
+            action="store_true",
+            help="confirm manual steps and pass gates without asking (rehearsals)",
+        )
+        p.add_argument(
+            "--operator", default="", help="who is at the keyboard (default: your login)"
+        )
+        p.add_argument(
+            "--console",
+            action="store_true",
+            help="plain terminal output (the only mode in this version)",
+        )
+
+    run = sub.add_parser("run", help="run a runbook")
+    run.add_argument("runbook", metavar="RUNBOOK")
+    mode = run.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--rehearsal", action="store_true", help="a recorded rehearsal: the window opens now"
+    )
+    mode.add_argument("--dry-run", action="store_true", help="print every command, execute nothing")
+    run_options(run)
+
+    resume = sub.add_parser("resume", help="continue a run from its journal")
+    resume.add_argument("journal", metavar="JOURNAL")
+    resume.add_argument(
+        "--runbook", metavar="PATH", help="the runbook, if it moved since the run started"
+    )
+    resume.add_argument(
+        "--accept-changed-runbook",
+        action="store_true",
+        help="resume although the runbook changed (the diff is journaled)",
+    )
+    resume.add_argument(
+        "--interrupted",
+        choices=("rerun", "done", "rollback"),
+        help="answer for steps the crash interrupted",
+    )
+    resume.add_argument(
+        "--var", action="append", default=[], metavar="NAME=VALUE", help="secrets and new variables"
+    )
+    resume.add_argument("--yes", action="store_true", help="as for run")
+    resume.add_argument("--operator", default="")
+    resume.add_argument("--console", action="store_true")
+
+    verify = sub.add_parser("verify", help="check a journal's hash chain")
+    verify.add_argument("journal", metavar="JOURNAL")
+
+    demo = sub.add_parser("demo", help="rehearse the bundled demo cutover on this machine")
+    demo.add_argument(
+        "--journal", metavar="PATH", help="journal file (default: journals/demo-TIME.jsonl here)"
+    )
+    demo.add_argument(
+        "--yes", action="store_true", help="answer every question as the demo autopilot would"
+    )
+    demo.add_argument("--console", action="store_true")
+
+    new = sub.add_parser("new", help="write a commented starter runbook")
+    new.add_argument("name", metavar="NAME")
+    new.add_argument(
+        "-o", "--output", metavar="FILE", help="where to write it (default: NAME.toml)"
+    )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command == "check":
+            from golive.commands.check import check_command
+
+            return check_command(args.files, args.strict)
+        if args.command == "verify":
+            from golive.commands.verify import verify_command
+
+            return verify_command(args.journal)
+        if args.command == "new":
+            from golive.commands.new import new_command
+
+            return new_command(args.name, args.output)
+        from golive.commands.run import demo_command, resume_command, run_command
+
+        if args.command == "run":
+            return run_command(args)
+        if args.command == "resume":
+            return resume_command(args)
+        return demo_command(args)
+    except KeyboardInterrupt:
+        print("golive: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1

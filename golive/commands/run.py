@@ -1,0 +1,152 @@
+"""golive run, golive resume and golive demo."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+import tempfile
+from datetime import datetime
+from importlib import resources
+
+from golive.console.operator import Policy
+from golive.console.runner import EXIT_BAD_INPUT, EXIT_JOURNAL, OUTCOME_EXIT, drive
+from golive.core.clock import SystemClock
+from golive.core.durations import format_duration
+from golive.core.loader import load_runbook
+from golive.core.runbook import Runbook
+from golive.io.journal import JournalError
+from golive.io.local import LocalOnly
+from golive.session import RunOptions, operator_name, read_journal, resume_session, start_session
+from golive.variables import VariableError, parse_assignments, resolve_values
+
+
+def _load(path: str) -> Runbook | None:
+    result = load_runbook(path)
+    for diagnostic in sorted(result.diagnostics, key=lambda d: d.line):
+        print(diagnostic.render(), file=sys.stderr)
+    return result.runbook
+
+
+def default_journal(directory: str, name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:40] or "run"
+    folder = os.path.join(directory, "journals")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return os.path.join(folder, f"{slug}-{stamp}.jsonl")
+
+
+def _interactive() -> bool:
+    return sys.stdin is not None and sys.stdin.isatty()
+
+
+def run_command(args: argparse.Namespace) -> int:
+    runbook = _load(args.runbook)
+    if runbook is None:
+        return EXIT_BAD_INPUT
+    mode = "rehearsal" if args.rehearsal else "dry-run" if args.dry_run else "live"
+    return _start(runbook, args, mode, journal_dir=os.path.dirname(os.path.abspath(args.runbook)))
+
+
+def _start(
+    runbook: Runbook,
+    args: argparse.Namespace,
+    mode: str,
+    journal_dir: str,
+    policy: Policy | None = None,
+) -> int:
+    clock = SystemClock()
+    try:
+        values = resolve_values(runbook, parse_assignments(args.var), interactive=_interactive())
+    except VariableError as exc:
+        print(f"golive: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if mode == "live" and runbook.window is not None:
+        now = clock.wall()
+        if not runbook.window.start <= now < runbook.window.end:
+            when = "opens in" if now < runbook.window.start else "closed"
+            gap = abs((runbook.window.start - now).total_seconds())
+            print(
+                f"golive: warning: this is a LIVE run and the change window {when} "
+                f"{format_duration(gap) if when == 'opens in' else ''} ({runbook.window.start.isoformat()}); "
+                "use --rehearsal to rehearse",
+                file=sys.stderr,
+            )
+    journal = args.journal or default_journal(journal_dir, runbook.name)
+    try:
+        session = start_session(
+            runbook, journal, values, clock, RunOptions(mode=mode, operator=args.operator)
+        )
+    except JournalError as exc:
+        print(f"golive: {exc}", file=sys.stderr)
+        return EXIT_JOURNAL
+    print(f"journal: {journal}")
+    policy = policy or Policy(
+        yes=args.yes,
+        dry_run=mode == "dry-run",
+        interactive=_interactive(),
+        operator=args.operator or operator_name(),
+    )
+    return drive(session, LocalOnly(), policy)
+
+
+def resume_command(args: argparse.Namespace) -> int:
+    clock = SystemClock()
+    try:
+        recorded, _ = read_journal(args.journal)
+    except JournalError as exc:
+        print(f"golive: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if recorded.state.outcome:
+        print(
+            f"{args.journal}: this run already ended: {recorded.state.outcome}; nothing to resume"
+        )
+        return OUTCOME_EXIT.get(recorded.state.outcome, 1)
+    runbook = _load(args.runbook or recorded.runbook_path)
+    if runbook is None:
+        return EXIT_BAD_INPUT
+    try:
+        values = resolve_values(
+            runbook,
+            parse_assignments(args.var),
+            recorded.state.variables,
+            interactive=_interactive(),
+        )
+        session = resume_session(args.journal, runbook, values, clock, args.accept_changed_runbook)
+    except (VariableError, JournalError) as exc:
+        print(f"golive: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"journal: {args.journal}")
+    policy = Policy(
+        yes=args.yes,
+        dry_run=session.state.mode == "dry-run",
+        interactive=_interactive(),
+        interrupted=args.interrupted,
+        operator=args.operator or operator_name(),
+    )
+    return drive(session, LocalOnly(), policy)
+
+
+def demo_runbook_path() -> str:
+    return str(resources.files("golive") / "data" / "demo.toml")
+
+
+def demo_command(args: argparse.Namespace) -> int:
+    runbook = _load(demo_runbook_path())
+    if runbook is None:
+        return EXIT_BAD_INPUT
+    workdir = tempfile.mkdtemp(prefix="golive-demo-")
+    args.var = [f"workdir={workdir}"]
+    args.operator = ""
+    interactive = _interactive() and not args.yes
+    if not interactive:
+        print("golive demo: no terminal (or --yes): the demo autopilot answers every question")
+    print(f"demo folder: {workdir}")
+    policy = Policy(
+        yes=not interactive,
+        interactive=interactive,
+        rerun_after_rollback=not interactive,
+        operator=operator_name(),
+    )
+    return _start(runbook, args, "rehearsal", journal_dir=os.getcwd(), policy=policy)

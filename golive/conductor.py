@@ -1,0 +1,253 @@
+"""Moves a run forward: starts ready steps, sequences rollbacks, applies answers.
+
+The conductor is shared by the console runner and the TUI. It asks the
+engine what may happen, records what it starts through the session, and
+hands the questions that need a person back to its caller.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from golive.core import events as ev
+from golive.core.engine import Question, QuestionKind
+from golive.core.events import Decisions, event
+from golive.core.runbook import Step, StepKind
+from golive.core.state import Status
+from golive.execution import StepExecution
+from golive.session import Session
+
+
+class Conductor:
+    def __init__(self, session: Session, execution: StepExecution) -> None:
+        self.session = session
+        self.execution = execution
+        self.engine = session.engine
+        self._threads: dict[str, threading.Thread] = {}
+        self._cancel = threading.Event()
+
+    # -- moving on ----------------------------------------------------------
+    def busy(self) -> bool:
+        self._threads = {k: t for k, t in self._threads.items() if t.is_alive()}
+        return bool(self._threads)
+
+    def running_here(self) -> list[str]:
+        self.busy()
+        return list(self._threads)
+
+    def tick(self) -> list[Question]:
+        """Start what may start; return the questions still open for a person."""
+        state = self.session.state
+        if state.outcome:
+            return []
+        self._automatic_answers()
+        if self._rollback_step() or state.outcome:
+            return []
+        if state.aborting and not self.busy():
+            reason = next(
+                (
+                    d.get("reason", "")
+                    for d in reversed(state.decisions)
+                    if d["decision"] == Decisions.ABORT
+                ),
+                "",
+            )
+            self.session.record(event(ev.RUN_FINISHED, outcome="aborted", reason=reason))
+            return []
+        for step in self.engine.startable(state, self.session.wall()):
+            if step.id in self._threads:
+                continue
+            if step.kind in (StepKind.MANUAL, StepKind.GATE):
+                # Put to the operator: the wait for an answer is the step's duration.
+                attempt = state.step(step.id).attempts + 1
+                self.session.record(
+                    event(
+                        ev.STEP_STARTED,
+                        step=step.id,
+                        action="run",
+                        attempt=attempt,
+                        command=None,
+                        hosts=[],
+                    )
+                )
+            else:
+                self._spawn(step.id, self._runner(step))
+        questions = self.engine.questions(state)
+        if not questions and not self.busy() and not state.paused and self.engine.finished(state):
+            self.session.record(event(ev.RUN_FINISHED, outcome="completed", reason=""))
+            return []
+        return questions
+
+    def stuck(self) -> bool:
+        """Nothing running, nothing to ask, nothing startable, yet not finished.
+
+        A not_before in the future is not stuck: the caller waits for it.
+        """
+        state = self.session.state
+        return (
+            not state.outcome
+            and not self.busy()
+            and not self.engine.questions(state)
+            and not self.engine.ready(state)
+            and not state.active_rollback
+            and not state.pending_rollback
+            and not state.paused
+        )
+
+    def next_start_at(self) -> float | None:
+        """Seconds until the earliest not_before of a ready step, if one is waiting."""
+        state = self.session.state
+        now = self.session.wall()
+        waits = [
+            (s.not_before - now).total_seconds() + state.window_shift
+            for s in self.engine.ready(state)
+            if s.not_before is not None
+        ]
+        return min(waits) if waits else None
+
+    def _runner(self, step: Step) -> Callable[[], None]:
+        return lambda: self.execution.run_step(step, self._cancel)
+
+    def _spawn(self, key: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=f"step-{key}", daemon=True)
+        self._threads[key] = thread
+        thread.start()
+
+    def _automatic_answers(self) -> None:
+        for question in self.engine.questions(self.session.state):
+            answer = self.engine.automatic_answer(self.session.state, question)
+            if answer is not None:
+                decision, reason = answer
+                self.answer(question, decision, reason=reason, by="runbook", automatic=True)
+
+    def _rollback_step(self) -> bool:
+        """Advance a rollback; True while one is under way."""
+        state = self.session.state
+        if state.pending_rollback is not None and not self.busy():
+            pending = state.pending_rollback
+            plan = self.engine.rollback_plan(state, pending["to"])
+            self.session.record(
+                event(
+                    ev.ROLLBACK_STARTED,
+                    to=plan.to,
+                    cause=pending.get("step", ""),
+                    actions=[a.step for a in plan.actions],
+                    commands=[
+                        self.session.values.render(a.command).display if a.command else None
+                        for a in plan.actions
+                    ],
+                    planned=plan.planned,
+                )
+            )
+        rollback = state.active_rollback
+        if rollback is None:
+            return state.pending_rollback is not None
+        if self.busy():
+            return True
+        if any(q.kind is QuestionKind.ROLLBACK_FAILED for q in self.engine.questions(state)):
+            return True
+        remaining = self.engine.remaining_rollback(state)
+        if remaining:
+            step = self.engine.step(remaining[0])
+            self._spawn(
+                f"rollback:{step.id}", lambda: self.execution.run_rollback(step, self._cancel)
+            )
+        else:
+            status = "completed" if not state.aborting else "abandoned"
+            self.session.record(event(ev.ROLLBACK_FINISHED, to=rollback.to, status=status))
+            if state.aborting:
+                self.session.record(
+                    event(ev.RUN_FINISHED, outcome="aborted", reason="aborted during a rollback")
+                )
+        return True
+
+    # -- answers ------------------------------------------------------------
+    def answer(
+        self,
+        question: Question,
+        decision: str,
+        *,
+        reason: str = "",
+        by: str = "",
+        automatic: bool = False,
+        to: str | None = None,
+    ) -> None:
+        """Record the operator's (or the runbook's) answer to `question`."""
+        state = self.session.state
+        fields: dict[str, object] = {
+            "step": question.step,
+            "question": question.kind.value,
+            "decision": decision,
+            "by": by,
+            "reason": reason,
+            "automatic": automatic,
+        }
+        if question.kind is QuestionKind.ROLLBACK_FAILED:
+            fields["action"] = "rollback"
+            if decision == Decisions.ABORT:
+                self.session.record(event(ev.DECISION, **fields))
+                rollback = state.active_rollback
+                self.session.record(
+                    event(ev.ROLLBACK_FINISHED, to=rollback.to if rollback else "", status="failed")
+                )
+                self.session.record(
+                    event(ev.RUN_FINISHED, outcome="aborted", reason=reason or "rollback failed")
+                )
+                return
+        elif decision in (Decisions.ROLLBACK, Decisions.NO_GO):
+            target = to or self.engine.rollback_target(state, question.step)
+            if target:
+                fields["to"] = target
+            elif decision == Decisions.ROLLBACK:
+                # Nothing to return to: a rollback request becomes an abort, said plainly.
+                fields["decision"] = Decisions.ABORT
+                fields["reason"] = (
+                    reason + "; " if reason else ""
+                ) + "no rollback point reached, so the run stops"
+        self.session.record(event(ev.DECISION, **fields))
+        if decision == Decisions.NO_GO and "to" not in fields:
+            self.session.record(event(ev.DECISION, step=question.step, question="gate", decision=Decisions.ABORT,
+                                      by=by, reason="no-go with no rollback point to return to", automatic=True))  # fmt: skip
+        if decision == Decisions.END:
+            self.session.record(event(ev.RUN_FINISHED, outcome="rolled_back", reason=reason))
+
+    def request_rollback(self, to: str, by: str, reason: str) -> None:
+        """An operator-initiated rollback, not tied to a failed step."""
+        self.session.record(
+            event(
+                ev.DECISION,
+                step=None,
+                question="operator",
+                decision=Decisions.ROLLBACK,
+                to=to,
+                by=by,
+                reason=reason,
+                automatic=False,
+            )
+        )
+
+    def answer_abort(self, reason: str) -> None:
+        self.session.record(
+            event(
+                ev.DECISION,
+                step=None,
+                question="stuck",
+                decision=Decisions.ABORT,
+                by="golive",
+                reason=reason,
+                automatic=True,
+            )
+        )
+
+    def note(self, text: str, by: str) -> None:
+        self.session.record(event(ev.NOTE, text=text, by=by))
+
+    def cancel_running(self) -> None:
+        self._cancel.set()
+
+    def running_steps(self) -> list[Step]:
+        state = self.session.state
+        return [
+            self.engine.step(i) for i in self.engine.order if state.step(i).status is Status.RUNNING
+        ]

@@ -1,0 +1,1 @@
+"""The plain-terminal runner: `golive run --console`."""

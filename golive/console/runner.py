@@ -1,0 +1,104 @@
+"""The console loop: tick the conductor, answer questions, wait for events."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from golive.conductor import Conductor
+from golive.console.operator import ConsoleOperator, NoAnswer, Policy
+from golive.console.printer import ConsolePrinter, clock
+from golive.core.events import Decisions
+from golive.execution import StepExecution
+from golive.io.executor import ExecutorSet
+from golive.io.journal import JournalError
+from golive.session import Session
+
+EXIT_COMPLETED = 0
+EXIT_ABORTED = 1
+EXIT_BAD_INPUT = 2
+EXIT_ROLLED_BACK = 3
+EXIT_JOURNAL = 4
+EXIT_INTERRUPTED = 130
+OUTCOME_EXIT = {
+    "completed": EXIT_COMPLETED,
+    "aborted": EXIT_ABORTED,
+    "rolled_back": EXIT_ROLLED_BACK,
+}
+
+
+def _ended(session: Session) -> bool:
+    return session.state.outcome is not None
+
+
+def drive(
+    session: Session,
+    executors: ExecutorSet,
+    policy: Policy,
+    stdin: TextIO = sys.stdin,
+    out: TextIO = sys.stdout,
+    printer: ConsolePrinter | None = None,
+) -> int:
+    """Run `session` to its end in the terminal; returns the exit status."""
+    printer = printer or ConsolePrinter(session, out)
+    if printer not in session.listeners:
+        session.listeners.append(printer)
+    conductor = Conductor(session, StepExecution(session, executors, dry_run=policy.dry_run))
+    operator = ConsoleOperator(session, policy, stdin, out)
+    waiting_note = ""
+    try:
+        while not _ended(session):
+            questions = conductor.tick()
+            if _ended(session):
+                break
+            if questions:
+                question = questions[0]
+                try:
+                    answer = operator.answer(question)
+                except NoAnswer as exc:
+                    printer.say(f"✘ {exc}")
+                    conductor.answer(
+                        question, Decisions.ABORT, reason=str(exc), by="golive", automatic=True
+                    )
+                    continue
+                conductor.answer(
+                    question, answer.decision, reason=answer.reason, by=answer.by or policy.operator,
+                    automatic=answer.automatic, to=answer.to,
+                )  # fmt: skip
+                continue
+            wait = conductor.next_start_at()
+            if wait is not None and wait > 0 and not conductor.busy():
+                note = f"  waiting {clock(session.wall(session.now_m() + wait))} for not_before"
+                if note != waiting_note:
+                    printer.say(note)
+                    waiting_note = note
+            elif conductor.stuck():
+                blocked = ", ".join(
+                    s.id
+                    for s in session.runbook.steps
+                    if not session.engine.satisfied(session.state, s.id)
+                )
+                conductor.answer_abort(f"no step can start; unfinished: {blocked}")
+                continue
+            session.wait_for_change(0.25)
+    except JournalError as exc:
+        print(f"golive: {exc}", file=sys.stderr)
+        running = conductor.running_steps()
+        if running:
+            print(
+                "golive: still running: " + ", ".join(f"{s.id} on {s.on}" for s in running),
+                file=sys.stderr,
+            )
+        return EXIT_JOURNAL
+    except KeyboardInterrupt:
+        running = conductor.running_steps()
+        printer.say("\n✘ interrupted")
+        if running:
+            printer.say(
+                "  still running, not killed: " + ", ".join(f"{s.id} on {s.on}" for s in running)
+            )
+        printer.say(f"  resume with: golive resume {session.journal.path}")
+        return EXIT_INTERRUPTED
+    finally:
+        session.close()
+    return OUTCOME_EXIT.get(session.state.outcome or "", EXIT_ABORTED)

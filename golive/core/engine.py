@@ -1,0 +1,211 @@
+"""What happens next: ready steps, operator questions and rollback plans.
+
+The engine reads a Runbook and a RunState and answers questions; it never
+changes state itself. Drivers (console, TUI) record events in the journal
+and fold them into the state, then ask again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import Enum
+
+from golive.core.checks import dependency_map
+from golive.core.events import Decisions
+from golive.core.graph import descendants, topological
+from golive.core.runbook import OnFailure, Runbook, Step, StepKind
+from golive.core.state import RunState, Status
+
+DONE = (Status.SUCCEEDED, Status.SKIPPED)
+
+
+class QuestionKind(Enum):
+    CONFIRM = "confirm"  # a manual step is ready
+    GATE = "gate"  # go / no-go
+    FAILED = "failed"  # a step failed: retry, skip, roll back, abort
+    INTERRUPTED = "interrupted"  # resumed: re-run, mark done, roll back
+    ROLLBACK_FAILED = "rollback_failed"  # a rollback action failed: retry, skip, abort
+    AFTER_ROLLBACK = "after_rollback"  # run again from the point, or end the run
+
+
+@dataclass(frozen=True)
+class Question:
+    kind: QuestionKind
+    step: str | None
+    options: tuple[str, ...]
+    text: str
+
+
+@dataclass(frozen=True)
+class RollbackAction:
+    step: str
+    command: str | None  # None: nothing to undo (a manual or read-only step)
+    on: str
+    planned: float
+
+
+@dataclass(frozen=True)
+class RollbackPlan:
+    to: str
+    actions: tuple[RollbackAction, ...]
+
+    @property
+    def planned(self) -> float:
+        return sum(a.planned for a in self.actions if a.command)
+
+    @property
+    def executable(self) -> list[RollbackAction]:
+        return [a for a in self.actions if a.command]
+
+
+class Engine:
+    def __init__(self, runbook: Runbook) -> None:
+        self.runbook = runbook
+        self.deps = dependency_map(runbook)
+        self.order = topological([s.id for s in runbook.steps], self.deps)
+        self._steps = {s.id: s for s in runbook.steps}
+
+    def step(self, step_id: str) -> Step:
+        return self._steps[step_id]
+
+    # -- readiness ----------------------------------------------------------
+    def satisfied(self, state: RunState, step_id: str) -> bool:
+        s = state.step(step_id)
+        return s.status in DONE or (s.status is Status.FAILED and s.accepted_failure)
+
+    def ready(self, state: RunState) -> list[Step]:
+        """Pending steps whose dependencies are done, in plan order."""
+        if state.outcome or state.aborting or state.active_rollback or state.pending_rollback:
+            return []
+        return [
+            self._steps[i]
+            for i in self.order
+            if state.step(i).status is Status.PENDING
+            and all(self.satisfied(state, d) for d in self.deps[i])
+        ]
+
+    def startable(self, state: RunState, now: datetime) -> list[Step]:
+        """Ready steps that may start now: not paused, not aborting, no failure
+        waiting for an answer (a failure holds the run), past their not_before.
+        Operator steps (manual, gate) start by being put to the operator."""
+        if state.paused or state.aborting or self.holding(state):
+            return []
+        shift = timedelta(seconds=state.window_shift)
+        return [s for s in self.ready(state) if s.not_before is None or now >= s.not_before + shift]
+
+    def holding(self, state: RunState) -> bool:
+        operator_steps = (QuestionKind.CONFIRM, QuestionKind.GATE)
+        return any(q.kind not in operator_steps for q in self.questions(state))
+
+    def running(self, state: RunState) -> list[str]:
+        return [i for i in self.order if state.step(i).status is Status.RUNNING]
+
+    # -- questions ----------------------------------------------------------
+    def questions(self, state: RunState) -> list[Question]:
+        if state.outcome:
+            return []
+        found: list[Question] = []
+        for step_id in self.order:
+            s = state.step(step_id)
+            step = self._steps[step_id]
+            if s.status is Status.INTERRUPTED:
+                found.append(Question(QuestionKind.INTERRUPTED, step_id,
+                    (Decisions.RERUN, Decisions.MARK_DONE, Decisions.ROLLBACK),
+                    f"{step_id} was running when golive stopped: run it again, mark it done, or roll back?"))  # fmt: skip
+            elif s.status is Status.FAILED and not s.decided:
+                found.append(Question(QuestionKind.FAILED, step_id,
+                    (Decisions.RETRY, Decisions.SKIP, Decisions.ROLLBACK, Decisions.ABORT),
+                    f"{step_id} failed ({s.reason or 'no reason given'})"))  # fmt: skip
+            if s.rollback_status in (Status.FAILED, Status.INTERRUPTED):
+                found.append(Question(QuestionKind.ROLLBACK_FAILED, step_id,
+                    (Decisions.RETRY, Decisions.SKIP, Decisions.ABORT),
+                    f"rolling back {step_id} {'failed' if s.rollback_status is Status.FAILED else 'was interrupted'}"))  # fmt: skip
+            if s.status is Status.RUNNING and step.kind is StepKind.MANUAL:
+                found.append(Question(QuestionKind.CONFIRM, step_id,
+                    (Decisions.CONFIRM, Decisions.SKIP), f"{step.label}: confirm when done"))  # fmt: skip
+            elif s.status is Status.RUNNING and step.kind is StepKind.GATE:
+                found.append(Question(QuestionKind.GATE, step_id,
+                    (Decisions.GO, Decisions.NO_GO), f"{step.label}: go or no-go?"))  # fmt: skip
+        after = state.awaiting_after_rollback
+        if after is not None:
+            found.append(Question(QuestionKind.AFTER_ROLLBACK, None,
+                (Decisions.RESUME_FROM_POINT, Decisions.END),
+                f"rolled back to {after.to}: run again from there, or end the run?"))  # fmt: skip
+        return found
+
+    def automatic_answer(self, state: RunState, question: Question) -> tuple[str, str] | None:
+        """The runbook's own answer to a failure (retries, on_failure), if it has one."""
+        if question.kind is not QuestionKind.FAILED or question.step is None:
+            return None
+        step = self._steps[question.step]
+        attempts = state.step(step.id).attempts
+        if attempts <= step.retries:
+            return Decisions.RETRY, f"retry {attempts} of {step.retries}"
+        if step.on_failure is OnFailure.CONTINUE:
+            return Decisions.CONTINUE, "on_failure = continue"
+        if step.on_failure is OnFailure.ROLLBACK and self.rollback_target(state, step.id):
+            return Decisions.ROLLBACK, "on_failure = rollback"
+        return None
+
+    def finished(self, state: RunState) -> bool:
+        return all(self.satisfied(state, i) for i in self.order)
+
+    def past_point_of_no_return(self, state: RunState) -> bool:
+        return any(
+            self._steps[i].point_of_no_return and state.step(i).status is Status.SUCCEEDED
+            for i in self.order
+        )
+
+    # -- rollback -----------------------------------------------------------
+    def reached_points(self, state: RunState) -> list[str]:
+        """Rollback points a rollback can return to now, latest first."""
+        if self.past_point_of_no_return(state):
+            return []
+        reached = [i for i in state.completion_order if self._steps[i].rollback_point]
+        live = [i for i in reached if state.step(i).status is Status.SUCCEEDED]
+        return list(dict.fromkeys(reversed(live)))
+
+    def rollback_target(self, state: RunState, step_id: str | None = None) -> str | None:
+        """The latest reached rollback point, preferring one the step depends on."""
+        points = self.reached_points(state)
+        if step_id is not None:
+            ancestors = {p for p in points if step_id in descendants(p, self.deps)}
+            for point in points:
+                if point in ancestors:
+                    return point
+        return points[0] if points else None
+
+    def rollback_plan(self, state: RunState, to: str) -> RollbackPlan:
+        """Undo every step after `to` that ran, latest first.
+
+        A failed or interrupted step is undone too: it may have changed half
+        of what it meant to change.
+        """
+        after = descendants(to, self.deps)
+        touched = [
+            i
+            for i in state.completion_order
+            if i in after and state.step(i).status is Status.SUCCEEDED
+        ]
+        partial = [
+            i for i in self.order
+            if i in after and state.step(i).status in (Status.FAILED, Status.INTERRUPTED, Status.RUNNING)
+        ]  # fmt: skip
+        ordered = list(dict.fromkeys([*partial, *reversed(touched)]))
+        actions = tuple(
+            RollbackAction(
+                i, self._steps[i].rollback, self._steps[i].on, self._steps[i].planned_rollback
+            )
+            for i in ordered
+        )
+        return RollbackPlan(to, actions)
+
+    def remaining_rollback(self, state: RunState) -> list[str]:
+        rollback = state.active_rollback
+        if rollback is None:
+            return []
+        return [
+            a for a in rollback.actions
+            if a not in rollback.done and state.step(a).rollback_status is not Status.SKIPPED
+        ]  # fmt: skip

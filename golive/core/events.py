@@ -1,0 +1,64 @@
+"""Journal event types and their fields.
+
+An event is a plain JSON object. The journal adds `seq`, `t` (wall time,
+ISO 8601 with offset), `m` (seconds since the run started, monotonic) and
+`prev` (hash of the previous line). Everything else is listed here, so the
+fold in state.py and the writers agree on one vocabulary.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+Event = dict[str, Any]
+
+RUN_STARTED = (
+    "run_started"  # runbook, runbook_sha256, runbook_source, name, mode, vars, secrets, window
+)
+SESSION_RESUMED = "session_resumed"  # pid, runbook_changed, runbook_diff, repaired_bytes
+STEP_STARTED = "step_started"  # step, action ("run"|"rollback"), attempt, command, hosts
+OUTPUT = "output"  # step, action, host, stream ("out"|"err"), line
+OUTPUT_CAPPED = "output_capped"  # step, action, cap_lines, cap_bytes
+HOST_FINISHED = "host_finished"  # step, action, host, exit, seconds, timed_out, error
+VERIFY_FINISHED = "verify_finished"  # step, ok, detail
+STEP_FINISHED = (
+    "step_finished"  # step, action, status ("succeeded"|"failed"), reason, exit, lines_dropped
+)
+DECISION = "decision"  # step, decision, by, reason, automatic, (to)
+NOTE = "note"  # text, by
+ROLLBACK_STARTED = "rollback_started"  # to, cause, actions, planned
+ROLLBACK_FINISHED = "rollback_finished"  # to, status ("completed"|"failed"|"abandoned")
+RUN_FINISHED = "run_finished"  # outcome ("completed"|"rolled_back"|"aborted"), reason
+
+# Events that change what the operator must do next. They are fsync'd before
+# anyone sees them; output lines are group-committed instead.
+DURABLE = frozenset(
+    {
+        RUN_STARTED, SESSION_RESUMED, STEP_STARTED, HOST_FINISHED, VERIFY_FINISHED,
+        STEP_FINISHED, DECISION, NOTE, ROLLBACK_STARTED, ROLLBACK_FINISHED, RUN_FINISHED,
+        OUTPUT_CAPPED,
+    }
+)  # fmt: skip
+
+
+class Decisions:
+    """Values of a `decision` event's `decision` field."""
+
+    CONFIRM = "confirm"  # manual step done
+    GO = "go"
+    NO_GO = "no-go"
+    RETRY = "retry"
+    SKIP = "skip"
+    ROLLBACK = "rollback"
+    CONTINUE = "continue"  # a failure is accepted and the run goes on
+    ABORT = "abort"
+    RERUN = "rerun"  # an interrupted step runs again
+    MARK_DONE = "mark-done"  # an interrupted step is declared done
+    RESUME_FROM_POINT = "resume-from-point"  # after a rollback, run again from the point
+    END = "end"  # after a rollback, finish the run as rolled back
+    PAUSE = "pause"
+    UNPAUSE = "unpause"
+
+
+def event(kind: str, **fields: Any) -> Event:
+    return {"type": kind, **fields}

@@ -1,0 +1,525 @@
+"""Reading a runbook file into the model, with every problem reported at once."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from golive.core.diagnostics import Diagnostic, Severity
+from golive.core.reader import DocumentReader, did_you_mean, type_name
+from golive.core.runbook import (
+    LOCAL,
+    Host,
+    HttpCheck,
+    Monitor,
+    OnFailure,
+    Runbook,
+    Step,
+    StepKind,
+    Variable,
+    Verify,
+    Window,
+)
+from golive.core.toml_lines import KeyLines
+
+FORMAT_VERSION = 1
+MAX_BYTES = 5 * 1024 * 1024
+_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+TOP_KEYS = ("runbook", "vars", "hosts", "monitor", "steps")
+RUNBOOK_KEYS = ("name", "description", "format", "window", "known_hosts")
+WINDOW_KEYS = ("start", "end", "duration", "timezone")
+VAR_KEYS = ("value", "env", "prompt", "secret", "default")
+HOST_KEYS = ("address", "port", "user", "identity_file", "groups", "logs", "local")
+MONITOR_KEYS = ("interval", "cpu_warn", "mem_warn", "errors_warn")
+STEP_KEYS = (
+    "id", "title", "phase", "owner", "kind", "on", "run", "duration", "timeout",
+    "not_before", "depends_on", "verify", "rollback", "rollback_duration",
+    "rollback_point", "point_of_no_return", "retries", "on_failure", "instructions",
+)  # fmt: skip
+VERIFY_KEYS = ("run", "http", "status", "contains", "max_latency", "timeout")
+
+
+@dataclass
+class LoadResult:
+    path: str
+    runbook: Runbook | None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
+
+
+def read_source(path: str) -> tuple[str | None, list[Diagnostic]]:
+    """The file's text, or a diagnostic saying why it cannot be a runbook."""
+
+    def fail(message: str, hint: str, line: int = 1) -> tuple[None, list[Diagnostic]]:
+        return None, [Diagnostic(path, line, message, hint)]
+
+    if os.path.isdir(path):
+        return fail("is a directory, not a runbook file", "name a .toml file inside it")
+    try:
+        size = os.path.getsize(path)
+        if size > MAX_BYTES:
+            return fail(
+                f"file is {size / 1048576:.0f} MB; a runbook is at most {MAX_BYTES // 1048576} MB",
+                "is this the right file?",
+            )
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        return fail("no such file", "check the path")
+    except OSError as exc:
+        return fail(f"cannot read: {exc.strerror or exc}", "check the path and its permissions")
+    if b"\x00" in raw:
+        line = raw[: raw.index(b"\x00")].count(b"\n") + 1
+        return fail(
+            "binary data (a NUL byte), not a TOML text file", "is this the right file?", line
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        return fail(
+            f"not UTF-8 text (byte 0x{raw[exc.start]:02x})",
+            "save the file as UTF-8",
+            line,
+        )
+    return text.removeprefix("\ufeff"), []
+
+
+_TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$|\s*\(at end of document\)$")
+
+
+def toml_error(path: str, text: str, exc: tomllib.TOMLDecodeError) -> Diagnostic:
+    message = str(exc)
+    match = _TOML_POSITION.search(message)
+    line = text.count("\n") + 1
+    if match:
+        message = message[: match.start()]
+        if match.group(1):
+            line = int(match.group(1))
+    source_line = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
+    hint = "see the runbook format reference in README.md"
+    stripped = source_line.strip()
+    if "=" in stripped and not stripped.startswith(("[", "#")):
+        value = stripped.split("=", 1)[1].strip()
+        if value and value[0] not in "\"'[{-+0123456789tfin":
+            hint = f'put text in double quotes: "{value}"'
+        elif value.count('"') % 2 == 1:
+            hint = "a string is missing its closing double quote"
+    elif stripped.startswith("[") and not stripped.rstrip().endswith("]"):
+        hint = "a table header needs its closing ]"
+    if message.startswith("Cannot declare") or "overwrite" in message:
+        hint = "each key and table may be written only once"
+    return Diagnostic(path, line, f"TOML syntax: {message[0].lower() + message[1:]}", hint)
+
+
+def load_runbook(path: str) -> LoadResult:
+    text, problems = read_source(path)
+    if text is None:
+        return LoadResult(path, None, problems)
+    try:
+        document = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        return LoadResult(path, None, [toml_error(path, text, exc)])
+    except RecursionError:
+        return LoadResult(path, None, [Diagnostic(path, 1, "TOML nested too deeply", "flatten it")])
+    reader = DocumentReader(path, KeyLines(text))
+    runbook = _build(reader, document, path, text)
+    # Imported here: checks build on the model this module produces.
+    from golive.core.checks import check_runbook
+
+    if runbook is not None:
+        check_runbook(runbook, reader)
+    return LoadResult(path, None if reader.has_errors else runbook, reader.diagnostics)
+
+
+def _build(reader: DocumentReader, doc: dict[str, Any], path: str, text: str) -> Runbook | None:
+    reader.known_keys((), doc, TOP_KEYS)
+    if "runbook" not in doc:
+        reader.error((), "missing the [runbook] table", 'start with [runbook] and name = "..."')
+    head = reader.table(doc, (), "runbook")
+    reader.known_keys(("runbook",), head, RUNBOOK_KEYS)
+    name = reader.text(head, ("runbook",), "name")
+    if "runbook" in doc and not name:
+        reader.error(("runbook",), "the runbook needs a name", 'add name = "ERP 4.2 go-live"')
+    version = reader.whole(head, ("runbook",), "format", FORMAT_VERSION, 0, 10**6)
+    if version != FORMAT_VERSION:
+        reader.error(
+            ("runbook", "format"),
+            f"format {version} is not known to this golive",
+            f"this golive reads format {FORMAT_VERSION}",
+        )
+    window = _window(reader, head)
+    variables = _variables(reader, reader.table(doc, (), "vars"))
+    hosts = _hosts(reader, reader.table(doc, (), "hosts"))
+    monitor = _monitor(reader, reader.table(doc, (), "monitor"))
+    steps = _steps(reader, doc.get("steps", []), window)
+    return Runbook(
+        path=path,
+        name=name,
+        source=text,
+        sha256=hashlib.sha256(text.encode()).hexdigest(),
+        window=window,
+        description=reader.text(head, ("runbook",), "description"),
+        variables=variables,
+        hosts=hosts,
+        monitor=monitor,
+        steps=tuple(steps),
+        known_hosts=reader.optional_text(head, ("runbook",), "known_hosts"),
+    )
+
+
+def _moment(
+    reader: DocumentReader, where: tuple[str, ...], value: Any, zone: ZoneInfo | None
+) -> datetime | None:
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            reader.error(
+                where, f"{value!r} is not a date-time", 'write it like "2026-11-28T22:00:00+08:00"'
+            )
+            return None
+    if not isinstance(value, datetime):
+        reader.error(where, f"{where[-1]} must be a date-time, not {type_name(value)}")
+        return None
+    if value.tzinfo is None:
+        if zone is None:
+            reader.error(
+                where,
+                f"{where[-1]} has no timezone",
+                'add an offset (+08:00) or timezone = "Asia/Shanghai"',
+            )
+            return None
+        value = value.replace(tzinfo=zone)
+    moment: datetime = value
+    return moment
+
+
+def _window(reader: DocumentReader, head: dict[str, Any]) -> Window | None:
+    if "window" not in head:
+        return None
+    where = ("runbook", "window")
+    table = reader.table(head, ("runbook",), "window")
+    reader.known_keys(where, table, WINDOW_KEYS)
+    zone: ZoneInfo | None = None
+    if "timezone" in table:
+        try:
+            zone = ZoneInfo(reader.text(table, where, "timezone"))
+        except (ZoneInfoNotFoundError, ValueError):
+            reader.error(
+                (*where, "timezone"),
+                f"unknown timezone {table['timezone']!r}",
+                'use an IANA name like "Europe/Berlin"',
+            )
+    if "start" not in table:
+        reader.error(where, "the window needs a start", 'add start = "2026-11-28T22:00:00+08:00"')
+        return None
+    start = _moment(reader, (*where, "start"), table["start"], zone)
+    if start is None:
+        return None
+    if ("end" in table) == ("duration" in table):
+        reader.error(where, "give the window either an end or a duration", 'e.g. duration = "8h"')
+        return None
+    if "end" in table:
+        end = _moment(reader, (*where, "end"), table["end"], start.tzinfo)  # type: ignore[arg-type]
+    else:
+        seconds = reader.duration(table, where, "duration")
+        end = start + timedelta(seconds=seconds) if seconds is not None else None
+    if end is None:
+        return None
+    if end <= start:
+        reader.error(
+            (*where, "end"), "the window ends before it starts", "check the end date and time"
+        )
+        return None
+    return Window(start, end)
+
+
+def _variables(reader: DocumentReader, table: dict[str, Any]) -> dict[str, Variable]:
+    variables: dict[str, Variable] = {}
+    for name, spec in table.items():
+        where = ("vars", name)
+        if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*$", name):
+            reader.error(
+                where,
+                f"variable name {name!r} is not usable in {{{{...}}}}",
+                "use letters, digits and _",
+            )
+            continue
+        if isinstance(spec, (str, int, float)) and not isinstance(spec, bool):
+            variables[name] = Variable(name, value=str(spec))
+            continue
+        if not isinstance(spec, dict):
+            reader.error(where, f"variable {name} must be text or a table, not {type_name(spec)}")
+            continue
+        reader.known_keys(where, spec, VAR_KEYS)
+        secret = reader.flag(spec, where, "secret")
+        env = reader.optional_text(spec, where, "env")
+        prompt = reader.flag(spec, where, "prompt")
+        value = reader.optional_text(spec, where, "value") or reader.optional_text(
+            spec, where, "default"
+        )
+        if secret and "value" in spec:
+            reader.error(
+                (*where, "value"),
+                f"secret {name} must not be written in the runbook",
+                'use env = "VAR" or prompt = true',
+            )
+        elif secret and "default" in spec:
+            reader.error(
+                (*where, "default"),
+                f"secret {name} must not have a default in the runbook",
+                'use env = "VAR" or prompt = true',
+            )
+        if "value" in spec and "default" in spec:
+            reader.error(where, f"variable {name} has both value and default", "keep one")
+        if not (env or prompt or value is not None):
+            reader.error(
+                where,
+                f"variable {name} has no value, env or prompt",
+                'e.g. env = "ERP_DB_PASSWORD"',
+            )
+        variables[name] = Variable(name, value=value, env=env, prompt=prompt, secret=secret)
+    return variables
+
+
+def _hosts(reader: DocumentReader, table: dict[str, Any]) -> dict[str, Host]:
+    hosts: dict[str, Host] = {}
+    for name, spec in table.items():
+        where = ("hosts", name)
+        if not isinstance(spec, dict):
+            reader.error(where, f"host {name} must be a table", f"write [hosts.{name}]")
+            continue
+        if name == LOCAL:
+            reader.error(
+                where,
+                '"local" is reserved for this machine',
+                "name the host differently, with local = true",
+            )
+            continue
+        reader.known_keys(where, spec, HOST_KEYS)
+        local = reader.flag(spec, where, "local")
+        address = reader.optional_text(spec, where, "address")
+        if local and address:
+            reader.error(
+                (*where, "address"), f"host {name} is local and has an address", "drop one of them"
+            )
+        if not local and not address:
+            reader.error(
+                where,
+                f"host {name} has no address",
+                'add address = "10.0.0.11" (or an ~/.ssh/config alias) or local = true',
+            )
+        port = reader.whole(spec, where, "port", 0, 0, 65535) or None
+        logs = reader.text_list(spec, where, "logs")
+        for index, source in enumerate(logs):
+            if not (source.startswith("/") or (source.startswith("journal:") and len(source) > 8)):
+                reader.error(
+                    (*where, "logs", index),
+                    f"log source {source!r} is neither an absolute path nor journal:UNIT",
+                    'e.g. "/var/log/app.log" or "journal:postgresql"',
+                )
+        hosts[name] = Host(
+            name=name,
+            address=address,
+            port=port,
+            user=reader.optional_text(spec, where, "user"),
+            identity_file=reader.optional_text(spec, where, "identity_file"),
+            groups=reader.text_list(spec, where, "groups"),
+            logs=logs,
+            local=local,
+        )
+    return hosts
+
+
+def _monitor(reader: DocumentReader, table: dict[str, Any]) -> Monitor:
+    where = ("monitor",)
+    reader.known_keys(where, table, MONITOR_KEYS)
+    defaults = Monitor()
+    interval = reader.duration(table, where, "interval")
+    if interval is not None and not 0.2 <= interval <= 3600:
+        reader.error((*where, "interval"), "interval must be between 200ms and 1h")
+        interval = None
+    errors = reader.rate(table, where, "errors_warn")
+    return Monitor(
+        interval=interval or defaults.interval,
+        cpu_warn=reader.number(table, where, "cpu_warn", defaults.cpu_warn, 1, 100),
+        mem_warn=reader.number(table, where, "mem_warn", defaults.mem_warn, 1, 100),
+        errors_warn_per_min=errors if errors is not None else defaults.errors_warn_per_min,
+    )
+
+
+def _steps(reader: DocumentReader, raw: Any, window: Window | None) -> list[Step]:
+    if not isinstance(raw, list):
+        reader.error(
+            ("steps",),
+            "steps must be written as [[steps]] tables",
+            "write [[steps]] before each step",
+        )
+        return []
+    steps: list[Step] = []
+    previous: str | None = None
+    for index, spec in enumerate(raw):
+        where: tuple[str | int, ...] = ("steps", index)
+        if not isinstance(spec, dict):
+            reader.error(where, f"step #{index + 1} must be a table", "write [[steps]]")
+            continue
+        reader.known_keys(where, spec, STEP_KEYS)
+        step_id = reader.text(spec, where, "id")
+        if not step_id:
+            reader.error(where, f"step #{index + 1} has no id", 'add id = "backup"')
+            step_id = f"#{index + 1}"
+        elif not _ID.match(step_id):
+            reader.error(
+                (*where, "id"),
+                f"step id {step_id!r} has spaces or symbols",
+                "use letters, digits, -, _ and .",
+            )
+        kind = _choice(reader, spec, where, "kind", StepKind, StepKind.COMMAND)
+        on_failure = _choice(reader, spec, where, "on_failure", OnFailure, OnFailure.ASK)
+        if "depends_on" in spec:
+            depends_on = reader.text_list(spec, where, "depends_on")
+        else:
+            # No depends_on: the step follows the one above it. Parallel streams are
+            # opted into explicitly, so a forgotten key never runs steps at once.
+            depends_on = (previous,) if previous else ()
+        steps.append(
+            Step(
+                id=step_id,
+                line=reader.lines.line_of(where),
+                title=reader.text(spec, where, "title"),
+                phase=reader.text(spec, where, "phase", "main") or "main",
+                owner=reader.text(spec, where, "owner"),
+                kind=kind,
+                on=reader.text(spec, where, "on", LOCAL) or LOCAL,
+                run=reader.optional_text(spec, where, "run"),
+                duration=reader.duration(spec, where, "duration"),
+                timeout=reader.duration(spec, where, "timeout"),
+                not_before=_not_before(reader, spec, where, window),
+                depends_on=depends_on,
+                verify=_verify(reader, spec, where),
+                rollback=reader.optional_text(spec, where, "rollback"),
+                rollback_duration=reader.duration(spec, where, "rollback_duration"),
+                rollback_point=reader.flag(spec, where, "rollback_point"),
+                point_of_no_return=reader.flag(spec, where, "point_of_no_return"),
+                retries=reader.whole(spec, where, "retries", 0, 0, 100),
+                on_failure=on_failure,
+                instructions=reader.text(spec, where, "instructions"),
+            )
+        )
+        previous = step_id
+    return steps
+
+
+def _choice(
+    reader: DocumentReader,
+    spec: dict[str, Any],
+    where: tuple[str | int, ...],
+    key: str,
+    enum: Any,
+    default: Any,
+) -> Any:
+    value = reader.text(spec, where, key, default.value)
+    try:
+        return enum(value)
+    except ValueError:
+        choices = [member.value for member in enum]
+        reader.error(
+            (*where, key),
+            f"{key} {value!r} is not one of {', '.join(choices)}",
+            did_you_mean(value, choices),
+        )
+        return default
+
+
+def _not_before(
+    reader: DocumentReader,
+    spec: dict[str, Any],
+    where: tuple[str | int, ...],
+    window: Window | None,
+) -> datetime | None:
+    if "not_before" not in spec:
+        return None
+    value = spec["not_before"]
+    key_where = (*where, "not_before")
+    clock: time | None = value if isinstance(value, time) else None
+    if isinstance(value, str) and (match := _CLOCK.match(value.strip())):
+        hour, minute, second = int(match.group(1)), int(match.group(2)), int(match.group(3) or 0)
+        if hour > 23 or minute > 59 or second > 59:
+            reader.error(
+                key_where, f"not_before {value!r} is not a clock time", 'write it like "23:30"'
+            )
+            return None
+        clock = time(hour, minute, second)
+    if clock is not None:
+        if window is None:
+            reader.error(
+                key_where,
+                "a clock-time not_before needs a change window",
+                "add window = {...} to [runbook]",
+            )
+            return None
+        # The first such clock time at or after the window opens, in the window's timezone.
+        candidate = datetime.combine(window.start.date(), clock, tzinfo=window.start.tzinfo)
+        if candidate < window.start:
+            candidate += timedelta(days=1)
+        return candidate
+    zone = window.start.tzinfo if window else None
+    return _moment(reader, key_where, value, zone)  # type: ignore[arg-type]
+
+
+def _verify(
+    reader: DocumentReader, spec: dict[str, Any], where: tuple[str | int, ...]
+) -> Verify | None:
+    if "verify" not in spec:
+        return None
+    value = spec["verify"]
+    key_where = (*where, "verify")
+    if isinstance(value, str):
+        return Verify(command=value)
+    if not isinstance(value, dict):
+        reader.error(key_where, f"verify must be a command or a table, not {type_name(value)}")
+        return None
+    reader.known_keys(key_where, value, VERIFY_KEYS)
+    command = reader.optional_text(value, key_where, "run")
+    url = reader.optional_text(value, key_where, "http")
+    if bool(command) == bool(url):
+        reader.error(
+            key_where,
+            "verify needs exactly one of run or http",
+            'e.g. verify = { http = "https://erp/health", status = 200 }',
+        )
+        return None
+    if command:
+        return Verify(command=command)
+    assert url is not None
+    if not url.startswith(("http://", "https://")):
+        reader.error(
+            (*key_where, "http"),
+            f"{url!r} is not an http(s) URL",
+            'e.g. "https://erp.internal/health"',
+        )
+    return Verify(
+        http=HttpCheck(
+            url=url,
+            status=reader.whole(value, key_where, "status", 200, 100, 599),
+            contains=reader.optional_text(value, key_where, "contains"),
+            max_latency=reader.duration(value, key_where, "max_latency"),
+            timeout=reader.duration(value, key_where, "timeout") or 10.0,
+        )
+    )

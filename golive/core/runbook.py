@@ -1,0 +1,175 @@
+"""The runbook model: what a loaded, checked runbook holds."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import Enum
+
+LOCAL = "local"
+
+
+class StepKind(Enum):
+    COMMAND = "command"
+    MANUAL = "manual"
+    CHECK = "check"
+    GATE = "gate"
+    WAIT = "wait"
+
+    @property
+    def needs_operator(self) -> bool:
+        return self in (StepKind.MANUAL, StepKind.GATE)
+
+
+class OnFailure(Enum):
+    ASK = "ask"
+    ROLLBACK = "rollback"
+    CONTINUE = "continue"
+
+
+@dataclass(frozen=True)
+class Window:
+    start: datetime  # timezone-aware
+    end: datetime
+
+    @property
+    def seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+@dataclass(frozen=True)
+class Variable:
+    name: str
+    value: str | None = None
+    env: str | None = None
+    prompt: bool = False
+    secret: bool = False
+
+
+@dataclass(frozen=True)
+class Host:
+    name: str
+    address: str | None = None
+    port: int | None = None
+    user: str | None = None
+    identity_file: str | None = None
+    groups: tuple[str, ...] = ()
+    logs: tuple[str, ...] = ()
+    local: bool = False
+
+
+@dataclass(frozen=True)
+class Monitor:
+    interval: float = 2.0
+    cpu_warn: float = 85.0
+    mem_warn: float = 90.0
+    errors_warn_per_min: float = 5.0
+
+
+@dataclass(frozen=True)
+class HttpCheck:
+    url: str
+    status: int = 200
+    contains: str | None = None
+    max_latency: float | None = None
+    timeout: float = 10.0
+
+
+@dataclass(frozen=True)
+class Verify:
+    command: str | None = None
+    http: HttpCheck | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    id: str
+    line: int
+    title: str = ""
+    phase: str = "main"
+    owner: str = ""
+    kind: StepKind = StepKind.COMMAND
+    on: str = LOCAL
+    run: str | None = None
+    duration: float | None = None
+    timeout: float | None = None
+    not_before: datetime | None = None
+    depends_on: tuple[str, ...] = ()
+    verify: Verify | None = None
+    rollback: str | None = None
+    rollback_duration: float | None = None
+    rollback_point: bool = False
+    point_of_no_return: bool = False
+    retries: int = 0
+    on_failure: OnFailure = OnFailure.ASK
+    instructions: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.title or self.id
+
+    @property
+    def planned(self) -> float:
+        return self.duration or 0.0
+
+    @property
+    def planned_rollback(self) -> float:
+        """Planned time of this step's rollback; a step takes as long to undo as to do
+        unless the runbook (or a calibration from rehearsals) says otherwise."""
+        if self.rollback_duration is not None:
+            return self.rollback_duration
+        return self.planned
+
+
+@dataclass(frozen=True)
+class Runbook:
+    path: str
+    name: str
+    source: str
+    sha256: str
+    window: Window | None
+    description: str = ""
+    variables: dict[str, Variable] = field(default_factory=dict)
+    hosts: dict[str, Host] = field(default_factory=dict)
+    monitor: Monitor = field(default_factory=Monitor)
+    steps: tuple[Step, ...] = ()
+    known_hosts: str | None = None
+
+    def step(self, step_id: str) -> Step:
+        for step in self.steps:
+            if step.id == step_id:
+                return step
+        raise KeyError(step_id)
+
+    @property
+    def phases(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for step in self.steps:
+            seen.setdefault(step.phase, None)
+        return list(seen)
+
+    @property
+    def groups(self) -> dict[str, list[str]]:
+        groups: dict[str, list[str]] = {}
+        for host in self.hosts.values():
+            for group in host.groups:
+                groups.setdefault(group, []).append(host.name)
+        return groups
+
+    def targets(self, on: str) -> list[Host]:
+        """The hosts a step `on` a host, group or "local" runs on."""
+        if on == LOCAL:
+            return [Host(name=LOCAL, local=True)]
+        if on in self.hosts:
+            return [self.hosts[on]]
+        return [self.hosts[name] for name in self.groups.get(on, [])]
+
+    def window_offset(self, moment: datetime) -> float | None:
+        if self.window is None:
+            return None
+        return (moment - self.window.start).total_seconds()
+
+    def window_end_after(self, seconds: float) -> datetime | None:
+        if self.window is None:
+            return None
+        return self.window.start + timedelta(seconds=seconds)

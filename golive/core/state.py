@@ -1,0 +1,305 @@
+"""The run's state, rebuilt by folding journal events. Nothing else holds state."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from golive.core import events as ev
+from golive.core.events import Decisions, Event
+
+
+class Status(Enum):
+    PENDING = "pending"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    ROLLED_BACK = "rolled_back"
+    INTERRUPTED = "interrupted"
+
+    @property
+    def icon(self) -> str:
+        return _ICONS[self]
+
+
+_ICONS = {
+    Status.PENDING: "·",
+    Status.RUNNING: "▶",
+    Status.SUCCEEDED: "✔",
+    Status.FAILED: "✘",
+    Status.SKIPPED: "↷",
+    Status.ROLLED_BACK: "↶",
+    Status.INTERRUPTED: "⚡",
+}
+
+
+@dataclass
+class HostResult:
+    exit: int | None
+    seconds: float
+    timed_out: bool = False
+    error: str = ""
+
+
+@dataclass
+class StepState:
+    status: Status = Status.PENDING
+    attempts: int = 0
+    started: float | None = None  # run offset of the current attempt
+    finished: float | None = None
+    actual: float | None = None  # seconds the last finished attempt took
+    reason: str = ""
+    decided: bool = False  # a failure has an operator (or automatic) answer
+    hosts: dict[str, HostResult] = field(default_factory=dict)
+    output_lines: int = 0
+    capped: bool = False
+    verify_ok: bool | None = None
+    rollback_status: Status | None = None
+    rollback_actual: float | None = None
+    accepted_failure: bool = False  # failed, and the operator chose to continue
+
+
+@dataclass
+class RollbackState:
+    to: str
+    cause: str
+    actions: list[str]
+    planned: float
+    started: float
+    done: list[str] = field(default_factory=list)
+    finished: float | None = None
+    status: str = "running"
+
+
+@dataclass
+class RunState:
+    """Everything the engine, the screens and the reports know about a run."""
+
+    mode: str = "live"
+    name: str = ""
+    runbook_path: str = ""
+    runbook_sha256: str = ""
+    runbook_source: str = ""
+    started_wall: datetime | None = None
+    window_start: datetime | None = None
+    window_end: datetime | None = None
+    variables: dict[str, str] = field(default_factory=dict)
+    secrets: list[str] = field(default_factory=list)
+    steps: dict[str, StepState] = field(default_factory=dict)
+    completion_order: list[str] = field(default_factory=list)
+    rollbacks: list[RollbackState] = field(default_factory=list)
+    decisions: list[Event] = field(default_factory=list)
+    notes: list[Event] = field(default_factory=list)
+    paused: bool = False
+    outcome: str | None = None
+    outcome_reason: str = ""
+    last_m: float = 0.0
+    last_wall: datetime | None = None
+    last_seq: int = -1
+    sessions: int = 0
+    injected: set[str] = field(default_factory=set)
+    pending_rollback: Event | None = None  # decided, not yet started
+    aborting: bool = False  # abort decided: no new steps, finish when idle
+    window_shift: float = 0.0  # rehearsals: seconds the window moved to start now
+
+    def step(self, step_id: str) -> StepState:
+        return self.steps.setdefault(step_id, StepState())
+
+    @property
+    def active_rollback(self) -> RollbackState | None:
+        if self.rollbacks and self.rollbacks[-1].finished is None:
+            return self.rollbacks[-1]
+        return None
+
+    @property
+    def awaiting_after_rollback(self) -> RollbackState | None:
+        """A finished rollback whose follow-up (run again or end) is not decided yet."""
+        if self.rollbacks and self.rollbacks[-1].status == "completed" and self.outcome is None:
+            last = self.rollbacks[-1]
+            if not any(
+                d.get("decision") in (Decisions.RESUME_FROM_POINT, Decisions.END)
+                and d.get("m", 0) >= (last.finished or 0)
+                for d in self.decisions
+            ):
+                return last
+        return None
+
+    # -- the fold -----------------------------------------------------------
+    def apply(self, event: Event) -> None:
+        self.last_seq = event.get("seq", self.last_seq)
+        self.last_m = max(self.last_m, float(event.get("m", self.last_m)))
+        if "t" in event:
+            self.last_wall = datetime.fromisoformat(event["t"])
+        handler = _HANDLERS.get(event["type"])
+        if handler is not None:
+            handler(self, event)
+
+    def _run_started(self, e: Event) -> None:
+        self.mode = e["mode"]
+        self.name = e.get("name", "")
+        self.runbook_path = e.get("runbook", "")
+        self.runbook_sha256 = e.get("runbook_sha256", "")
+        self.runbook_source = e.get("runbook_source", "")
+        self.started_wall = datetime.fromisoformat(e["t"]) if "t" in e else None
+        window = e.get("window")
+        if window:
+            self.window_start = datetime.fromisoformat(window["start"])
+            self.window_end = datetime.fromisoformat(window["end"])
+        self.variables = dict(e.get("vars", {}))
+        self.secrets = list(e.get("secrets", []))
+        self.injected = set(e.get("inject_failure", []))
+        self.window_shift = float(e.get("window_shift", 0.0))
+        for step_id in e.get("steps", []):
+            self.steps.setdefault(step_id, StepState())
+        self.sessions = 1
+
+    def _session_resumed(self, e: Event) -> None:
+        self.sessions += 1
+        # Whatever was running when the last session died did not finish.
+        for state in self.steps.values():
+            if state.status is Status.RUNNING:
+                state.status = Status.INTERRUPTED
+            if state.rollback_status is Status.RUNNING:
+                state.rollback_status = Status.INTERRUPTED
+
+    def _step_started(self, e: Event) -> None:
+        state = self.step(e["step"])
+        if e.get("action") == "rollback":
+            state.rollback_status = Status.RUNNING
+            state.started = e["m"]
+            return
+        state.status = Status.RUNNING
+        state.attempts = e.get("attempt", state.attempts + 1)
+        state.started = e["m"]
+        state.finished = None
+        state.decided = False
+        state.accepted_failure = False
+        state.reason = ""
+        state.hosts = {}
+        state.verify_ok = None
+
+    def _output(self, e: Event) -> None:
+        self.step(e["step"]).output_lines += 1
+
+    def _output_capped(self, e: Event) -> None:
+        self.step(e["step"]).capped = True
+
+    def _host_finished(self, e: Event) -> None:
+        if e.get("action", "run") != "run":
+            return
+        self.step(e["step"]).hosts[e["host"]] = HostResult(
+            e.get("exit"),
+            float(e.get("seconds", 0.0)),
+            bool(e.get("timed_out")),
+            e.get("error", ""),
+        )
+
+    def _verify_finished(self, e: Event) -> None:
+        self.step(e["step"]).verify_ok = bool(e.get("ok"))
+
+    def _step_finished(self, e: Event) -> None:
+        state = self.step(e["step"])
+        elapsed = e["m"] - state.started if state.started is not None else 0.0
+        if e.get("action") == "rollback":
+            ok = e["status"] == "succeeded"
+            state.rollback_status = Status.ROLLED_BACK if ok else Status.FAILED
+            state.rollback_actual = elapsed
+            if ok:
+                state.status = Status.ROLLED_BACK
+                rollback = self.active_rollback
+                if rollback is not None:
+                    rollback.done.append(e["step"])
+            return
+        state.status = Status.SUCCEEDED if e["status"] == "succeeded" else Status.FAILED
+        state.finished = e["m"]
+        state.actual = elapsed
+        state.reason = e.get("reason", "")
+        if state.status is Status.SUCCEEDED:
+            self.completion_order.append(e["step"])
+
+    def _decision(self, e: Event) -> None:
+        self.decisions.append(e)
+        decision = e["decision"]
+        step_id = e.get("step")
+        state = self.steps.get(step_id) if step_id else None
+        if state is not None and e.get("action") == "rollback":
+            if decision == Decisions.RETRY:
+                state.rollback_status = None
+            elif decision == Decisions.SKIP:
+                state.rollback_status = Status.SKIPPED
+            return
+        if decision == Decisions.ABORT:
+            self.aborting = True
+        if decision == Decisions.PAUSE:
+            self.paused = True
+        elif decision == Decisions.UNPAUSE:
+            self.paused = False
+        elif state is None:
+            if decision == Decisions.RESUME_FROM_POINT:
+                for step_state in self.steps.values():
+                    if step_state.status is Status.ROLLED_BACK:
+                        step_state.status = Status.PENDING
+                        step_state.rollback_status = None
+            return
+        elif decision in (Decisions.CONFIRM, Decisions.GO, Decisions.MARK_DONE):
+            state.status = Status.SUCCEEDED
+            state.finished = e["m"]
+            state.actual = e["m"] - (state.started if state.started is not None else e["m"])
+            state.decided = True
+            self.completion_order.append(step_id)  # type: ignore[arg-type]
+        elif decision == Decisions.SKIP:
+            state.status = Status.SKIPPED
+            state.decided = True
+            state.reason = e.get("reason", "")
+        elif decision in (Decisions.RETRY, Decisions.RERUN):
+            state.status = Status.PENDING
+            state.decided = True
+        elif decision in (Decisions.CONTINUE, Decisions.ROLLBACK, Decisions.NO_GO, Decisions.ABORT):
+            state.decided = True
+            state.accepted_failure = decision == Decisions.CONTINUE
+            if e.get("to"):
+                self.pending_rollback = e
+            if decision == Decisions.NO_GO:
+                state.status = Status.FAILED
+                state.reason = "no-go: " + e.get("reason", "")
+
+    def _note(self, e: Event) -> None:
+        self.notes.append(e)
+
+    def _rollback_started(self, e: Event) -> None:
+        self.pending_rollback = None
+        self.rollbacks.append(
+            RollbackState(
+                to=e["to"], cause=e.get("cause", ""), actions=list(e["actions"]),
+                planned=float(e.get("planned", 0.0)), started=e["m"],
+            )
+        )  # fmt: skip
+
+    def _rollback_finished(self, e: Event) -> None:
+        if self.rollbacks:
+            self.rollbacks[-1].finished = e["m"]
+            self.rollbacks[-1].status = e["status"]
+
+    def _run_finished(self, e: Event) -> None:
+        self.outcome = e["outcome"]
+        self.outcome_reason = e.get("reason", "")
+
+
+_HANDLERS: dict[str, Any] = {
+    ev.RUN_STARTED: RunState._run_started,
+    ev.SESSION_RESUMED: RunState._session_resumed,
+    ev.STEP_STARTED: RunState._step_started,
+    ev.OUTPUT: RunState._output,
+    ev.OUTPUT_CAPPED: RunState._output_capped,
+    ev.HOST_FINISHED: RunState._host_finished,
+    ev.VERIFY_FINISHED: RunState._verify_finished,
+    ev.STEP_FINISHED: RunState._step_finished,
+    ev.DECISION: RunState._decision,
+    ev.NOTE: RunState._note,
+    ev.ROLLBACK_STARTED: RunState._rollback_started,
+    ev.ROLLBACK_FINISHED: RunState._rollback_finished,
+    ev.RUN_FINISHED: RunState._run_finished,
+}

@@ -1,0 +1,1 @@
+"""I/O behind small interfaces: journal files, processes, HTTP."""

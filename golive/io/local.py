@@ -1,0 +1,133 @@
+"""Commands on this machine, each in its own process group."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import selectors
+import signal
+import subprocess
+import threading
+import time
+
+from golive.core.runbook import Host
+from golive.io.executor import Executor, Job, JobResult, LineSink
+
+MAX_LINE = 16 * 1024
+KILL_GRACE = 3.0
+
+
+class LocalExecutor:
+    """Runs `/bin/sh -c COMMAND` with stdin closed.
+
+    The command leads a new session and so a new process group: a timeout or
+    cancel sends SIGTERM, then SIGKILL, to the whole group, so `sleep` in a
+    pipeline dies with its shell. It also means that when golive itself is
+    killed, the command keeps running and is reported as interrupted on
+    resume instead of being killed silently.
+    """
+
+    def __init__(self, cwd: str | None = None) -> None:
+        self.cwd = cwd
+
+    def run(self, job: Job, sink: LineSink, cancel: threading.Event) -> JobResult:
+        started = time.monotonic()
+        try:
+            process = subprocess.Popen(
+                ["/bin/sh", "-c", job.command],
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                env={**os.environ, **job.env},
+                cwd=self.cwd,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            return JobResult(None, 0.0, error=f"could not start /bin/sh: {exc.strerror or exc}")
+        deadline = started + job.timeout if job.timeout else None
+        timed_out = cancelled = False
+        selector = selectors.DefaultSelector()
+        pending: dict[int, bytes] = {}
+        for stream, pipe in (("out", process.stdout), ("err", process.stderr)):
+            assert pipe is not None
+            os.set_blocking(pipe.fileno(), False)
+            selector.register(pipe, selectors.EVENT_READ, stream)
+            pending[pipe.fileno()] = b""
+        killed_at: float | None = None
+        while selector.get_map():
+            now = time.monotonic()
+            if killed_at is None and ((deadline and now >= deadline) or cancel.is_set()):
+                timed_out, cancelled = not cancel.is_set(), cancel.is_set()
+                _signal_group(process.pid, signal.SIGTERM)
+                killed_at = now
+            elif killed_at is not None and now - killed_at > KILL_GRACE:
+                _signal_group(process.pid, signal.SIGKILL)
+            for key, _ in selector.select(timeout=0.2):
+                fd = key.fileobj.fileno()  # type: ignore[union-attr]
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    if pending[fd]:
+                        sink(key.data, _decode(pending[fd]))
+                    selector.unregister(key.fileobj)
+                    continue
+                data = pending[fd] + chunk
+                *lines, rest = data.split(b"\n")
+                for line in lines:
+                    sink(key.data, _decode(line))
+                if len(rest) > MAX_LINE:
+                    sink(key.data, _decode(rest[:MAX_LINE]) + " …[line cut]")
+                    rest = b""
+                pending[fd] = rest
+            if killed_at is not None and process.poll() is not None:
+                # The shell is gone; a grandchild holding the pipe must not keep us here.
+                _signal_group(process.pid, signal.SIGKILL)
+        selector.close()
+        for pipe in (process.stdout, process.stderr):
+            if pipe is not None:
+                pipe.close()
+        code = process.wait()
+        seconds = time.monotonic() - started
+        if timed_out:
+            return JobResult(
+                None,
+                seconds,
+                timed_out=True,
+                error=f"timed out after {job.timeout:g}s and was killed",
+                pid=process.pid,
+            )
+        if cancelled:
+            return JobResult(None, seconds, error="cancelled by the operator", pid=process.pid)
+        return JobResult(code if code >= 0 else 128 - code, seconds, pid=process.pid)
+
+
+def _decode(raw: bytes) -> str:
+    return raw.rstrip(b"\r").decode("utf-8", errors="replace")
+
+
+def _signal_group(pid: int, sig: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, sig)
+
+
+class LocalOnly:
+    """Executors for runbooks whose steps all run on this machine."""
+
+    def __init__(self, cwd: str | None = None) -> None:
+        self._local = LocalExecutor(cwd)
+
+    def for_host(self, host: Host) -> Executor:
+        if host.local:
+            return self._local
+        return _Unreachable(host)
+
+
+class _Unreachable:
+    def __init__(self, host: Host) -> None:
+        self.host = host
+
+    def run(self, job: Job, sink: LineSink, cancel: threading.Event) -> JobResult:
+        return JobResult(
+            None,
+            0.0,
+            error=f"host {self.host.name} ({self.host.address}) needs SSH, which this golive build cannot run yet",
+        )

@@ -1,0 +1,62 @@
+"""Resolving runbook variables: --var, the journal, the environment, a prompt."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections.abc import Mapping
+
+from golive.core.runbook import Runbook
+from golive.core.templating import Values
+
+
+class VariableError(Exception):
+    """A variable has no value; the message says how to give it one."""
+
+
+def parse_assignments(pairs: list[str]) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise VariableError(f"--var {pair!r}: write it as NAME=VALUE")
+        result[name.strip()] = value
+    return result
+
+
+def resolve_values(
+    runbook: Runbook,
+    overrides: Mapping[str, str],
+    recorded: Mapping[str, str] | None = None,
+    interactive: bool = False,
+    environ: Mapping[str, str] | None = None,
+) -> Values:
+    """Values for every variable. A resumed run reuses the plain values it started
+    with (`recorded`), so a resume never quietly changes what a command does."""
+    environ = os.environ if environ is None else environ
+    unknown = sorted(set(overrides) - set(runbook.variables))
+    if unknown:
+        raise VariableError(
+            f"--var {unknown[0]}: the runbook has no such variable (it has: {', '.join(runbook.variables) or 'none'})"
+        )
+    plain: dict[str, str] = {}
+    secrets: dict[str, str] = {}
+    for name, variable in runbook.variables.items():
+        value: str | None = overrides.get(name)
+        if value is None and recorded is not None and not variable.secret:
+            value = recorded.get(name)
+        if value is None and variable.env:
+            value = environ.get(variable.env)
+        if value is None:
+            value = variable.value
+        if value is None and variable.prompt:
+            if not interactive:
+                raise VariableError(
+                    f"variable {name} asks for a prompt, but stdin is not a terminal; pass --var {name}=... or set its env"
+                )
+            value = getpass.getpass(f"{name}: ") if variable.secret else input(f"{name}: ")
+        if value is None:
+            source = f"export {variable.env}=..." if variable.env else f"--var {name}=..."
+            raise VariableError(f"variable {name} has no value: {source}")
+        (secrets if variable.secret else plain)[name] = value
+    return Values(plain, secrets)
