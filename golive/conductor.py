@@ -55,7 +55,10 @@ class Conductor:
             )
             self.session.record(event(ev.RUN_FINISHED, outcome="aborted", reason=reason))
             return []
-        for step in self.engine.startable(state, self.session.wall()):
+        # A dry run shows the plan; it does not sit out the not_before clock times.
+        for step in self.engine.startable(
+            state, self.session.wall(), honour_clock=not self.execution.dry_run
+        ):
             if step.id in self._threads:
                 continue
             if step.kind in (StepKind.MANUAL, StepKind.GATE):
@@ -98,6 +101,8 @@ class Conductor:
     def next_start_at(self) -> float | None:
         """Seconds until the earliest not_before of a ready step, if one is waiting."""
         state = self.session.state
+        if self.execution.dry_run:
+            return None
         now = self.session.wall()
         waits = [
             (s.not_before - now).total_seconds() + state.window_shift

@@ -12,6 +12,7 @@ import difflib
 import getpass
 import os
 import socket
+import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -58,7 +59,13 @@ class Session:
             recorded = self.journal.append(new_event)
             self.state.apply(recorded)
         for listener in self.listeners:
-            listener(recorded)
+            try:
+                listener(recorded)
+            except Exception as exc:  # a display fault must never stop the run or its record
+                print(
+                    f"golive: display error ({type(exc).__name__}: {exc}); the journal is unaffected",
+                    file=sys.stderr,
+                )
         with self.changed:
             self.changed.notify_all()
         return recorded

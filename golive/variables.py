@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from golive.core.runbook import Runbook
 from golive.core.templating import Values
 
+MIN_SECRET_LENGTH = 4
+
 
 class VariableError(Exception):
     """A variable has no value; the message says how to give it one."""
@@ -58,5 +60,10 @@ def resolve_values(
         if value is None:
             source = f"export {variable.env}=..." if variable.env else f"--var {name}=..."
             raise VariableError(f"variable {name} has no value: {source}")
+        if variable.secret and len(value) < MIN_SECRET_LENGTH:
+            raise VariableError(
+                f"secret {name} is {len(value)} characters long; golive masks secrets by their text, "
+                f"so it needs at least {MIN_SECRET_LENGTH} (a shorter one would mask ordinary output)"
+            )
         (secrets if variable.secret else plain)[name] = value
     return Values(plain, secrets)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TextIO
 
 from golive.console.printer import clock
@@ -150,9 +151,12 @@ class ConsoleOperator:
             )
             by = self._read(f"  who decides? [{who}] ") or who
             why = self._required("  why? ")
-            if decision == Decisions.NO_GO and not self._confirm_rollback(q.step):
-                return self._ask(q)
-            return Answer(decision, why, by)
+            target = None
+            if decision == Decisions.NO_GO:
+                target = self._pick_point(q.step)
+                if not self._confirm_rollback(target):
+                    return self._ask(q)
+            return Answer(decision, why, by, to=target)
         if q.kind is QuestionKind.FAILED:
             target = self.session.engine.rollback_target(self.session.state, q.step)
             keys = {"r": Decisions.RETRY, "s": Decisions.SKIP, "a": Decisions.ABORT}
@@ -163,8 +167,10 @@ class ConsoleOperator:
             decision = self._choose(menu + "[a]bort? ", keys)
             if decision == Decisions.SKIP:
                 return Answer(decision, self._required("  why skip? "), who)
-            if decision == Decisions.ROLLBACK and not self._confirm_rollback(q.step):
-                return self._ask(q)
+            if decision == Decisions.ROLLBACK:
+                target = self._pick_point(q.step)
+                if not self._confirm_rollback(target):
+                    return self._ask(q)
             reason = self._read("  note (optional): ") if decision != Decisions.RETRY else ""
             return Answer(
                 decision, reason, who, to=target if decision == Decisions.ROLLBACK else None
@@ -173,13 +179,22 @@ class ConsoleOperator:
             print(f"  {q.text}", file=self.out)
             keys = {"r": Decisions.RERUN, "d": Decisions.MARK_DONE, "b": Decisions.ROLLBACK}
             decision = self._choose("  [r]e-run  [d]one (it finished)  [b] roll back? ", keys)
-            if decision == Decisions.ROLLBACK and not self._confirm_rollback(q.step):
-                return self._ask(q)
-            return Answer(decision, self._read("  note (optional): "), who)
+            target = None
+            if decision == Decisions.ROLLBACK:
+                target = self._pick_point(q.step)
+                if not self._confirm_rollback(target):
+                    return self._ask(q)
+            return Answer(decision, self._read("  note (optional): "), who, to=target)
         if q.kind is QuestionKind.ROLLBACK_FAILED:
             print(f"  {q.text}", file=self.out)
             keys = {"r": Decisions.RETRY, "s": Decisions.SKIP, "a": Decisions.ABORT}
-            decision = self._choose("  [r]etry the undo  [s]kip it (undo by hand)  [a]bort? ", keys)
+            menu = "  [r]etry the undo  [s]kip it (undo by hand)  [a]bort? "
+            if Decisions.MARK_DONE in q.options:
+                keys["d"] = Decisions.MARK_DONE
+                menu = (
+                    "  [r]etry the undo  [d]one (it finished)  [s]kip it (undo by hand)  [a]bort? "
+                )
+            decision = self._choose(menu, keys)
             reason = self._required("  why? ") if decision == Decisions.SKIP else ""
             return Answer(decision, reason, who)
         print(f"  {q.text}", file=self.out)
@@ -187,9 +202,22 @@ class ConsoleOperator:
         decision = self._choose("  [c]ontinue from the rollback point, or [e]nd the run? ", keys)
         return Answer(decision, "", who)
 
-    def _confirm_rollback(self, step: str | None) -> bool:
+    def _pick_point(self, step: str | None) -> str | None:
+        """The rollback point to return to: the nearest by default, any reached one on request."""
         engine, state = self.session.engine, self.session.state
-        target = engine.rollback_target(state, step)
+        default = engine.rollback_target(state, step)
+        points = engine.reached_points(state)
+        if len(points) < 2:
+            return default
+        listed = ", ".join(points)
+        while True:
+            reply = self._read(f"  roll back to which point ({listed})? [{default}] ") or default
+            if reply in points:
+                return reply
+            print(f"  not a reached rollback point: {reply}", file=self.out)
+
+    def _confirm_rollback(self, target: str | None) -> bool:
+        engine, state = self.session.engine, self.session.state
         if target is None:
             print("  no rollback point has been reached: this stops the run instead", file=self.out)
             return self._choose("  stop the run? [y/n] ", {"y": "y", "n": "n"}) == "y"
@@ -205,16 +233,16 @@ class ConsoleOperator:
             print(
                 f"    {action.step:<16} {what}  [{format_duration(action.planned)}]", file=self.out
             )
-        end = timing.now.timestamp() + plan.planned
+        done_by = timing.now + timedelta(seconds=plan.planned)
         fits = ""
         if timing.window_end is not None:
             fits = (
                 " — fits the window"
-                if end <= timing.window_end.timestamp()
+                if done_by <= timing.window_end
                 else " — DOES NOT fit the window"
             )
         print(
-            f"  planned {format_duration(plan.planned)}, done by about {clock(timing.now.fromtimestamp(end, timing.now.tzinfo))}{fits}",
+            f"  planned {format_duration(plan.planned)}, done by about {clock(done_by)}{fits}",
             file=self.out,
         )
         return self._choose("  roll back now? [y/n] ", {"y": "y", "n": "n"}) == "y"

@@ -70,8 +70,8 @@ class ConsolePrinter:
     def _step_started(self, e: Event) -> None:
         step = self.session.engine.step(e["step"])
         if e.get("action") == "rollback":
-            what = short_command(e.get("command") or "") or "nothing to undo"
-            self.say(f"↶ undo {step.id}: {what}")
+            if e.get("command"):
+                self.say(f"↶ undo {step.id}: {short_command(e['command'])}")
             return
         if e.get("action") != "run":
             return
@@ -80,8 +80,8 @@ class ConsolePrinter:
         planned = f" · planned {format_duration(step.planned)}" if step.duration else ""
         if step.kind.needs_operator:
             self.say(f"\n? [{step.phase}] {step.id}: {step.label}{owner}{planned}{attempt}")
-            if step.instructions:
-                self.say(f"  {step.instructions}")
+            for line in step.instructions.strip().splitlines():
+                self.say(f"  {line.strip()}")
             return
         target = f" on {step.on}" if e.get("hosts") else ""
         self.say(f"\n▶ [{step.phase}] {step.id}: {step.label}{target}{owner}{planned}{attempt}")
@@ -115,7 +115,9 @@ class ConsolePrinter:
         state = self.session.state.step(step.id)
         if e.get("action") == "rollback":
             took = format_duration(state.rollback_actual or 0)
-            if e["status"] == "succeeded":
+            if e["status"] == "succeeded" and not step.rollback:
+                self.say(f"↶ {step.id}: nothing to undo")
+            elif e["status"] == "succeeded":
                 self.say(
                     f"↶ {step.id} undone in {took} (planned {format_duration(step.planned_rollback)})"
                 )

@@ -85,14 +85,17 @@ class Engine:
             and all(self.satisfied(state, d) for d in self.deps[i])
         ]
 
-    def startable(self, state: RunState, now: datetime) -> list[Step]:
+    def startable(self, state: RunState, now: datetime, honour_clock: bool = True) -> list[Step]:
         """Ready steps that may start now: not paused, not aborting, no failure
         waiting for an answer (a failure holds the run), past their not_before.
         Operator steps (manual, gate) start by being put to the operator."""
         if state.paused or state.aborting or self.holding(state):
             return []
         shift = timedelta(seconds=state.window_shift)
-        return [s for s in self.ready(state) if s.not_before is None or now >= s.not_before + shift]
+        return [
+            s for s in self.ready(state)
+            if not honour_clock or s.not_before is None or now >= s.not_before + shift
+        ]  # fmt: skip
 
     def holding(self, state: RunState) -> bool:
         operator_steps = (QuestionKind.CONFIRM, QuestionKind.GATE)
@@ -118,8 +121,15 @@ class Engine:
                     (Decisions.RETRY, Decisions.SKIP, Decisions.ROLLBACK, Decisions.ABORT),
                     f"{step_id} failed ({s.reason or 'no reason given'})"))  # fmt: skip
             if s.rollback_status in (Status.FAILED, Status.INTERRUPTED):
-                found.append(Question(QuestionKind.ROLLBACK_FAILED, step_id,
-                    (Decisions.RETRY, Decisions.SKIP, Decisions.ABORT),
+                options: tuple[str, ...] = (Decisions.RETRY, Decisions.SKIP, Decisions.ABORT)
+                if s.rollback_status is Status.INTERRUPTED:
+                    options = (
+                        Decisions.RETRY,
+                        Decisions.MARK_DONE,
+                        Decisions.SKIP,
+                        Decisions.ABORT,
+                    )
+                found.append(Question(QuestionKind.ROLLBACK_FAILED, step_id, options,
                     f"rolling back {step_id} {'failed' if s.rollback_status is Status.FAILED else 'was interrupted'}"))  # fmt: skip
             if s.status is Status.RUNNING and step.kind is StepKind.MANUAL:
                 found.append(Question(QuestionKind.CONFIRM, step_id,

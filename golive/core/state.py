@@ -230,6 +230,12 @@ class RunState:
                 state.rollback_status = None
             elif decision == Decisions.SKIP:
                 state.rollback_status = Status.SKIPPED
+            elif decision == Decisions.MARK_DONE:
+                # The operator checked: the undo finished before golive stopped.
+                state.rollback_status = Status.ROLLED_BACK
+                state.status = Status.ROLLED_BACK
+                if self.active_rollback is not None:
+                    self.active_rollback.done.append(step_id)  # type: ignore[arg-type]
             return
         if decision == Decisions.ABORT:
             self.aborting = True

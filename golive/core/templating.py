@@ -33,6 +33,62 @@ class Rendered:
     env: Mapping[str, str]
 
 
+def quote_contexts(command: str) -> list[tuple[re.Match[str], str]]:
+    """Each placeholder with the shell quoting around it: "bare", "single" or "double".
+
+    A small scanner of POSIX sh quoting: quotes, backslashes and $(...)
+    nesting (inside which quoting starts afresh). It lets a value be quoted
+    for exactly where it stands, so "{{x}}", '{{x}}' and {{x}} all give the
+    command the value verbatim.
+    """
+    found: list[tuple[re.Match[str], str]] = []
+    stack = ["bare"]
+    i = 0
+    while i < len(command):
+        top = stack[-1]
+        match = PLACEHOLDER.match(command, i)
+        if match:
+            found.append((match, top))
+            i = match.end()
+            continue
+        c = command[i]
+        if top == "single":
+            if c == "'":
+                stack.pop()
+        elif c == "\\":
+            i += 1
+        elif top == "double" and c == '"':
+            stack.pop()
+        elif c == "$" and command.startswith("$(", i):
+            stack.append("bare")
+            i += 1
+        elif top == "bare" and c == ")" and len(stack) > 1:
+            stack.pop()
+        elif top == "bare" and c == "'":
+            stack.append("single")
+        elif top == "bare" and c == '"':
+            stack.append("double")
+        i += 1
+    return found
+
+
+def _quoted(value: str, context: str) -> str:
+    if context == "single":
+        return value.replace("'", "'\\''")
+    if context == "double":
+        return re.sub(r'([\\"$`])', r"\\\1", value)
+    return shlex.quote(value)
+
+
+def _secret_reference(name: str, context: str) -> str:
+    variable = secret_env_name(name)
+    if context == "single":
+        return f"'\"${{{variable}}}\"'"
+    if context == "double":
+        return f"${{{variable}}}"
+    return f'"${{{variable}}}"'
+
+
 class Values:
     """Resolved variable values, knowing which ones are secret."""
 
@@ -42,25 +98,25 @@ class Values:
 
     def render(self, command: str) -> Rendered:
         env: dict[str, str] = {}
-
-        def for_shell(match: re.Match[str]) -> str:
+        pieces: list[str] = []
+        shown: list[str] = []
+        position = 0
+        for match, context in quote_contexts(command):
+            pieces.append(command[position : match.start()])
+            shown.append(command[position : match.start()])
             name = match.group(1)
             if name in self.secrets:
                 env[secret_env_name(name)] = self.secrets[name]
-                return f'"${secret_env_name(name)}"'
-            return shlex.quote(self.plain[name])
-
-        def for_display(match: re.Match[str]) -> str:
-            name = match.group(1)
-            if name in self.secrets:
-                return MASK
-            return shlex.quote(self.plain[name])
-
-        return Rendered(
-            command=PLACEHOLDER.sub(for_shell, command),
-            display=PLACEHOLDER.sub(for_display, command),
-            env=env,
-        )
+                pieces.append(_secret_reference(name, context))
+                shown.append(MASK)
+            else:
+                text = _quoted(self.plain[name], context)
+                pieces.append(text)
+                shown.append(text)
+            position = match.end()
+        pieces.append(command[position:])
+        shown.append(command[position:])
+        return Rendered(command="".join(pieces), display="".join(shown), env=env)
 
     def substitute(self, text: str, reveal: bool) -> str:
         """Plain substitution for non-shell text (URLs, body checks); secrets

@@ -38,6 +38,15 @@ def line_hash(line: bytes) -> str:
     return hashlib.sha256(line).hexdigest()[:HASH_CHARS]
 
 
+# Fields that name things the runbook defines (ids, hosts, enum values). They are
+# never masked: a secret's text inside a step id must not rename the step. Every
+# other string, at any depth, is free text and is masked.
+STRUCTURAL = frozenset(
+    {"type", "step", "steps", "host", "hosts", "action", "to", "actions", "decision", "question",
+     "mode", "status", "outcome", "stream", "secrets", "runbook", "runbook_sha256"}
+)  # fmt: skip
+
+
 def _mask_value(value: Any, mask: Callable[[str], str]) -> Any:
     if isinstance(value, str):
         return mask(value)
@@ -46,6 +55,10 @@ def _mask_value(value: Any, mask: Callable[[str], str]) -> Any:
     if isinstance(value, list):
         return [_mask_value(v, mask) for v in value]
     return value
+
+
+def mask_event(event: Event, mask: Callable[[str], str]) -> Event:
+    return {k: (v if k in STRUCTURAL else _mask_value(v, mask)) for k, v in event.items()}
 
 
 @dataclass(frozen=True)
@@ -121,7 +134,7 @@ class JournalWriter:
                 "seq": self._seq + 1,
                 "t": self._clock.wall().isoformat(timespec="milliseconds"),
                 "m": round(self.now_m(), 3),
-                **(_mask_value(event, self._masker.mask) if self._masker else event),
+                **(mask_event(event, self._masker.mask) if self._masker else event),
                 "prev": self._prev,
             }
             line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode()
