@@ -43,7 +43,10 @@ class Conductor:
             return []
         self._automatic_answers()
         if self._rollback_step() or state.outcome:
-            return []
+            # A rollback under way waits on nothing but a failed or interrupted undo.
+            return [
+                q for q in self.engine.questions(state) if q.kind is QuestionKind.ROLLBACK_FAILED
+            ]
         if state.aborting and not self.busy():
             reason = next(
                 (

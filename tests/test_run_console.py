@@ -312,3 +312,32 @@ def test_demo_runs_to_the_end_with_a_failure_and_a_rollback(tmp_path: Path) -> N
     assert of_type(journal, "step_finished", step="migrate", action="run", status="succeeded")
     assert of_type(journal, "run_finished")[0]["outcome"] == "completed"
     assert os.stat(journal).st_mode & 0o077 == 0
+
+
+def test_a_secret_inside_a_step_id_does_not_rename_the_step(tmp_path: Path) -> None:
+    rb = write_runbook(
+        tmp_path,
+        '[vars]\npw = { secret = true, env = "PW" }\n'
+        '[[steps]]\nid = "check-ready"\nrun = "echo ready {{pw}}"\n[[steps]]\nid = "after"\nrun = "true"\n',
+    )
+    result = golive(
+        "run", rb, "--rehearsal", "--journal", journal_in(tmp_path), env={"PW": "ready"}
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [e["step"] for e in of_type(journal_in(tmp_path), "step_finished")] == [
+        "check-ready",
+        "after",
+    ]
+    assert [e["line"] for e in of_type(journal_in(tmp_path), "output")] == ["•••••• ••••••"]
+    assert "Traceback" not in result.stderr
+
+
+def test_a_secret_too_short_to_mask_is_refused(tmp_path: Path) -> None:
+    rb = write_runbook(
+        tmp_path,
+        '[vars]\npw = { secret = true, env = "PW" }\n[[steps]]\nid = "a"\nrun = "echo {{pw}}"\n',
+    )
+    result = golive("run", rb, "--rehearsal", "--journal", journal_in(tmp_path), env={"PW": "y"})
+    assert result.returncode == 2
+    assert "secret pw is 1 characters long" in result.stderr
+    assert not journal_in(tmp_path).exists()

@@ -73,6 +73,15 @@ class ConsoleOperator:
                 "rollback": Decisions.ROLLBACK,
             }[p.interrupted]
             return Answer(decision, "--interrupted " + p.interrupted, p.operator, automatic=True)
+        if (
+            q.kind is QuestionKind.ROLLBACK_FAILED
+            and Decisions.MARK_DONE in q.options
+            and p.interrupted
+        ):
+            # An undo the crash interrupted: run it again, or take it as done. An undo
+            # cannot itself be rolled back, so --interrupted rollback re-runs it.
+            decision = Decisions.MARK_DONE if p.interrupted == "done" else Decisions.RETRY
+            return Answer(decision, "--interrupted " + p.interrupted, p.operator, automatic=True)
         if p.dry_run:
             if q.kind is QuestionKind.CONFIRM:
                 return Answer(Decisions.CONFIRM, "dry run", "dry-run", automatic=True)
