@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -20,13 +21,12 @@ def groups() -> Iterator[list[Path]]:
     yield files
     for pid_file in files:
         if pid_file.exists():
-            try:
+            with contextlib.suppress(ProcessLookupError, ValueError):
                 os.killpg(int(pid_file.read_text()), signal.SIGKILL)
-            except (ProcessLookupError, ValueError):
-                pass
 
 
-def kill_when(journal: Path, ready: callable, groups_dir: Path) -> str:  # type: ignore[valid-type]
+def kill_when(journal: Path, ready: Callable[[], bool]) -> str:
+    """Run the runbook beside `journal` and SIGKILL golive the moment `ready()` holds."""
     process = spawn("run", journal.parent / "rb.toml", "--rehearsal", "--yes", "--journal", journal)
     try:
         wait_until(lambda: journal.exists() and ready(), what="the moment to kill")
@@ -65,7 +65,7 @@ run = "echo c >> {log}"
 """,
     )
     journal = tmp_path / "j.jsonl"
-    stdout = kill_when(journal, lambda: pg.exists() and bool(pg.read_text().strip()), tmp_path)
+    stdout = kill_when(journal, lambda: pg.exists() and bool(pg.read_text().strip()))
     assert_shown_was_recorded(stdout, journal)
     assert golive("verify", journal).returncode == 0
     # Without an answer for the interrupted step, --yes refuses to guess.
@@ -106,7 +106,7 @@ on_failure = "rollback"
 """,
     )
     journal = tmp_path / "j.jsonl"
-    stdout = kill_when(journal, lambda: pg.exists() and bool(pg.read_text().strip()), tmp_path)
+    stdout = kill_when(journal, lambda: pg.exists() and bool(pg.read_text().strip()))
     assert_shown_was_recorded(stdout, journal)
     assert golive("verify", journal).returncode == 0
     resumed = golive("resume", journal, "--yes", "--interrupted", "rerun")
@@ -132,7 +132,7 @@ run = "echo next >> {log}"
 """,
     )
     journal = tmp_path / "j.jsonl"
-    kill_when(journal, lambda: bool(of_type(journal, "decision", step="freeze")), tmp_path)
+    kill_when(journal, lambda: bool(of_type(journal, "decision", step="freeze")))
     assert not of_type(journal, "step_started", step="next")
     assert golive("verify", journal).returncode == 0
     resumed = golive("resume", journal, "--yes")
