@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from datetime import timedelta
 from typing import Any
@@ -39,8 +40,11 @@ def after_point_of_no_return(runbook: Runbook) -> set[str]:
 
 
 def check_runbook(runbook: Runbook, reader: DocumentReader) -> None:
+    # By identity: two steps can be equal (same fields, same line in an inline list).
+    index_of = {id(step): index for index, step in enumerate(runbook.steps)}
+
     def at(step: Step, key: str | None = None) -> tuple[str | int, ...]:
-        index = runbook.steps.index(step)
+        index = index_of[id(step)]
         return ("steps", index, key) if key else ("steps", index)
 
     if not runbook.steps:
@@ -131,29 +135,39 @@ def _check_kinds(runbook: Runbook, reader: DocumentReader, at: Any) -> None:
 
 def _check_variables(runbook: Runbook, reader: DocumentReader, at: Any) -> None:
     for step in runbook.steps:
-        texts = {"run": step.run, "rollback": step.rollback}
+        texts: dict[tuple[str | int, ...], str | None] = {
+            at(step, "run"): step.run,
+            at(step, "rollback"): step.rollback,
+        }
         if step.verify:
-            texts["verify"] = step.verify.command or (
+            # verify = "cmd", or a table whose run or http holds the text.
+            key = "run" if step.verify.command else "http"
+            texts[(*at(step, "verify"), key)] = step.verify.command or (
                 step.verify.http.url if step.verify.http else None
             )
-        for key, text in texts.items():
-            for name in referenced_names(text or ""):
+        for where, text in texts.items():
+            for name in dict.fromkeys(referenced_names(text or "")):
                 if name not in runbook.variables:
                     hint = (
                         did_you_mean(name, runbook.variables)
                         or f'define it under [vars]: {name} = "..."'
                     )
-                    reader.error(at(step, key), f"{{{{{name}}}}} is never defined", hint)
+                    # The line of the placeholder itself, inside a multi-line script.
+                    placeholder = re.compile(r"\{\{\s*" + re.escape(name) + r"\s*\}\}")
+                    line = reader.lines.line_within(where, placeholder)
+                    reader.error(where, f"{{{{{name}}}}} is never defined", hint, line)
 
 
 def _check_graph(runbook: Runbook, reader: DocumentReader, at: Any) -> bool:
     known = {step.id for step in runbook.steps}
     sound = True
     for step in runbook.steps:
-        for parent in step.depends_on:
+        for position, parent in enumerate(step.depends_on):
+            # The list item's own line, when depends_on spans several lines.
+            item = (*at(step, "depends_on"), position)
             if parent == step.id:
                 reader.error(
-                    at(step, "depends_on"),
+                    item,
                     f"step {step.id} depends on itself",
                     "remove it from depends_on",
                 )
@@ -161,7 +175,7 @@ def _check_graph(runbook: Runbook, reader: DocumentReader, at: Any) -> bool:
             elif parent not in known:
                 hint = did_you_mean(parent, known) or "check the step ids"
                 reader.error(
-                    at(step, "depends_on"),
+                    item,
                     f"step {step.id} depends on unknown step {parent!r}",
                     hint,
                 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 _UNIT_SECONDS = {
@@ -13,6 +14,9 @@ _UNIT_SECONDS = {
     "h": 3600.0,
     "d": 86400.0,
 }
+# Ten years: far beyond any cutover, and far inside what datetime arithmetic holds.
+# (A 400-digit duration would otherwise be infinity.)
+MAX_SECONDS = 10 * 366 * 86400.0
 _PART = re.compile(r"(\d+(?:\.\d+)?)\s*(ms|sec|min|s|m|h|d)")
 _RATE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|min|m|h)\s*$")
 
@@ -39,6 +43,8 @@ def parse_duration(text: str) -> float:
         position = match.end()
     if position != len(cleaned) or position == 0:
         raise DurationError(f"{text!r} is not a duration")
+    if total > MAX_SECONDS:
+        raise DurationError(f"{text!r} is longer than {MAX_SECONDS // 86400:.0f} days")
     return total
 
 
@@ -48,7 +54,10 @@ def parse_rate_per_minute(text: str) -> float:
     if not match:
         raise DurationError(f"{text!r} is not a rate")
     per = {"s": 60.0, "sec": 60.0, "min": 1.0, "m": 1.0, "h": 1 / 60}[match.group(2)]
-    return float(match.group(1)) * per
+    rate = float(match.group(1)) * per
+    if not math.isfinite(rate):
+        raise DurationError(f"{text!r} is not a usable rate")
+    return rate
 
 
 def format_duration(seconds: float) -> str:

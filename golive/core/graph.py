@@ -6,32 +6,32 @@ from collections.abc import Callable, Mapping, Sequence
 
 
 def find_cycle(deps: Mapping[str, Sequence[str]]) -> list[str] | None:
-    """One dependency cycle as a list of ids (first id repeated at the end), or None."""
+    """One dependency cycle as a list of ids (first id repeated at the end), or None.
+
+    Iterative, like `topological`: a long chain must not hit the recursion limit.
+    """
     white, grey, black = 0, 1, 2
     colour = dict.fromkeys(deps, white)
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        colour[node] = grey
-        stack.append(node)
-        for parent in deps.get(node, ()):
-            if parent not in colour:
-                continue
-            if colour[parent] == grey:
-                return [*stack[stack.index(parent) :], parent]
-            if colour[parent] == white:
-                found = visit(parent)
-                if found:
-                    return found
-        stack.pop()
-        colour[node] = black
-        return None
-
-    for node in deps:
-        if colour[node] == white:
-            found = visit(node)
-            if found:
-                return found
+    for root in deps:
+        if colour[root] != white:
+            continue
+        colour[root] = grey
+        path = [root]
+        pending = [iter(deps.get(root, ()))]
+        while pending:
+            for parent in pending[-1]:
+                if parent not in colour:
+                    continue
+                if colour[parent] == grey:
+                    return [*path[path.index(parent) :], parent]
+                if colour[parent] == white:
+                    colour[parent] = grey
+                    path.append(parent)
+                    pending.append(iter(deps.get(parent, ())))
+                    break
+            else:
+                colour[path.pop()] = black
+                pending.pop()
     return None
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import sys
 import tomllib
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
@@ -26,7 +27,7 @@ from golive.core.runbook import (
     Verify,
     Window,
 )
-from golive.core.toml_lines import KeyLines
+from golive.core.toml_lines import KeyLines, unclosed_line
 
 FORMAT_VERSION = 1
 MAX_BYTES = 5 * 1024 * 1024
@@ -78,11 +79,19 @@ def read_source(path: str) -> tuple[str | None, list[Diagnostic]]:
                 "is this the right file?",
             )
         with open(path, "rb") as handle:
-            raw = handle.read()
+            # Capped: a FIFO, /dev/zero or a growing log reports a size that lies.
+            raw = handle.read(MAX_BYTES + 1)
+        if len(raw) > MAX_BYTES:
+            return fail(
+                f"file is over {MAX_BYTES // 1048576} MB; a runbook is at most {MAX_BYTES // 1048576} MB",
+                "is this the right file?",
+            )
     except FileNotFoundError:
         return fail("no such file", "check the path")
     except OSError as exc:
         return fail(f"cannot read: {exc.strerror or exc}", "check the path and its permissions")
+    if raw.startswith(_UTF16_32_BOMS):
+        return fail("UTF-16 or UTF-32 text, not UTF-8", "save the file as UTF-8")
     if b"\x00" in raw:
         line = raw[: raw.index(b"\x00")].count(b"\n") + 1
         return fail(
@@ -100,18 +109,27 @@ def read_source(path: str) -> tuple[str | None, list[Diagnostic]]:
     return text.removeprefix("\ufeff"), []
 
 
+_UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$|\s*\(at end of document\)$")
 
 
 def toml_error(path: str, text: str, exc: tomllib.TOMLDecodeError) -> Diagnostic:
     message = str(exc)
     match = _TOML_POSITION.search(message)
-    line = text.count("\n") + 1
+    lines = text.split("\n")  # tomllib counts lines by \n only, not by splitlines()
+    # Without a position the parser ran off the end: point at the last written line.
+    line = len(text.rstrip().split("\n")) if text.strip() else 1
     if match:
         message = message[: match.start()]
         if match.group(1):
             line = int(match.group(1))
-    source_line = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
+    if not match or not match.group(1) or message.startswith("Unclosed"):
+        # An unclosed string, list or inline table is reported where the parser
+        # gave up; the mistake is where it opened.
+        opened = unclosed_line(text)
+        if opened is not None and opened <= line:
+            line = opened
+    source_line = lines[line - 1] if 0 < line <= len(lines) else ""
     hint = "see the runbook format reference in README.md"
     stripped = source_line.strip()
     if "=" in stripped and not stripped.startswith(("[", "#")):
@@ -120,11 +138,55 @@ def toml_error(path: str, text: str, exc: tomllib.TOMLDecodeError) -> Diagnostic
             hint = f'put text in double quotes: "{value}"'
         elif value.count('"') % 2 == 1:
             hint = "a string is missing its closing double quote"
+        elif value.startswith("'") and value.count("'") % 2 == 1:
+            hint = "a string is missing its closing single quote"
+        elif value.startswith("{") and value.count("{") > value.count("}"):
+            hint = "an inline table { ... } must be written on one line, or use a [table]"
+        elif re.search(r",\s*}", value):
+            hint = "an inline table takes no comma after its last item"
+        elif value.startswith("[") and message.startswith("Unclosed array"):
+            hint = "a list needs its closing ]"
+        elif value.startswith("{") and message.startswith("Unclosed inline table"):
+            hint = "separate the items of an inline table with commas and close it with }"
+    elif message.startswith("Expected '=' after a key"):
+        hint = "write key = value"
     elif stripped.startswith("[") and not stripped.rstrip().endswith("]"):
         hint = "a table header needs its closing ]"
     if message.startswith("Cannot declare") or "overwrite" in message:
         hint = "each key and table may be written only once"
+    message = message or "not valid TOML"
     return Diagnostic(path, line, f"TOML syntax: {message[0].lower() + message[1:]}", hint)
+
+
+def _unreadable(path: str, text: str, exc: Exception) -> Diagnostic:
+    """tomllib's failures that are no TOMLDecodeError: numbers too long, nesting too deep."""
+    limit = sys.get_int_max_str_digits() or 4300
+    digits = re.search(rf"[0-9_]{{{limit + 1},}}", text)
+    if isinstance(exc, ValueError) and digits:
+        line = text.count("\n", 0, digits.start()) + 1
+        return Diagnostic(path, line, "a number has too many digits to read", "is this a typo?")
+    if isinstance(exc, RecursionError):
+        return Diagnostic(path, _deep_line(text), "TOML nested too deeply", "flatten it")
+    return Diagnostic(path, 1, f"cannot read the TOML: {exc}", "is this the right file?")
+
+
+def _deep_line(text: str, limit: int = 100) -> int:
+    """The line where brackets first nest `limit` deep (strings aside, roughly)."""
+    depth, line, quote = 0, 1, ""
+    for char in text:
+        if char == "\n":
+            line += 1
+        elif quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char in "[{":
+            depth += 1
+            if depth >= limit:
+                return line
+        elif char in "]}":
+            depth -= 1
+    return 1
 
 
 def load_runbook(path: str) -> LoadResult:
@@ -135,8 +197,8 @@ def load_runbook(path: str) -> LoadResult:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         return LoadResult(path, None, [toml_error(path, text, exc)])
-    except RecursionError:
-        return LoadResult(path, None, [Diagnostic(path, 1, "TOML nested too deeply", "flatten it")])
+    except (ValueError, RecursionError) as exc:
+        return LoadResult(path, None, [_unreadable(path, text, exc)])
     reader = DocumentReader(path, KeyLines(text))
     runbook = _build(reader, document, path, text)
     # Imported here: checks build on the model this module produces.
@@ -217,15 +279,17 @@ def _window(reader: DocumentReader, head: dict[str, Any]) -> Window | None:
     table = reader.table(head, ("runbook",), "window")
     reader.known_keys(where, table, WINDOW_KEYS)
     zone: ZoneInfo | None = None
-    if "timezone" in table:
+    if name := reader.text(table, where, "timezone"):
         try:
-            zone = ZoneInfo(reader.text(table, where, "timezone"))
-        except (ZoneInfoNotFoundError, ValueError):
+            zone = ZoneInfo(name)
+        # A lookup by an arbitrary name: bad names fail in several ways.
+        except (ZoneInfoNotFoundError, ValueError, OSError, RecursionError):
             reader.error(
                 (*where, "timezone"),
-                f"unknown timezone {table['timezone']!r}",
+                f"unknown timezone {name!r}",
                 'use an IANA name like "Europe/Berlin"',
             )
+            return None  # its times cannot be placed; say nothing more about them
     if "start" not in table:
         reader.error(where, "the window needs a start", 'add start = "2026-11-28T22:00:00+08:00"')
         return None
@@ -239,7 +303,11 @@ def _window(reader: DocumentReader, head: dict[str, Any]) -> Window | None:
         end = _moment(reader, (*where, "end"), table["end"], start.tzinfo)  # type: ignore[arg-type]
     else:
         seconds = reader.duration(table, where, "duration")
-        end = start + timedelta(seconds=seconds) if seconds is not None else None
+        try:
+            end = start + timedelta(seconds=seconds) if seconds is not None else None
+        except OverflowError:
+            reader.error((*where, "duration"), "the window would end after the year 9999")
+            return None
     if end is None:
         return None
     if end <= start:
@@ -397,7 +465,8 @@ def _steps(reader: DocumentReader, raw: Any, window: Window | None) -> list[Step
         else:
             # No depends_on: the step follows the one above it. Parallel streams are
             # opted into explicitly, so a forgotten key never runs steps at once.
-            depends_on = (previous,) if previous else ()
+            # (A repeated id is reported as a duplicate, not as depending on itself.)
+            depends_on = (previous,) if previous and previous != step_id else ()
         steps.append(
             Step(
                 id=step_id,
@@ -477,7 +546,11 @@ def _not_before(
         # The first such clock time at or after the window opens, in the window's timezone.
         candidate = datetime.combine(window.start.date(), clock, tzinfo=window.start.tzinfo)
         if candidate < window.start:
-            candidate += timedelta(days=1)
+            try:
+                candidate += timedelta(days=1)
+            except OverflowError:  # a window opening on 9999-12-31
+                reader.error(key_where, f"not_before {value!r} is outside the change window")
+                return None
         return candidate
     zone = window.start.tzinfo if window else None
     return _moment(reader, key_where, value, zone)  # type: ignore[arg-type]

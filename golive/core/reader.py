@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import math
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, time
 from typing import Any, TypeVar
@@ -34,6 +35,19 @@ def type_name(value: object) -> str:
     return names.get(type(value), type(value).__name__)
 
 
+def show(number: float) -> str:
+    """A number for a message; one with hundreds of digits is shortened."""
+    text = f"{number:g}" if isinstance(number, float) else str(number)
+    return text if len(text) <= 24 else f"{text[:12]}... ({len(text)} digits)"
+
+
+def one_line(text: str) -> str:
+    """Text for a one-line diagnostic: control characters (a newline in a step id) escaped."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 class DocumentReader:
     """Reads values out of one runbook's tables and records what is wrong with them."""
 
@@ -42,12 +56,19 @@ class DocumentReader:
         self.lines = lines
         self.diagnostics: list[Diagnostic] = []
 
-    def error(self, where: Path, message: str, hint: str = "") -> None:
-        self.diagnostics.append(Diagnostic(self.path, self.lines.line_of(where), message, hint))
+    def error(self, where: Path, message: str, hint: str = "", line: int | None = None) -> None:
+        """Records an error at the line of `where` (or at `line`, when known better)."""
+        self._add(where, message, hint, Severity.ERROR, line)
 
     def warn(self, where: Path, message: str, hint: str = "") -> None:
+        self._add(where, message, hint, Severity.WARNING)
+
+    def _add(
+        self, where: Path, message: str, hint: str, severity: Severity, line: int | None = None
+    ) -> None:
+        line = line or self.lines.line_of(where)
         self.diagnostics.append(
-            Diagnostic(self.path, self.lines.line_of(where), message, hint, Severity.WARNING)
+            Diagnostic(self.path, line, one_line(message), one_line(hint), severity)
         )
 
     @property
@@ -107,9 +128,15 @@ class DocumentReader:
         low: float,
         high: float,
     ) -> float:
-        value = float(self.typed(table, where, key, (int, float), "a number", default))
+        raw = self.typed(table, where, key, (int, float), "a number", default)
+        try:
+            value = float(raw)
+        except OverflowError:  # an int with hundreds of digits
+            value = math.inf if raw > 0 else -math.inf
         if not low <= value <= high:
-            self.error((*where, key), f"{key} must be between {low:g} and {high:g}, not {value:g}")
+            self.error(
+                (*where, key), f"{key} must be between {low:g} and {high:g}, not {show(raw)}"
+            )
             return default
         return value
 
@@ -118,7 +145,7 @@ class DocumentReader:
     ) -> int:
         value = self.typed(table, where, key, int, "a whole number", default)
         if not low <= value <= high:
-            self.error((*where, key), f"{key} must be between {low} and {high}, not {value}")
+            self.error((*where, key), f"{key} must be between {low} and {high}, not {show(value)}")
             return default
         return value
 

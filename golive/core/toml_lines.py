@@ -11,6 +11,8 @@ make a message point at a nearby line, never change what is checked.
 from __future__ import annotations
 
 import contextlib
+import re
+import tomllib
 
 Path = tuple[str | int, ...]
 
@@ -22,21 +24,36 @@ class KeyLines:
 
     def __init__(self, text: str) -> None:
         self._lines: dict[Path, int] = {}
+        # Tables that a header such as [hosts.db] defines without naming them alone.
+        self._implicit: dict[Path, int] = {}
+        self._last_lines: dict[Path, int] = {}  # where a key's value ends
         self._text = text
         self._i = 0
         self._line = 1
         self._aot_index: dict[tuple[str, ...], int] = {}
-        with contextlib.suppress(IndexError):  # a truncated document: keep what was found
+        # A truncated or absurdly nested document: keep what was found.
+        with contextlib.suppress(IndexError, RecursionError):
             self._scan()
 
     def line_of(self, path: Path) -> int:
         """The line of `path`, or of its nearest recorded ancestor."""
         probe = tuple(path)
         while probe:
-            if probe in self._lines:
-                return self._lines[probe]
+            line = self._lines.get(probe) or self._implicit.get(probe)
+            if line:
+                return line
             probe = probe[:-1]
         return 1
+
+    def line_within(self, path: Path, pattern: re.Pattern[str]) -> int:
+        """The line inside the value of `path` where `pattern` first matches, such as
+        one line of a multi-line run script; else the line of `path`."""
+        first = self.line_of(path)
+        last = self._last_lines.get(tuple(path), first)
+        for offset, text in enumerate(self._text.split("\n")[first - 1 : last]):
+            if pattern.search(text):
+                return first + offset
+        return first
 
     # -- scanning -----------------------------------------------------------
     def _peek(self, offset: int = 0) -> str:
@@ -69,10 +86,13 @@ class KeyLines:
             self._skip_blank(newlines=True)
             if self._i >= len(self._text):
                 return
+            start = self._i
             if self._peek() == "[":
                 table = self._header()
             else:
                 self._key_value(table)
+            if self._i == start:  # not TOML here; never stall on it
+                self._advance()
 
     def _header(self) -> Path:
         is_array = self._peek(1) == "["
@@ -97,6 +117,8 @@ class KeyLines:
                 path.append(index)
             elif raw in self._aot_index:
                 path.append(self._aot_index[raw])
+            if not last:
+                self._implicit.setdefault(tuple(path), self._line)
         self._record(tuple(path))
         return tuple(path)
 
@@ -106,7 +128,7 @@ class KeyLines:
             self._skip_blank(newlines=False)
             c = self._peek()
             if c in "\"'":
-                keys.append(self._quoted(c))
+                keys.append(self._quoted_key(c))
             else:
                 start = self._i
                 while self._peek() in _BARE and self._peek():
@@ -118,17 +140,25 @@ class KeyLines:
             self._advance()
 
     def _quoted(self, quote: str) -> str:
+        """Skips a one-line string; returns its text as written, escapes undecoded."""
         self._advance()
-        out: list[str] = []
-        while self._peek() and self._peek() != quote:
-            if quote == '"' and self._peek() == "\\":
-                out.append(self._peek(1))
-                self._advance(2)
-                continue
-            out.append(self._peek())
+        start = self._i
+        while self._peek() not in (quote, "", "\n"):
+            self._advance(2 if quote == '"' and self._peek() == "\\" else 1)
+        raw = self._text[start : self._i]
+        if self._peek() == quote:
             self._advance()
-        self._advance()
-        return "".join(out)
+        return raw
+
+    def _quoted_key(self, quote: str) -> str:
+        raw = self._quoted(quote)
+        if quote == "'" or "\\" not in raw:
+            return raw
+        try:  # "caf\u00e9" is the key café: let tomllib decode the escapes
+            key: str = tomllib.loads(f'k = "{raw}"')["k"]
+        except tomllib.TOMLDecodeError:
+            return raw
+        return key
 
     def _key_value(self, table: Path) -> None:
         keys = self._key()
@@ -140,6 +170,7 @@ class KeyLines:
             self._advance()
         self._skip_blank(newlines=False)
         self._value(path)
+        self._last_lines.setdefault(path, self._line)
 
     def _value(self, path: Path) -> None:
         c = self._peek()
@@ -182,8 +213,11 @@ class KeyLines:
                 self._advance()
                 index += 1
                 continue
+            start = self._i
             self._record((*path, index))
             self._value((*path, index))
+            if self._i == start:
+                self._advance()
 
     def _inline_table(self, path: Path) -> None:
         self._advance()
@@ -195,4 +229,53 @@ class KeyLines:
             if self._peek() == ",":
                 self._advance()
                 continue
+            start = self._i
             self._key_value(path)
+            if self._i == start:
+                self._advance()
+
+
+def unclosed_line(text: str) -> int | None:
+    """The line on which a string, array or inline table that never closes begins.
+
+    For the TOML syntax errors that tomllib reports where it gave up (often the
+    end of the document) rather than where the mistake is. Quote- and
+    comment-aware; table headers open and close on their own line.
+    """
+    i, line, end = 0, 1, len(text)
+    brackets: list[int] = []
+    while i < end:
+        c = text[i]
+        if c == "\n":
+            line += 1
+        elif c == "#":
+            while i < end and text[i] != "\n":
+                i += 1
+            continue
+        elif text.startswith(('"""', "'''"), i):
+            quote, start = text[i : i + 3], line
+            i += 3
+            while not text.startswith(quote, i):
+                if i >= end:
+                    return start
+                if quote == '"""' and text[i] == "\\":
+                    i += 1
+                if i < end and text[i] == "\n":
+                    line += 1
+                i += 1
+            i += 3
+            while i < end and text[i] == quote[0]:  # """a"""" closes with extra quotes
+                i += 1
+            continue
+        elif c in "\"'":
+            i += 1
+            while i < end and text[i] not in (c, "\n"):
+                i += 2 if c == '"' and text[i] == "\\" and text[i + 1 : i + 2] != "\n" else 1
+            if i >= end or text[i] == "\n":
+                return line
+        elif c in "[{":
+            brackets.append(line)
+        elif c in "]}" and brackets:
+            brackets.pop()
+        i += 1
+    return brackets[0] if brackets else None
