@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from golive.core import events as ev
 from golive.core.events import event
@@ -204,9 +204,10 @@ class StepExecution:
         started = time.monotonic()
         if verify.http is not None:
             values = self.session.values
-            ok, detail = run_http_check(
-                verify.http, values.substitute(verify.http.url, reveal=True)
-            )
+            check = verify.http
+            if check.contains is not None:
+                check = replace(check, contains=values.substitute(check.contains, reveal=True))
+            ok, detail = run_http_check(check, values.substitute(check.url, reveal=True))
             detail = values.masker().mask(detail)
         else:
             assert verify.command is not None

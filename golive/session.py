@@ -30,6 +30,7 @@ from golive.core.timeline import Timing, compute
 from golive.io.journal import JournalError, JournalWriter, Tail, replay_journal
 
 Listener = Callable[[Event], None]
+Watcher = Callable[["Session"], Listener]
 MODES = ("live", "rehearsal", "dry-run")
 
 
@@ -89,10 +90,19 @@ class Session:
 
 
 def start_session(
-    runbook: Runbook, journal_path: str, values: Values, clock: Clock, options: RunOptions
+    runbook: Runbook,
+    journal_path: str,
+    values: Values,
+    clock: Clock,
+    options: RunOptions,
+    watch: Watcher | None = None,
 ) -> Session:
+    """Open a new journal and record the run's start. `watch` builds a listener
+    that sees every event, the first one included."""
     writer = JournalWriter(journal_path, clock, values.masker())
     session = Session(runbook, writer, RunState(), values)
+    if watch is not None:
+        session.listeners.append(watch(session))
     now = clock.wall()
     window = None
     shift = 0.0
@@ -162,6 +172,7 @@ def resume_session(
     values: Values,
     clock: Clock,
     accept_changed_runbook: bool = False,
+    watch: Watcher | None = None,
 ) -> Session:
     recorded, tail = read_journal(path)
     state = recorded.state
@@ -186,6 +197,8 @@ def resume_session(
         gap = max(0.0, (clock.wall() - datetime.fromisoformat(recorded.tail_wall)).total_seconds())
     writer = JournalWriter(path, clock, values.masker(), tail=tail, base_m=recorded.tail_m + gap)
     session = Session(runbook, writer, state, values)
+    if watch is not None:
+        session.listeners.append(watch(session))
     session.record(
         event(
             ev.SESSION_RESUMED,

@@ -19,6 +19,10 @@ BROKEN = HERE / "broken"
 RUNBOOKS = HERE.parent / "runbooks"
 
 MANIFEST: dict[str, tuple[int, str]] = {
+    "verify_run_with_status.toml": (15, "verify status applies to http checks"),
+    "timeout_zero.toml": (9, "timeout must be more than 0"),
+    "not_before_date_only.toml": (9, "'2026-11-28' has no time of day"),
+    "contains_undefined_var.toml": (13, "{{relase}} is never defined"),
     "bad_kind.toml": (12, "did you mean 'manual'"),
     "bad_log_source.toml": (8, "neither an absolute path nor journal:UNIT"),
     "bad_on_failure.toml": (14, "on_failure 'retry' is not one of"),

@@ -11,6 +11,7 @@ from datetime import datetime
 from importlib import resources
 
 from golive.console.operator import Policy
+from golive.console.printer import ConsolePrinter
 from golive.console.runner import EXIT_BAD_INPUT, EXIT_JOURNAL, OUTCOME_EXIT, drive
 from golive.core.clock import SystemClock
 from golive.core.durations import format_duration
@@ -75,13 +76,18 @@ def _start(
             )
     journal = args.journal or default_journal(journal_dir, runbook.name)
     try:
+        print(f"journal: {journal}")
         session = start_session(
-            runbook, journal, values, clock, RunOptions(mode=mode, operator=args.operator)
+            runbook,
+            journal,
+            values,
+            clock,
+            RunOptions(mode=mode, operator=args.operator),
+            watch=lambda s: ConsolePrinter(s, sys.stdout),
         )
     except JournalError as exc:
         print(f"golive: {exc}", file=sys.stderr)
         return EXIT_JOURNAL
-    print(f"journal: {journal}")
     policy = policy or Policy(
         yes=args.yes,
         dry_run=mode == "dry-run",
@@ -113,11 +119,18 @@ def resume_command(args: argparse.Namespace) -> int:
             recorded.state.variables,
             interactive=_interactive(),
         )
-        session = resume_session(args.journal, runbook, values, clock, args.accept_changed_runbook)
+        print(f"journal: {args.journal}")
+        session = resume_session(
+            args.journal,
+            runbook,
+            values,
+            clock,
+            args.accept_changed_runbook,
+            watch=lambda s: ConsolePrinter(s, sys.stdout),
+        )
     except (VariableError, JournalError) as exc:
         print(f"golive: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(f"journal: {args.journal}")
     policy = Policy(
         yes=args.yes,
         dry_run=session.state.mode == "dry-run",

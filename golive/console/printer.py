@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime
 from typing import TextIO
 
@@ -34,6 +35,7 @@ class ConsolePrinter:
         self.out = out
         width = max((len(h) for h in [*session.runbook.hosts, "local"]), default=5)
         self._host_width = min(width, 16)
+        self._lock = threading.Lock()
 
     def __call__(self, e: Event) -> None:
         handler = getattr(self, "_" + e["type"], None)
@@ -42,7 +44,10 @@ class ConsolePrinter:
             self.out.flush()
 
     def say(self, text: str) -> None:
-        print(text, file=self.out, flush=True)
+        # Steps in parallel streams print from their own threads: one write per line.
+        with self._lock:
+            self.out.write(text + "\n")
+            self.out.flush()
 
     def _run_started(self, e: Event) -> None:
         mode = e["mode"].upper()

@@ -40,8 +40,9 @@ def drive(
     printer: ConsolePrinter | None = None,
 ) -> int:
     """Run `session` to its end in the terminal; returns the exit status."""
-    printer = printer or ConsolePrinter(session, out)
-    if printer not in session.listeners:
+    printer = printer or next((p for p in session.listeners if isinstance(p, ConsolePrinter)), None)
+    if printer is None:
+        printer = ConsolePrinter(session, out)
         session.listeners.append(printer)
     conductor = Conductor(session, StepExecution(session, executors, dry_run=policy.dry_run))
     operator = ConsoleOperator(session, policy, stdin, out)

@@ -119,12 +119,6 @@ def _check_kinds(runbook: Runbook, reader: DocumentReader, at: Any) -> None:
                 f"wait step {step.id} has no duration or not_before",
                 'add duration = "10m"',
             )
-        if step.duration is None and step.kind is not StepKind.WAIT:
-            reader.warn(
-                at(step),
-                f"step {step.id} has no planned duration",
-                "the forecast counts it as 0; rehearse and add duration = ...",
-            )
         if step.timeout is not None and step.duration and step.timeout < step.duration:
             reader.warn(
                 at(step, "timeout"),
@@ -140,11 +134,13 @@ def _check_variables(runbook: Runbook, reader: DocumentReader, at: Any) -> None:
             at(step, "rollback"): step.rollback,
         }
         if step.verify:
-            # verify = "cmd", or a table whose run or http holds the text.
+            # verify = "cmd", or a table whose run or http (and contains) holds the text.
             key = "run" if step.verify.command else "http"
             texts[(*at(step, "verify"), key)] = step.verify.command or (
                 step.verify.http.url if step.verify.http else None
             )
+            if step.verify.http and step.verify.http.contains:
+                texts[(*at(step, "verify"), "contains")] = step.verify.http.contains
         for where, text in texts.items():
             for name in dict.fromkeys(referenced_names(text or "")):
                 if name not in runbook.variables:
@@ -211,17 +207,33 @@ def _check_rollback(runbook: Runbook, reader: DocumentReader, at: Any) -> None:
             )
     deps = dependency_map(runbook)
     order = topological([s.id for s in runbook.steps], deps)
-    first_point = next((s for s in order if runbook.step(s).rollback_point), None)
-    protected = descendants(first_point, deps) | {first_point} if first_point else set()
+    points = [s for s in order if runbook.step(s).rollback_point]
+    if not points:
+        return
+    covered: dict[str, str] = {}  # step -> the rollback point a rollback would return to
+    for point in points:
+        for step_id in descendants(point, deps):
+            covered.setdefault(step_id, point)
     for step_id in order:
         step = runbook.step(step_id)
-        if step_id in protected or step_id in late:
+        if (
+            step.kind is not StepKind.COMMAND
+            or step.rollback
+            or step_id in late
+            or step.rollback_point
+        ):
             continue
-        if step.kind is StepKind.COMMAND and not step.rollback and first_point is not None:
+        if step_id in covered:
             reader.warn(
                 at(step),
-                f"step {step.id} changes state before the first rollback point ({first_point}) and has no rollback",
-                'add rollback = ... or mark it kind = "check" if it changes nothing',
+                f"step {step.id} changes state after rollback point {covered[step_id]} and has no rollback",
+                'a rollback would leave its change in place; add rollback = ... or mark it kind = "check"',
+            )
+        else:
+            reader.warn(
+                at(step),
+                f"step {step.id} changes state before the first rollback point ({points[0]}) and has no rollback",
+                'golive cannot undo a failure here; move a rollback point (a verified backup) before it, or mark it kind = "check"',
             )
 
 
@@ -250,16 +262,20 @@ def _check_window(runbook: Runbook, reader: DocumentReader, at: Any) -> None:
         )
 
 
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def summary(runbook: Runbook) -> list[str]:
     length, path = critical_path(runbook)
     lines = [
-        f"{runbook.name}: {len(runbook.steps)} steps, {len(runbook.phases)} phases, {len(runbook.hosts)} hosts"
+        f"{runbook.name}: {plural(len(runbook.steps), 'step')}, {plural(len(runbook.phases), 'phase')}, {plural(len(runbook.hosts), 'host')}"
     ]
     for phase in runbook.phases:
         steps = [s for s in runbook.steps if s.phase == phase]
         planned = sum(s.planned for s in steps)
         lines.append(
-            f"  phase {phase}: {len(steps)} steps, {format_duration(planned)} planned work"
+            f"  phase {phase}: {plural(len(steps), 'step')}, {format_duration(planned)} planned work"
         )
     if runbook.window:
         margin = runbook.window.seconds - length

@@ -8,7 +8,7 @@ and fold them into the state, then ask again.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from golive.core.checks import dependency_map
@@ -92,9 +92,10 @@ class Engine:
         if state.paused or state.aborting or self.holding(state):
             return []
         shift = timedelta(seconds=state.window_shift)
+        now = now.astimezone(UTC)
         return [
             s for s in self.ready(state)
-            if not honour_clock or s.not_before is None or now >= s.not_before + shift
+            if not honour_clock or s.not_before is None or now >= s.not_before.astimezone(UTC) + shift
         ]  # fmt: skip
 
     def holding(self, state: RunState) -> bool:

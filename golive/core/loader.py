@@ -8,7 +8,7 @@ import re
 import sys
 import tomllib
 from dataclasses import dataclass, field
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -249,11 +249,17 @@ def _moment(
     reader: DocumentReader, where: tuple[str, ...], value: Any, zone: ZoneInfo | None
 ) -> datetime | None:
     if isinstance(value, str):
+        text = value
         try:
-            value = datetime.fromisoformat(value)
+            value = datetime.fromisoformat(text)
         except ValueError:
             reader.error(
-                where, f"{value!r} is not a date-time", 'write it like "2026-11-28T22:00:00+08:00"'
+                where, f"{text!r} is not a date-time", 'write it like "2026-11-28T22:00:00+08:00"'
+            )
+            return None
+        if not re.search(r"\d[T ]\d", text):  # "2026-11-28" parses, as midnight
+            reader.error(
+                where, f"{text!r} has no time of day", 'write it like "2026-11-28T22:00:00+08:00"'
             )
             return None
     if not isinstance(value, datetime):
@@ -304,7 +310,11 @@ def _window(reader: DocumentReader, head: dict[str, Any]) -> Window | None:
     else:
         seconds = reader.duration(table, where, "duration")
         try:
-            end = start + timedelta(seconds=seconds) if seconds is not None else None
+            end = (
+                (start.astimezone(UTC) + timedelta(seconds=seconds)).astimezone(start.tzinfo)
+                if seconds is not None
+                else None
+            )
         except OverflowError:
             reader.error((*where, "duration"), "the window would end after the year 9999")
             return None
@@ -467,6 +477,12 @@ def _steps(reader: DocumentReader, raw: Any, window: Window | None) -> list[Step
             # opted into explicitly, so a forgotten key never runs steps at once.
             # (A repeated id is reported as a duplicate, not as depending on itself.)
             depends_on = (previous,) if previous and previous != step_id else ()
+        if "duration" not in spec and kind is not StepKind.WAIT:
+            reader.warn(
+                where,
+                f"step {step_id} has no planned duration",
+                "the forecast counts it as 0; rehearse and add duration = ...",
+            )
         steps.append(
             Step(
                 id=step_id,
@@ -478,7 +494,7 @@ def _steps(reader: DocumentReader, raw: Any, window: Window | None) -> list[Step
                 on=reader.text(spec, where, "on", LOCAL) or LOCAL,
                 run=reader.optional_text(spec, where, "run"),
                 duration=reader.duration(spec, where, "duration"),
-                timeout=reader.duration(spec, where, "timeout"),
+                timeout=_positive(reader, spec, where, "timeout"),
                 not_before=_not_before(reader, spec, where, window),
                 depends_on=depends_on,
                 verify=_verify(reader, spec, where),
@@ -493,6 +509,16 @@ def _steps(reader: DocumentReader, raw: Any, window: Window | None) -> list[Step
         )
         previous = step_id
     return steps
+
+
+def _positive(
+    reader: DocumentReader, spec: dict[str, Any], where: tuple[str | int, ...], key: str
+) -> float | None:
+    seconds = reader.duration(spec, where, key)
+    if seconds is not None and seconds <= 0:
+        reader.error((*where, key), f"{key} must be more than 0", "leave it out for no limit")
+        return None
+    return seconds
 
 
 def _choice(
@@ -579,9 +605,16 @@ def _verify(
         )
         return None
     if command:
+        for key in ("status", "contains", "max_latency", "timeout"):
+            if key in value:
+                reader.error(
+                    (*key_where, key),
+                    f"verify {key} applies to http checks, not to run",
+                    "drop it, or check the command's output in the command itself",
+                )
         return Verify(command=command)
     assert url is not None
-    if not url.startswith(("http://", "https://")):
+    if not url.startswith(("http://", "https://", "{{")):
         reader.error(
             (*key_where, "http"),
             f"{url!r} is not an http(s) URL",
@@ -593,6 +626,6 @@ def _verify(
             status=reader.whole(value, key_where, "status", 200, 100, 599),
             contains=reader.optional_text(value, key_where, "contains"),
             max_latency=reader.duration(value, key_where, "max_latency"),
-            timeout=reader.duration(value, key_where, "timeout") or 10.0,
+            timeout=_positive(reader, value, key_where, "timeout") or 10.0,
         )
     )

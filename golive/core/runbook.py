@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import Enum
+from functools import cached_property
 
 LOCAL = "local"
 
@@ -34,7 +35,9 @@ class Window:
 
     @property
     def seconds(self) -> float:
-        return (self.end - self.start).total_seconds()
+        # In absolute time: aware datetimes sharing a zone subtract as wall clocks,
+        # and a night with a clock change is an hour longer or shorter than that.
+        return (self.end.astimezone(UTC) - self.start.astimezone(UTC)).total_seconds()
 
 
 @dataclass(frozen=True)
@@ -135,11 +138,12 @@ class Runbook:
     steps: tuple[Step, ...] = ()
     known_hosts: str | None = None
 
+    @cached_property
+    def _by_id(self) -> dict[str, Step]:
+        return {step.id: step for step in self.steps}
+
     def step(self, step_id: str) -> Step:
-        for step in self.steps:
-            if step.id == step_id:
-                return step
-        raise KeyError(step_id)
+        return self._by_id[step_id]
 
     @property
     def phases(self) -> list[str]:
@@ -167,9 +171,11 @@ class Runbook:
     def window_offset(self, moment: datetime) -> float | None:
         if self.window is None:
             return None
-        return (moment - self.window.start).total_seconds()
+        return (moment.astimezone(UTC) - self.window.start.astimezone(UTC)).total_seconds()
 
     def window_end_after(self, seconds: float) -> datetime | None:
         if self.window is None:
             return None
-        return self.window.start + timedelta(seconds=seconds)
+        return (self.window.start.astimezone(UTC) + timedelta(seconds=seconds)).astimezone(
+            self.window.start.tzinfo
+        )

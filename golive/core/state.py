@@ -106,7 +106,10 @@ class RunState:
     window_shift: float = 0.0  # rehearsals: seconds the window moved to start now
 
     def step(self, step_id: str) -> StepState:
-        return self.steps.setdefault(step_id, StepState())
+        state = self.steps.get(step_id)  # a lookup per output line: no throwaway StepState
+        if state is None:
+            state = self.steps[step_id] = StepState()
+        return state
 
     @property
     def active_rollback(self) -> RollbackState | None:

@@ -16,7 +16,15 @@ import tomllib
 
 Path = tuple[str | int, ...]
 
-_BARE = set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
+# The scanner skips whole runs with these rather than one character at a time:
+# a 2,000-step runbook has half a million characters.
+_BLANK = re.compile(r"(?:[ \t\r]+|#[^\n]*)*")
+_BLANK_LINES = re.compile(r"(?:[ \t\r\n]+|#[^\n]*)*")
+_BARE_KEY = re.compile(r"[A-Za-z0-9_-]*")
+_PLAIN_VALUE = re.compile(r"[^,\]}#\n]*")
+_BASIC = re.compile(r'(?:[^"\\\n]|\\.)*')
+_LITERAL = re.compile(r"[^'\n]*")
+_MULTI_BASIC_END = re.compile(r'(?:[^"\\]|\\[\s\S]|"(?!""))*"""')
 
 
 class KeyLines:
@@ -61,21 +69,18 @@ class KeyLines:
         return self._text[j] if j < len(self._text) else ""
 
     def _advance(self, count: int = 1) -> None:
-        for _ in range(count):
-            if self._i < len(self._text) and self._text[self._i] == "\n":
-                self._line += 1
-            self._i += 1
+        self._jump(min(self._i + count, len(self._text)))
+
+    def _jump(self, end: int) -> None:
+        """Move to `end`, counting the newlines passed."""
+        self._line += self._text.count("\n", self._i, end)
+        self._i = end
 
     def _skip_blank(self, newlines: bool) -> None:
-        while self._i < len(self._text):
-            c = self._text[self._i]
-            if c in " \t\r" or (newlines and c == "\n"):
-                self._advance()
-            elif c == "#":
-                while self._i < len(self._text) and self._text[self._i] != "\n":
-                    self._i += 1
-            else:
-                return
+        pattern = _BLANK_LINES if newlines else _BLANK
+        match = pattern.match(self._text, self._i)
+        if match:
+            self._jump(match.end())
 
     def _record(self, path: Path) -> None:
         self._lines.setdefault(path, self._line)
@@ -131,8 +136,8 @@ class KeyLines:
                 keys.append(self._quoted_key(c))
             else:
                 start = self._i
-                while self._peek() in _BARE and self._peek():
-                    self._i += 1
+                match = _BARE_KEY.match(self._text, start)
+                self._i = match.end() if match else start
                 keys.append(self._text[start : self._i])
             self._skip_blank(newlines=False)
             if self._peek() != ".":
@@ -143,8 +148,8 @@ class KeyLines:
         """Skips a one-line string; returns its text as written, escapes undecoded."""
         self._advance()
         start = self._i
-        while self._peek() not in (quote, "", "\n"):
-            self._advance(2 if quote == '"' and self._peek() == "\\" else 1)
+        match = (_BASIC if quote == '"' else _LITERAL).match(self._text, start)
+        self._i = match.end() if match else start  # one line: no newlines passed
         raw = self._text[start : self._i]
         if self._peek() == quote:
             self._advance()
@@ -184,22 +189,22 @@ class KeyLines:
         elif c == "{":
             self._inline_table(path)
         else:
-            while self._peek() and self._peek() not in ",]}#\n":
-                self._i += 1
+            match = _PLAIN_VALUE.match(self._text, self._i)
+            if match:
+                self._i = match.end()
 
     def _multiline_string(self, quote: str) -> None:
         self._advance(3)
-        while self._peek():
-            if quote == '"' and self._peek() == "\\":
-                self._advance(2)
-                continue
-            if self._peek() == quote and self._peek(1) == quote and self._peek(2) == quote:
-                # A closing run may hold up to two extra quotes ("""a"""").
-                self._advance(3)
-                while self._peek() == quote:
-                    self._advance()
-                return
-            self._advance()
+        if quote == "'":
+            close = self._text.find("'''", self._i)
+            end = close + 3 if close >= 0 else len(self._text)
+        else:
+            match = _MULTI_BASIC_END.match(self._text, self._i)
+            end = match.end() if match else len(self._text)
+        self._jump(end)
+        # A closing run may hold up to two extra quotes ("""a"""").
+        while self._peek() == quote:
+            self._i += 1
 
     def _array(self, path: Path) -> None:
         self._advance()
