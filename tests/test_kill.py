@@ -6,6 +6,8 @@ import contextlib
 import os
 import re
 import signal
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -141,3 +143,35 @@ run = "echo next >> {log}"
     assert len(of_type(journal, "decision", step="freeze")) == 1  # never asked twice
     kinds = [e["type"] for e in events(journal)]
     assert kinds.count("session_resumed") == 1 and kinds[-1] == "run_finished"
+
+
+def test_the_demo_killed_mid_run_resumes_to_the_end(tmp_path: Path) -> None:
+    """The acceptance path: golive demo, its failure and rollback, a crash, a resume."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "golive", "demo"], cwd=tmp_path, stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+
+    def deploying() -> bool:
+        found = (
+            list((tmp_path / "journals").glob("*.jsonl"))
+            if (tmp_path / "journals").exists()
+            else []
+        )
+        return bool(found) and bool(of_type(found[0], "step_started", step="deploy"))
+
+    try:
+        wait_until(deploying, what="the demo to reach deploy")
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.communicate(timeout=10)
+    [journal] = (tmp_path / "journals").glob("*.jsonl")
+    assert of_type(
+        journal, "rollback_finished", status="completed"
+    )  # failure and rollback came first
+    assert golive("verify", journal).returncode == 0
+    resumed = golive("resume", journal, "--yes", "--interrupted", "rerun")
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert of_type(journal, "run_finished")[0]["outcome"] == "completed"
+    assert [e["attempt"] for e in of_type(journal, "step_started", step="migrate", action="run")] == [1, 2]
+    assert len(of_type(journal, "step_finished", step="seed-demo")) == 1  # never re-run
