@@ -90,6 +90,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.add_argument("--console", action="store_true")
 
+    monitor = sub.add_parser("monitor", help="watch CPU, memory and log error levels of every host")
+    monitor.add_argument("runbook", metavar="RUNBOOK")
+    shape = monitor.add_mutually_exclusive_group()
+    shape.add_argument(
+        "--console", action="store_true", help="a compact table every interval (the default)"
+    )
+    shape.add_argument("--json", action="store_true", help="one JSON line per host per interval")
+    monitor.add_argument(
+        "--duration",
+        metavar="TIME",
+        help='stop after this long, e.g. "10m" (default: until Ctrl-C)',
+    )
+    monitor.add_argument(
+        "--record", metavar="FILE", help="write a baseline journal of samples and alerts"
+    )
+
+    hosts = sub.add_parser("hosts", help="SSH host keys of a runbook's hosts")
+    hosts_sub = hosts.add_subparsers(dest="hosts_command", required=True, metavar="ACTION")
+    trust = hosts_sub.add_parser(
+        "trust", help="show host key fingerprints and ask before trusting them"
+    )
+    trust.add_argument("runbook", metavar="RUNBOOK")
+
     new = sub.add_parser("new", help="write a commented starter runbook")
     new.add_argument("name", metavar="NAME")
     new.add_argument(
@@ -109,6 +132,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from golive.commands.verify import verify_command
 
             return verify_command(args.journal)
+        if args.command == "monitor":
+            from golive.commands.monitor import monitor_command
+
+            return monitor_command(args)
+        if args.command == "hosts":
+            from golive.commands.hosts import trust_command
+
+            return trust_command(args.runbook)
         if args.command == "new":
             from golive.commands.new import new_command
 

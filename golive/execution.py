@@ -171,7 +171,7 @@ class StepExecution:
         failed = [(name, r) for name, r in results.items() if not r.ok]
         if not hosts:
             return f"{step.on} has no hosts"
-        if not failed:
+        if not failed or (action == "run" and len(failed) <= step.max_failed_hosts):
             return None
         name, result = failed[0]
         where = f" on {name}" if len(hosts) > 1 or name != "local" else ""

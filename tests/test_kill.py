@@ -173,5 +173,7 @@ def test_the_demo_killed_mid_run_resumes_to_the_end(tmp_path: Path) -> None:
     resumed = golive("resume", journal, "--yes", "--interrupted", "rerun")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
     assert of_type(journal, "run_finished")[0]["outcome"] == "completed"
-    assert [e["attempt"] for e in of_type(journal, "step_started", step="migrate", action="run")] == [1, 2]
+    assert [
+        e["attempt"] for e in of_type(journal, "step_started", step="migrate", action="run")
+    ] == [1, 2]
     assert len(of_type(journal, "step_finished", step="seed-demo")) == 1  # never re-run

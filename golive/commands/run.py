@@ -18,8 +18,16 @@ from golive.core.durations import format_duration
 from golive.core.loader import load_runbook
 from golive.core.runbook import Runbook
 from golive.io.journal import JournalError
-from golive.io.local import LocalOnly
-from golive.session import RunOptions, operator_name, read_journal, resume_session, start_session
+from golive.io.ssh import SshPool
+from golive.io.ssh_exec import HostExecutors
+from golive.session import (
+    RunOptions,
+    Session,
+    operator_name,
+    read_journal,
+    resume_session,
+    start_session,
+)
 from golive.variables import VariableError, parse_assignments, resolve_values
 
 
@@ -94,7 +102,7 @@ def _start(
         interactive=_interactive(),
         operator=args.operator or operator_name(),
     )
-    return drive(session, LocalOnly(), policy)
+    return _drive_with_hosts(session, policy)
 
 
 def resume_command(args: argparse.Namespace) -> int:
@@ -138,7 +146,7 @@ def resume_command(args: argparse.Namespace) -> int:
         interrupted=args.interrupted,
         operator=args.operator or operator_name(),
     )
-    return drive(session, LocalOnly(), policy)
+    return _drive_with_hosts(session, policy)
 
 
 def demo_runbook_path() -> str:
@@ -163,3 +171,12 @@ def demo_command(args: argparse.Namespace) -> int:
         operator=operator_name(),
     )
     return _start(runbook, args, "rehearsal", journal_dir=os.getcwd(), policy=policy)
+
+
+def _drive_with_hosts(session: Session, policy: Policy) -> int:
+    """Drive the run with local and SSH executors; SSH connections close at the end."""
+    pool = SshPool(known_hosts=session.runbook.known_hosts_path)
+    try:
+        return drive(session, HostExecutors(pool), policy)
+    finally:
+        pool.close()

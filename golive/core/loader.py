@@ -44,6 +44,7 @@ STEP_KEYS = (
     "id", "title", "phase", "owner", "kind", "on", "run", "duration", "timeout",
     "not_before", "depends_on", "verify", "rollback", "rollback_duration",
     "rollback_point", "point_of_no_return", "retries", "on_failure", "instructions",
+    "max_failed_hosts",
 )  # fmt: skip
 VERIFY_KEYS = ("run", "http", "status", "contains", "max_latency", "timeout")
 
@@ -503,6 +504,7 @@ def _steps(reader: DocumentReader, raw: Any, window: Window | None) -> list[Step
                 rollback_point=reader.flag(spec, where, "rollback_point"),
                 point_of_no_return=reader.flag(spec, where, "point_of_no_return"),
                 retries=reader.whole(spec, where, "retries", 0, 0, 100),
+                max_failed_hosts=reader.whole(spec, where, "max_failed_hosts", 0, 0, 100_000),
                 on_failure=on_failure,
                 instructions=reader.text(spec, where, "instructions"),
             )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -104,6 +105,7 @@ class Step:
     rollback_point: bool = False
     point_of_no_return: bool = False
     retries: int = 0
+    max_failed_hosts: int = 0  # a group step still succeeds with this many hosts failed
     on_failure: OnFailure = OnFailure.ASK
     instructions: str = ""
 
@@ -141,6 +143,18 @@ class Runbook:
     @cached_property
     def _by_id(self) -> dict[str, Step]:
         return {step.id: step for step in self.steps}
+
+    @property
+    def known_hosts_path(self) -> str | None:
+        """The runbook's known_hosts file; a relative path is relative to the runbook."""
+        if not self.known_hosts:
+            return None
+        path = os.path.expanduser(self.known_hosts)
+        return (
+            path
+            if os.path.isabs(path)
+            else os.path.join(os.path.dirname(os.path.abspath(self.path)), path)
+        )
 
     def step(self, step_id: str) -> Step:
         return self._by_id[step_id]

@@ -10,8 +10,7 @@ import subprocess
 import threading
 import time
 
-from golive.core.runbook import Host
-from golive.io.executor import Executor, Job, JobResult, LineSink
+from golive.io.executor import Job, JobResult, LineSink
 
 MAX_LINE = 16 * 1024
 KILL_GRACE = 3.0
@@ -107,27 +106,3 @@ def _decode(raw: bytes) -> str:
 def _signal_group(pid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, sig)
-
-
-class LocalOnly:
-    """Executors for runbooks whose steps all run on this machine."""
-
-    def __init__(self, cwd: str | None = None) -> None:
-        self._local = LocalExecutor(cwd)
-
-    def for_host(self, host: Host) -> Executor:
-        if host.local:
-            return self._local
-        return _Unreachable(host)
-
-
-class _Unreachable:
-    def __init__(self, host: Host) -> None:
-        self.host = host
-
-    def run(self, job: Job, sink: LineSink, cancel: threading.Event) -> JobResult:
-        return JobResult(
-            None,
-            0.0,
-            error=f"host {self.host.name} ({self.host.address}) needs SSH, which this golive build cannot run yet",
-        )

@@ -1,0 +1,143 @@
+"""golive monitor RUNBOOK: watch every host headless, optionally recording a baseline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import threading
+import time
+from typing import TextIO
+
+from golive.console.printer import clock
+from golive.core import events as ev
+from golive.core.clock import SystemClock
+from golive.core.durations import DurationError, parse_duration
+from golive.core.events import Event, event
+from golive.core.hostwatch import HostSnapshot
+from golive.core.loader import load_runbook
+from golive.io.journal import JournalError, JournalWriter
+from golive.io.monitor import Monitor, message_levels
+from golive.io.ssh import SshPool
+
+
+def _figure(value: float | None, unit: str = "%") -> str:
+    return "  -- " if value is None else f"{value:4.0f}{unit}"
+
+
+def table(snapshots: tuple[HostSnapshot, ...]) -> list[str]:
+    width = max([len(s.host) for s in snapshots] + [4])
+    lines = [
+        f"{'HOST':<{width}} {'STATE':<12} {'CPU':>5} {'MEM':>5} {'LOAD':>5} {'DISK':>5} {'ERR/m':>5} {'WRN/m':>5}  AGE"
+    ]
+    for s in snapshots:
+        m = s.metrics
+        age = "" if s.age is None else f"{s.age:.0f}s"
+        flag = " !" + ",".join(s.alerts) if s.alerts else ""
+        lines.append(
+            f"{s.host:<{width}} {s.state.value:<12} {_figure(m.cpu if m else None):>5} {_figure(m.mem if m else None):>5} "
+            f"{'  -- ' if not m or m.load1 is None else f'{m.load1:5.2f}':>5} {_figure(m.disk if m else None):>5} "
+            f"{s.errors_per_min:>5} {s.warnings_per_min:>5}  {age}{flag}"
+        )
+    return lines
+
+
+def snapshot_json(s: HostSnapshot, wall: str) -> str:
+    m = s.metrics
+    return json.dumps(
+        {
+            "t": wall,
+            "host": s.host,
+            "state": s.state.value,
+            "reason": s.reason,
+            "cpu": m and m.cpu,
+            "mem": m and m.mem,
+            "load1": m and m.load1,
+            "disk": m and m.disk,
+            "age": None if s.age is None else round(s.age, 1),
+            "errors_per_min": s.errors_per_min,
+            "warnings_per_min": s.warnings_per_min,
+            "levels_this_minute": s.levels_this_minute,
+            "alerts": list(s.alerts),
+            "last_errors": list(s.last_errors[-3:]),
+        }
+    )
+
+
+def monitor_command(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
+    result = load_runbook(args.runbook)
+    for diagnostic in result.errors:
+        print(diagnostic.render(), file=sys.stderr)
+    if result.runbook is None:
+        return 2
+    runbook = result.runbook
+    try:
+        duration = parse_duration(args.duration) if args.duration else None
+    except DurationError as exc:
+        print(f"golive: --duration: {exc}", file=sys.stderr)
+        return 2
+    system_clock = SystemClock()
+    recorder: JournalWriter | None = None
+    if args.record:
+        try:
+            recorder = JournalWriter(args.record, system_clock)
+        except JournalError as exc:
+            print(f"golive: {exc}", file=sys.stderr)
+            return 4
+        m = runbook.monitor
+        recorder.append(
+            event(
+                ev.MONITOR_STARTED, runbook=os.path.abspath(runbook.path), runbook_sha256=runbook.sha256,
+                name=runbook.name, hosts=list(runbook.hosts), interval=m.interval, baseline=True,
+                thresholds={"cpu": m.cpu_warn, "mem": m.mem_warn, "errors_per_min": m.errors_warn_per_min},
+            )
+        )  # fmt: skip
+    lock = threading.Lock()
+    tty = out.isatty() and not args.json
+
+    def on_events(events: list[Event]) -> None:
+        with lock:
+            for e in events:
+                if recorder is not None:
+                    recorder.append(e)
+                if not args.json and e["type"] in (ev.ALERT, ev.HOST_STATE):
+                    detail = e.get("reason") or ""
+                    if e["type"] == ev.ALERT:
+                        detail = f"{e['metric']} {e['status']} (value {e.get('value')}, threshold {e.get('threshold')})"
+                    else:
+                        detail = f"{e['state']} {detail}".strip()
+                    print(
+                        f"{clock(system_clock.wall())} {e['host']}: {detail}", file=out, flush=True
+                    )
+
+    def on_snapshots(snapshots: tuple[HostSnapshot, ...]) -> None:
+        with lock:
+            wall = system_clock.wall().isoformat(timespec="seconds")
+            if args.json:
+                for s in snapshots:
+                    print(snapshot_json(s, wall), file=out)
+            else:
+                if tty:
+                    print("\x1b[H\x1b[2J", end="", file=out)
+                print(f"{runbook.name} · {wall}", file=out)
+                for line in table(snapshots):
+                    print(line, file=out)
+            out.flush()
+
+    pool = SshPool(known_hosts=runbook.known_hosts_path)
+    monitor = Monitor(runbook, pool, message_levels, on_events, on_snapshots)
+    monitor.start()
+    try:
+        deadline = time.monotonic() + duration if duration else None
+        while deadline is None or time.monotonic() < deadline:
+            time.sleep(0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        monitor.stop()
+        pool.close()
+        if recorder is not None:
+            recorder.close()
+            print(f"baseline recorded: {args.record}", file=sys.stderr)
+    return 0

@@ -1,0 +1,67 @@
+"""Host states, per-minute counts and alert edges (pure logic)."""
+
+from __future__ import annotations
+
+from golive.core.events import ALERT, HOST_STATE, SAMPLE
+from golive.core.hostwatch import HostState, HostWatch, Metrics, Thresholds
+
+
+def kinds(events: list[dict[str, object]]) -> list[tuple[object, ...]]:
+    return [(e["type"], e.get("state") or e.get("metric"), e.get("status")) for e in events]
+
+
+def test_states_follow_connection_samples_and_silence() -> None:
+    watch = HostWatch("db1", interval=2.0)
+    assert watch.state is HostState.CONNECTING
+    assert kinds(watch.connected(0.0)) == [(HOST_STATE, "LIVE", None)]
+    watch.sample(Metrics(10, 20, 0.5, 30), 1.0)
+    assert watch.tick(6.9) == []  # 5.9 s of silence: under 3 intervals
+    assert kinds(watch.tick(7.1)) == [(HOST_STATE, "STALE", None)]
+    snapshot = watch.snapshot(9.0)
+    assert snapshot.state is HostState.STALE and snapshot.metrics == Metrics(10, 20, 0.5, 30)
+    assert snapshot.age == 8.0  # old values stay, with their age
+    events = watch.lost("connection reset", 10.0)
+    assert kinds(events) == [(HOST_STATE, "DOWN", None), (ALERT, "down", "raised")]
+    assert kinds(watch.connecting(11.0, again=True)) == [(HOST_STATE, "RECONNECTING", None)]
+    events = watch.sample(Metrics(11, 21, 0.4, 30), 12.0)
+    assert (HOST_STATE, "LIVE", None) in kinds(events) and (ALERT, "down", "cleared") in kinds(
+        events
+    )
+
+
+def test_threshold_alerts_are_raised_once_and_cleared_once() -> None:
+    watch = HostWatch("app1", interval=1.0, thresholds=Thresholds(cpu=80, mem=90, errors_per_min=2))
+    watch.connected(0)
+    assert [e for e in watch.sample(Metrics(50, 50, 1, 1), 1) if e["type"] == ALERT] == []
+    raised = [e for e in watch.sample(Metrics(95, 50, 1, 1), 2) if e["type"] == ALERT]
+    assert kinds(raised) == [(ALERT, "cpu", "raised")] and raised[0]["value"] == 95
+    assert [e for e in watch.sample(Metrics(96, 50, 1, 1), 3) if e["type"] == ALERT] == []
+    assert kinds([e for e in watch.sample(Metrics(40, 50, 1, 1), 4) if e["type"] == ALERT]) == [
+        (ALERT, "cpu", "cleared")
+    ]
+
+
+def test_error_rate_counts_messages_per_minute_and_clears_as_time_passes() -> None:
+    watch = HostWatch("app1", interval=1.0, thresholds=Thresholds(errors_per_min=2))
+    watch.connected(0)
+    assert watch.log_line("error", "E1", 600.0) == []
+    assert watch.log_line("info", "fine", 601.0) == []
+    assert watch.log_line("critical", "E2", 602.0) == []
+    events = watch.log_line("error", "E3", 603.0)
+    assert kinds(events) == [(ALERT, "errors", "raised")]
+    snapshot = watch.snapshot(604.0)
+    assert snapshot.errors_per_min == 3 and snapshot.last_errors == ("E1", "E2", "E3")
+    assert snapshot.levels_this_minute == {"error": 2, "info": 1, "critical": 1}
+    # Two minutes later the rate is back to zero and the alert clears by itself.
+    assert (ALERT, "errors", "cleared") in kinds(watch.tick(725.0))
+
+
+def test_samples_are_journaled_at_most_once_per_interval() -> None:
+    watch = HostWatch("h", interval=2.0)
+    watch.connected(0)
+    journaled = [
+        t
+        for t in (1.0, 1.5, 2.0, 3.0, 3.2, 5.1)
+        if any(e["type"] == SAMPLE for e in watch.sample(Metrics(1, 1, 1, 1), t))
+    ]
+    assert journaled == [1.0, 3.0, 5.1]

@@ -1,0 +1,240 @@
+"""Steps over SSH against a real OpenSSH sshd on loopback (tests/sshd.py)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import textwrap
+import time
+from pathlib import Path
+from typing import Any
+
+from tests.helpers import HEADER, golive, of_type, wait_until
+from tests.terminal import Terminal
+
+
+def ssh_runbook(
+    tmp_path: Path,
+    server: Any,
+    steps: str,
+    known_hosts: str | None = "fixture",
+    identity: str | None = None,
+) -> Path:
+    """A runbook whose hosts h1..hN are the server's addresses, all in group "app"."""
+    known = server.known_hosts if known_hosts == "fixture" else known_hosts
+    header = HEADER if known is None else HEADER + f'known_hosts = "{known}"\n'
+    hosts = "".join(
+        f"""
+[hosts.h{i}]
+address = "{address}"
+port = {port}
+user = "{server.user}"
+identity_file = "{identity or server.identity_file}"
+groups = ["app"]
+"""
+        for i, (address, port) in enumerate(server.hosts, start=1)
+    )
+    path = tmp_path / "rb.toml"
+    path.write_text(textwrap.dedent(header) + hosts + textwrap.dedent(steps), encoding="utf-8")
+    return path
+
+
+def isolated_env(tmp_path: Path) -> dict[str, str]:
+    """No real ~/.ssh (known_hosts, config, keys) and no ssh-agent: only what the test gives."""
+    home = tmp_path / "home"
+    home.mkdir(exist_ok=True)
+    return {"HOME": str(home), "SSH_AUTH_SOCK": ""}
+
+
+def run(
+    tmp_path: Path, runbook: Path, *extra: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    return golive(
+        "run",
+        runbook,
+        "--rehearsal",
+        "--journal",
+        tmp_path / "j.jsonl",
+        *extra,
+        env={**isolated_env(tmp_path), **(env or {})},
+    )
+
+
+def test_a_step_on_one_host_streams_output_in_order_and_returns_its_exit_code(
+    tmp_path: Path, sshd: Any
+) -> None:
+    rb = ssh_runbook(
+        tmp_path,
+        sshd,
+        """
+[[steps]]
+id = "count"
+on = "h1"
+run = "for i in 1 2 3; do echo out-$i; echo err-$i >&2; sleep 0.2; done; exit 3"
+on_failure = "continue"
+""",
+    )
+    result = run(tmp_path, rb)
+    assert result.returncode == 0, result.stdout + result.stderr
+    journal = tmp_path / "j.jsonl"
+    lines = [(e["stream"], e["line"]) for e in of_type(journal, "output", step="count")]
+    assert [line for stream, line in lines if stream == "out"] == ["out-1", "out-2", "out-3"]
+    assert [line for stream, line in lines if stream == "err"] == ["err-1", "err-2", "err-3"]
+    assert all(e["host"] == "h1" for e in of_type(journal, "output"))
+    [host] = of_type(journal, "host_finished", step="count")
+    assert host["exit"] == 3 and host["host"] == "h1" and host["seconds"] >= 0.6
+    assert "h1 | out-1" in " ".join(result.stdout.split())
+
+
+def test_a_group_step_runs_on_every_host_in_parallel_with_per_host_status(
+    tmp_path: Path, sshd_group: Any
+) -> None:
+    bad = sshd_group.hosts[2][0]
+    rb = ssh_runbook(
+        tmp_path,
+        sshd_group,
+        f"""
+[[steps]]
+id = "deploy"
+on = "app"
+run = "echo on $(echo $SSH_CONNECTION | cut -d' ' -f3); sleep 1; test \\"$(echo $SSH_CONNECTION | cut -d' ' -f3)\\" != {bad}"
+on_failure = "continue"
+
+[[steps]]
+id = "tolerant"
+on = "app"
+run = "test \\"$(echo $SSH_CONNECTION | cut -d' ' -f3)\\" != {bad}"
+max_failed_hosts = 1
+""",
+    )
+    started = time.monotonic()
+    result = run(tmp_path, rb)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert time.monotonic() - started < 5 * 1.0 + 3  # the five 1 s commands overlapped
+    journal = tmp_path / "j.jsonl"
+    finished = {e["host"]: e["exit"] for e in of_type(journal, "host_finished", step="deploy")}
+    assert finished == {"h1": 0, "h2": 0, "h3": 1, "h4": 0, "h5": 0}
+    [deploy] = of_type(journal, "step_finished", step="deploy")
+    assert deploy["status"] == "failed" and deploy["reason"] == "exit status 1 on h3"
+    assert {e["line"] for e in of_type(journal, "output", step="deploy")} == {
+        f"on {a}" for a, _ in sshd_group.hosts
+    }
+    [tolerant] = of_type(journal, "step_finished", step="tolerant")
+    assert tolerant["status"] == "succeeded"
+
+
+def test_one_connection_per_host_is_shared_by_every_step(tmp_path: Path, sshd: Any) -> None:
+    steps = "".join(f'\n[[steps]]\nid = "s{i}"\non = "h1"\nrun = "true"\n' for i in range(4))
+    result = run(tmp_path, ssh_runbook(tmp_path, sshd, steps))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert Path(sshd.log).read_text().count("Accepted publickey") == 1
+
+
+def test_a_timeout_kills_the_remote_process(tmp_path: Path, sshd: Any) -> None:
+    pid_file = tmp_path / "remote.pid"
+    rb = ssh_runbook(
+        tmp_path,
+        sshd,
+        f"""
+[[steps]]
+id = "hang"
+on = "h1"
+run = "sleep 300 & echo $! > {pid_file}; sleep 300"
+timeout = "2s"
+on_failure = "continue"
+""",
+    )
+    result = run(tmp_path, rb)
+    assert result.returncode == 0, result.stdout + result.stderr
+    [finished] = of_type(tmp_path / "j.jsonl", "step_finished", step="hang")
+    assert "timed out after 2s" in finished["reason"]
+    pid = int(pid_file.read_text())
+    wait_until(
+        lambda: not Path(f"/proc/{pid}").exists(), timeout=10, what="the remote sleep to be killed"
+    )
+
+
+def test_secrets_reach_the_remote_command_through_stdin_not_the_command_line(
+    tmp_path: Path, sshd: Any
+) -> None:
+    out = tmp_path / "got"
+    rb = ssh_runbook(
+        tmp_path,
+        sshd,
+        f'[vars]\npw = {{ secret = true, env = "PW" }}\n[[steps]]\nid = "s"\non = "h1"\nrun = "printf %s {{{{pw}}}} > {out}; ps -eo args | grep -c Zq-9-secre[t] || true"\n',
+    )
+    result = run(tmp_path, rb, env={"PW": "Zq-9-secret"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert out.read_text() == "Zq-9-secret"
+    assert b"Zq-9-secret" not in (tmp_path / "j.jsonl").read_bytes()
+    # No process on the host shows the secret in its command line.
+    assert [e["line"] for e in of_type(tmp_path / "j.jsonl", "output")] == ["0"]
+
+
+def test_an_unknown_host_key_is_refused_with_its_fingerprint(tmp_path: Path, sshd: Any) -> None:
+    rb = ssh_runbook(
+        tmp_path, sshd, '[[steps]]\nid = "s"\non = "h1"\nrun = "true"\n', known_hosts=None
+    )
+    result = run(tmp_path, rb)
+    assert result.returncode == 1
+    [finished] = of_type(tmp_path / "j.jsonl", "step_finished", step="s")
+    assert "is not known (ssh-ed25519 SHA256:" in finished["reason"]
+    assert "golive hosts trust RUNBOOK" in finished["reason"]
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_changed_host_key_is_refused_loudly(tmp_path: Path, sshd: Any) -> None:
+    old_known = tmp_path / "old_known_hosts"
+    old_known.write_text(Path(sshd.known_hosts).read_text())
+    sshd.rotate_host_key()
+    rb = ssh_runbook(
+        tmp_path, sshd, '[[steps]]\nid = "s"\non = "h1"\nrun = "true"\n', known_hosts=str(old_known)
+    )
+    result = run(tmp_path, rb)
+    assert result.returncode == 1
+    [finished] = of_type(tmp_path / "j.jsonl", "step_finished", step="s")
+    assert finished["reason"].startswith("HOST KEY CHANGED")
+
+
+def test_authentication_failure_is_a_plain_sentence(tmp_path: Path, sshd: Any) -> None:
+    stranger = tmp_path / "stranger"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(stranger)], check=True)
+    rb = ssh_runbook(
+        tmp_path, sshd, '[[steps]]\nid = "s"\non = "h1"\nrun = "true"\n', identity=str(stranger)
+    )
+    result = run(tmp_path, rb)
+    [finished] = of_type(tmp_path / "j.jsonl", "step_finished", step="s")
+    assert finished["reason"].startswith("authentication failed for ")
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_hosts_trust_asks_then_writes_and_then_knows(tmp_path: Path, sshd: Any) -> None:
+    known = tmp_path / "trusted_hosts"
+    rb = ssh_runbook(
+        tmp_path,
+        sshd,
+        '[[steps]]\nid = "s"\non = "h1"\nrun = "echo trusted"\n',
+        known_hosts=str(known),
+    )
+    env = isolated_env(tmp_path)
+    term = Terminal("hosts", "trust", rb, env=env)
+    prompt = term.expect("type yes to add it:")
+    assert "ssh-ed25519 SHA256:" in prompt
+    term.send("yes")
+    assert term.wait() == 0, term.text
+    assert known.read_text().split()[1] == "ssh-ed25519"
+    assert os.stat(known).st_mode & 0o077 == 0
+    again = golive("hosts", "trust", rb, env=env)
+    assert again.returncode == 0 and "already trusted" in again.stdout
+    result = run(tmp_path, rb)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_hosts_trust_without_a_terminal_writes_nothing(tmp_path: Path, sshd: Any) -> None:
+    known = tmp_path / "trusted_hosts"
+    rb = ssh_runbook(
+        tmp_path, sshd, '[[steps]]\nid = "s"\non = "h1"\nrun = "true"\n', known_hosts=str(known)
+    )
+    result = golive("hosts", "trust", rb, env=isolated_env(tmp_path))
+    assert result.returncode == 1 and "no terminal to ask" in result.stdout
+    assert not known.exists()
