@@ -257,6 +257,8 @@ class Monitor:
     def _readable(self, stream: _Stream) -> None:
         chan = stream.channel
         link = self._links[stream.host]
+        if stream not in link.streams and not link.host.local:
+            return  # closed with its link earlier in this same batch
         data = b""
         try:
             while chan.recv_ready():
