@@ -59,6 +59,10 @@ class Session:
         with self._lock:
             recorded = self.journal.append(new_event)
             self.state.apply(recorded)
+        self._notify(recorded)
+        return recorded
+
+    def _notify(self, recorded: Event) -> None:
         for listener in self.listeners:
             try:
                 listener(recorded)
@@ -69,6 +73,16 @@ class Session:
                 )
         with self.changed:
             self.changed.notify_all()
+
+    def record_while_running(self, new_event: Event) -> Event | None:
+        """Record `new_event` unless the run has ended: side streams (the monitor)
+        never write after run_finished, so the last event says how the run ended."""
+        with self._lock:
+            if self.state.outcome is not None:
+                return None
+            recorded = self.journal.append(new_event)
+            self.state.apply(recorded)
+        self._notify(recorded)
         return recorded
 
     def now_m(self) -> float:

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tests.helpers import HEADER, golive, of_type, wait_until
+from tests.helpers import HEADER, events, golive, of_type, wait_until
 from tests.terminal import Terminal
 
 
@@ -238,3 +238,20 @@ def test_hosts_trust_without_a_terminal_writes_nothing(tmp_path: Path, sshd: Any
     result = golive("hosts", "trust", rb, env=isolated_env(tmp_path))
     assert result.returncode == 1 and "no terminal to ask" in result.stdout
     assert not known.exists()
+
+
+def test_a_run_monitors_its_hosts_into_the_same_journal(tmp_path: Path, sshd: Any) -> None:
+    rb = ssh_runbook(
+        tmp_path,
+        sshd,
+        '[monitor]\ninterval = "0.5s"\ncpu_warn = 1\n[[steps]]\nid = "busy"\non = "h1"\nrun = "timeout 3 sh -c \'while :; do :; done\' || true"\n',
+    )
+    result = run(tmp_path, rb)
+    assert result.returncode == 0, result.stdout + result.stderr
+    journal = tmp_path / "j.jsonl"
+    assert [e["state"] for e in of_type(journal, "host_state", host="h1")][:1] == ["LIVE"]
+    assert len(of_type(journal, "sample", host="h1")) >= 3
+    assert of_type(journal, "alert", host="h1", metric="cpu", status="raised")
+    assert "⚠ h1: cpu" in result.stdout
+    # The monitor stops before the run's last event: nothing follows run_finished.
+    assert [e["type"] for e in events(journal)][-1] == "run_finished"

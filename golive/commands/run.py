@@ -15,9 +15,11 @@ from golive.console.printer import ConsolePrinter
 from golive.console.runner import EXIT_BAD_INPUT, EXIT_JOURNAL, OUTCOME_EXIT, drive
 from golive.core.clock import SystemClock
 from golive.core.durations import format_duration
+from golive.core.events import Event
 from golive.core.loader import load_runbook
 from golive.core.runbook import Runbook
 from golive.io.journal import JournalError
+from golive.io.monitor import Monitor, message_levels
 from golive.io.ssh import SshPool
 from golive.io.ssh_exec import HostExecutors
 from golive.session import (
@@ -174,9 +176,25 @@ def demo_command(args: argparse.Namespace) -> int:
 
 
 def _drive_with_hosts(session: Session, policy: Policy) -> int:
-    """Drive the run with local and SSH executors; SSH connections close at the end."""
+    """Drive the run with local and SSH executors, monitoring every host meanwhile.
+
+    The monitor shares the connections the steps use; its alerts, host state
+    changes and samples go into the run's journal. It stops before the
+    journal closes, and the connections close last.
+    """
     pool = SshPool(known_hosts=session.runbook.known_hosts_path)
+    monitor: Monitor | None = None
+    if session.runbook.hosts and not policy.dry_run:
+
+        def record(events: list[Event]) -> None:
+            for monitored in events:
+                session.record_while_running(monitored)
+
+        monitor = Monitor(session.runbook, pool, message_levels, record, lambda _: None)
+        monitor.start()
     try:
-        return drive(session, HostExecutors(pool), policy)
+        return drive(
+            session, HostExecutors(pool), policy, before_close=monitor.stop if monitor else None
+        )
     finally:
         pool.close()

@@ -36,6 +36,7 @@ class ConsolePrinter:
         width = max((len(h) for h in [*session.runbook.hosts, "local"]), default=5)
         self._host_width = min(width, 16)
         self._lock = threading.Lock()
+        self._was_unhappy: dict[str, bool] = {}  # LIVE is news only after STALE or DOWN
 
     def __call__(self, e: Event) -> None:
         handler = getattr(self, "_" + e["type"], None)
@@ -163,6 +164,24 @@ class ConsolePrinter:
         about = f" {step_id}:" if step_id else ""
         reason = f" — {e['reason']}" if e.get("reason") else ""
         self.say(f"  decision{about} {decision}{target}{auto}{reason}")
+
+    def _alert(self, e: Event) -> None:
+        if e["metric"] == "down":
+            return  # the host_state line says it
+        value = f" {e['value']}" if e.get("value") is not None else ""
+        mark = "⚠" if e["status"] == "raised" else "✓"
+        self.say(
+            f"  {mark} {e['host']}: {e['metric']}{value} {e['status']} (threshold {e.get('threshold')})"
+        )
+
+    def _host_state(self, e: Event) -> None:
+        reason = f": {e['reason']}" if e.get("reason") else ""
+        if e["state"] in ("DOWN", "STALE", "LIVE") and (
+            e["state"] != "LIVE" or self._was_unhappy.pop(e["host"], False)
+        ):
+            self.say(f"  ● host {e['host']} {e['state']}{reason}")
+        if e["state"] in ("DOWN", "STALE"):
+            self._was_unhappy[e["host"]] = True
 
     def _note(self, e: Event) -> None:
         self.say(f"  ✎ note by {e.get('by', '?')}: {e['text']}")

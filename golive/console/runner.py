@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import TextIO
 
 from golive.conductor import Conductor
@@ -38,6 +39,7 @@ def drive(
     stdin: TextIO = sys.stdin,
     out: TextIO = sys.stdout,
     printer: ConsolePrinter | None = None,
+    before_close: Callable[[], None] | None = None,
 ) -> int:
     """Run `session` to its end in the terminal; returns the exit status."""
     printer = printer or next((p for p in session.listeners if isinstance(p, ConsolePrinter)), None)
@@ -101,5 +103,7 @@ def drive(
         printer.say(f"  resume with: golive resume {session.journal.path}")
         return EXIT_INTERRUPTED
     finally:
+        if before_close is not None:
+            before_close()
         session.close()
     return OUTCOME_EXIT.get(session.state.outcome or "", EXIT_ABORTED)

@@ -20,6 +20,7 @@ import random
 import selectors
 import shlex
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -131,6 +132,7 @@ class Monitor:
         self._thread = threading.Thread(target=self._run, name="monitor", daemon=True)
         self._local_files: dict[tuple[str, str], _LocalFile] = {}
         self._local_procs: list[subprocess.Popen[bytes]] = []
+        self._sink_failed = False
         psutil.cpu_percent(interval=None)  # prime: the first call has no window
 
     # -- lifecycle ------------------------------------------------------------
@@ -184,11 +186,23 @@ class Monitor:
                 ).start()
             events += link.watch.tick(now)
         self._emit(events)
-        self._on_snapshots(self.snapshots())
+        self._deliver(self._on_snapshots, self.snapshots())
 
     def _emit(self, events: list[Event]) -> None:
         if events:
-            self._on_events(events)
+            self._deliver(self._on_events, events)
+
+    def _deliver(self, sink: Callable[[Any], None], payload: Any) -> None:
+        # A sink that fails (a full disk under the journal, a closed screen) must not
+        # kill the thread that watches every host; say it once and keep watching.
+        try:
+            sink(payload)
+        except Exception as exc:
+            if not self._sink_failed:
+                self._sink_failed = True
+                print(
+                    f"golive: monitor output failed ({type(exc).__name__}: {exc})", file=sys.stderr
+                )
 
     # -- remote hosts --------------------------------------------------------
     def _connect(self, link: _Link) -> None:
