@@ -255,3 +255,121 @@ def test_a_run_monitors_its_hosts_into_the_same_journal(tmp_path: Path, sshd: An
     assert "⚠ h1: cpu" in result.stdout
     # The monitor stops before the run's last event: nothing follows run_finished.
     assert [e["type"] for e in events(journal)][-1] == "run_finished"
+
+
+def alias_runbook(tmp_path: Path, server: Any, hosts: dict[str, str]) -> Path:
+    """Hosts given only by ~/.ssh/config aliases: no port, user or key in the runbook."""
+    tables = "".join(f'\n[hosts.{name}]\naddress = "{alias}"\n' for name, alias in hosts.items())
+    path = tmp_path / "rb.toml"
+    path.write_text(HEADER + f'known_hosts = "{server.known_hosts}"\n' + tables, encoding="utf-8")
+    return path
+
+
+def test_ssh_config_aliases_supply_hostname_port_user_and_key(
+    tmp_path: Path, sshd_group: Any
+) -> None:
+    env = isolated_env(tmp_path)
+    ssh_dir = Path(env["HOME"]) / ".ssh"
+    ssh_dir.mkdir()
+    sshd_group.ssh_config(ssh_dir / "config", aliases=[f"erp-app{i}" for i in range(1, 6)])
+    rb = alias_runbook(tmp_path, sshd_group, {"app1": "erp-app1", "app3": "erp-app3"})
+    rb.write_text(
+        rb.read_text() + '\n[[steps]]\nid = "where"\non = "app3"\nrun = "echo $SSH_CONNECTION"\n'
+    )
+    result = run(tmp_path, rb)
+    assert result.returncode == 0, result.stdout + result.stderr
+    [line] = [e["line"] for e in of_type(tmp_path / "j.jsonl", "output")]
+    address, port = sshd_group.hosts[2]
+    assert line.split()[2:] == [address, str(port)]
+
+
+def test_proxy_jump_reaches_a_host_through_another(tmp_path: Path, sshd_group: Any) -> None:
+    env = isolated_env(tmp_path)
+    ssh_dir = Path(env["HOME"]) / ".ssh"
+    ssh_dir.mkdir()
+    config = sshd_group.ssh_config(ssh_dir / "config", aliases=[f"n{i}" for i in range(1, 6)])
+    config.write_text(
+        config.read_text()
+        + f"\nHost behind\n    HostName {sshd_group.hosts[4][0]}\n    Port {sshd_group.hosts[4][1]}\n    User {sshd_group.user}\n    IdentityFile {sshd_group.identity_file}\n    ProxyJump n1\n"
+    )
+    rb = alias_runbook(tmp_path, sshd_group, {"target": "behind"})
+    rb.write_text(
+        rb.read_text() + '\n[[steps]]\nid = "via"\non = "target"\nrun = "echo $SSH_CONNECTION"\n'
+    )
+    result = run(tmp_path, rb)
+    assert result.returncode == 0, result.stdout + result.stderr
+    [line] = [e["line"] for e in of_type(tmp_path / "j.jsonl", "output")]
+    # The target saw the connection come from the jump host's forwarding, to its own address.
+    assert line.split()[2] == sshd_group.hosts[4][0]
+    log = Path(sshd_group.log).read_text()
+    assert "direct-tcpip" in log or log.count("Accepted publickey") >= 2
+
+
+def failing_host_runbook(tmp_path: Path, address: str, port: int) -> Path:
+    path = tmp_path / "rb.toml"
+    path.write_text(
+        HEADER
+        + f'[hosts.far]\naddress = "{address}"\nport = {port}\n[[steps]]\nid = "s"\non = "far"\nrun = "true"\n',
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_dns_failure_and_refused_connections_are_plain_sentences(tmp_path: Path) -> None:
+    import socket
+
+    for address, port, expected in [
+        ("no-such-host.invalid", 22, "cannot resolve no-such-host.invalid (DNS failure"),
+        (
+            "127.0.0.1",
+            _free_port(socket),
+            "refused the connection (is sshd running and listening there?)",
+        ),
+    ]:
+        journal = tmp_path / f"j-{port}.jsonl"
+        result = golive(
+            "run",
+            failing_host_runbook(tmp_path, address, port),
+            "--rehearsal",
+            "--journal",
+            journal,
+            env=isolated_env(tmp_path),
+        )
+        [finished] = of_type(journal, "step_finished", step="s")
+        assert expected in finished["reason"], finished["reason"]
+        assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_a_host_that_never_answers_times_out_without_hanging_the_run(tmp_path: Path) -> None:
+    import socket
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(5)  # accepts TCP, never says a word of SSH
+    try:
+        journal = tmp_path / "j.jsonl"
+        started = time.monotonic()
+        result = golive(
+            "run",
+            failing_host_runbook(tmp_path, "127.0.0.1", silent.getsockname()[1]),
+            "--rehearsal",
+            "--journal",
+            journal,
+            env=isolated_env(tmp_path),
+            timeout=60,
+        )
+        assert time.monotonic() - started < 40
+    finally:
+        silent.close()
+    [finished] = of_type(journal, "step_finished", step="s")
+    assert finished["status"] == "failed"
+    assert "accepted the connection but never spoke SSH within 10s" in finished["reason"]
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def _free_port(socket: Any) -> int:
+    probe = socket.socket()
+    probe.bind(("127.0.0.1", 0))
+    port = int(probe.getsockname()[1])
+    probe.close()
+    return port

@@ -13,6 +13,7 @@ import base64
 import errno
 import getpass
 import hashlib
+import logging
 import os
 import socket
 import threading
@@ -25,12 +26,17 @@ import paramiko
 
 from golive.core.runbook import Host
 
+# paramiko logs transport failures with tracebacks; with no handler configured, Python
+# prints them to stderr. golive reports every failure as a sentence of its own.
+logging.getLogger("paramiko").addHandler(logging.NullHandler())
+
 CONNECT_TIMEOUT = 10.0
 CONCURRENT_CONNECTS = 4  # well under sshd's MaxStartups (10:30:100 by default)
 CONNECT_STAGGER = 0.05
 CHANNELS_PER_CONNECTION = 9  # sshd's MaxSessions is 10; one spare for a person's retry
 HEARTBEAT_EVERY = 10.0
 HEARTBEAT_TIMEOUT = 10.0
+FAILURE_MEMORY = 3.0  # a connect that just failed is not tried again for this long
 
 
 class SshError(Exception):
@@ -137,6 +143,8 @@ def explain(exc: BaseException, target: SshTarget) -> str:
         return f"no answer from {where} within {CONNECT_TIMEOUT:g}s (host down, unreachable or filtered)"
     if isinstance(exc, OSError) and exc.errno in (errno.EHOSTUNREACH, errno.ENETUNREACH):
         return f"{where} is unreachable ({exc.strerror})"
+    if isinstance(exc, paramiko.SSHException) and "banner" in str(exc):
+        return f"{where} accepted the connection but never spoke SSH within {CONNECT_TIMEOUT:g}s"
     if isinstance(exc, EOFError | paramiko.SSHException):
         return f"SSH with {where} failed: {exc or type(exc).__name__}"
     return f"cannot connect to {where}: {exc}"
@@ -279,6 +287,7 @@ class SshPool:
         self.known_hosts = known_hosts
         self.ssh_config = ssh_config
         self._connections: dict[str, SshConnection] = {}
+        self._failures: dict[str, tuple[float, str]] = {}
         self._host_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self._connect_slots = threading.BoundedSemaphore(CONCURRENT_CONNECTS)
@@ -295,10 +304,19 @@ class SshPool:
             existing = self._connections.get(host.name)
             if existing is not None and existing.alive:
                 return existing
+            failed = self._failures.get(host.name)
+            if failed is not None and time.monotonic() - failed[0] < FAILURE_MEMORY:
+                # Whoever waited on the lock for that attempt gets its answer, not a second wait.
+                raise SshError(failed[1])
             target = resolve_target(host, self.ssh_config)
             with self._connect_slots:
                 self._stagger()
-                connection = open_connection(target, self.known_hosts)
+                try:
+                    connection = open_connection(target, self.known_hosts)
+                except SshError as exc:
+                    self._failures[host.name] = (time.monotonic(), str(exc))
+                    raise
+            self._failures.pop(host.name, None)
             self._connections[host.name] = connection
             return connection
 
