@@ -113,6 +113,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     trust.add_argument("runbook", metavar="RUNBOOK")
 
+    logs = sub.add_parser("logs", help="count the messages per log level in log files")
+    logs.add_argument(
+        "files", nargs="+", metavar="FILE", help='a log file ("-" for standard input)'
+    )
+    logs.add_argument("--json", action="store_true", help="one JSON object per file")
+
     new = sub.add_parser("new", help="write a commented starter runbook")
     new.add_argument("name", metavar="NAME")
     new.add_argument(
@@ -140,6 +146,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from golive.commands.hosts import trust_command
 
             return trust_command(args.runbook)
+        if args.command == "logs":
+            from golive.commands.logs import logs_command
+
+            return logs_command(args.files, args.json)
         if args.command == "new":
             from golive.commands.new import new_command
 

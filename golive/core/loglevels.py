@@ -4,35 +4,42 @@ A line's level is read from where the logger put it, never from words in the
 message: ``2026-11-22 02:00:01 INFO parity error corrected`` is INFO, and
 ``processed 0 errors`` (no level in a header) has no level at all.
 
-Recognised headers (the level is taken from the first one that fits):
+Recognised headers:
 
-- JSON objects (one per line): the first of the keys ``level``, ``severity``,
-  ``levelname``, ``lvl``, ``log.level``, ``loglevel``, ``log_level`` or
-  ``PRIORITY`` (journald, ``journalctl -o json``). String values are level
-  names; numbers 0-7 (and journald's ``PRIORITY``) are syslog severities,
-  10-99 are bunyan/pino levels (10 trace, 20 debug, 30 info, 40 warn,
-  50 error, 60 fatal) and 100 and up are Google Cloud severities (100 debug
-  ... 500 error, 600 critical).
+- JSON objects, one per line: the keys ``level``, ``severity``,
+  ``levelname``, ``lvl``, ``log.level``, ``loglevel``, ``log_level`` and
+  journald's ``PRIORITY`` (``journalctl -o json``). The object's first key
+  when it is one of them (pino, zap, logrus, winston put it first), else the
+  last of them in the line; a value that is not a level (null, an object)
+  makes an earlier one count. String values are level names; numbers (also
+  as strings) 0-7 are syslog severities (so is every journald PRIORITY),
+  10-99 bunyan/pino levels (10 trace, 20 debug, 30 info, 40 warn, 50 error,
+  60 fatal) and 100 and up Google Cloud severities (100 debug, 200 info,
+  300 notice, 400 warning, 500 error, 600 and up critical).
 - logfmt: ``time=... level=error msg=...`` (keys ``level``, ``lvl``, ``severity``).
 - syslog ``<PRI>`` prefixes: the severity is PRI % 8 (0-2 critical, 3 error,
   4 warning, 5 notice, 6 info, 7 debug).
-- A timestamp (ISO 8601, ``2026/11/22``, a bare ``02:00:00``, syslog's
-  ``Nov 22 02:00:01``, Apache's ``[Sun Nov 22 02:00:00.123 2026]``, Rails'
-  ``E, [2026-...  #12]``), optionally in brackets, then up to four header
-  fields (``[thread]``, a pid, ``- logger -``, ``user@db``, syslog's
-  ``host tag[pid]:``), then the level: ``[error]``, ``[core:error]``,
-  ``<Error>``, an upper-case name (``ERROR``, ``WARN``), or a name in any case
-  followed by ``:`` or a tab (``error:``). This covers log4j/logback,
+- A timestamp (ISO 8601, ``2026/11/22 02:00:00``, a bare ``02:00:00``,
+  Tomcat's ``22-Nov-2026 02:00:00``, syslog's ``Nov 22 02:00:01 host tag:``,
+  Apache's ``[Sun Nov 22 02:00:00.123 2026]``, Rails' ``E, [2026-... #12]``),
+  maybe in brackets, then up to four header fields (``[thread]``, a pid,
+  ``- logger -``, a time zone name, ``user@db``, ``host tag[pid]:``), then
+  the level: ``[error]``, ``[core:error]``, ``[INFO ]``, ``<Error>``, an
+  upper-case name (``ERROR``, ``WARN``) or a name in any case followed by
+  ``:`` or a tab (``error:``); an env prefix (``production.ERROR``) and a
+  terminal colour code before it are skipped. This covers log4j, logback,
   Spring Boot, Python logging, nginx and Apache error logs, gunicorn,
-  PostgreSQL, MySQL, Laravel, zap, Rust's tracing/env_logger and syslog
-  files whose program writes a level first.
-- At the very start of a line: ``[ERROR]``, ``ERROR msg``, ``ERROR:root:msg``
-  (Python's default format), ``error: msg``, Android logcat's brief format
-  ``E/Tag( 1234): msg`` and glog/klog's ``E1122 02:00:00.123456``.
-- Android logcat's threadtime format: ``11-22 02:00:00.123  1234  1250 E Tag: msg``.
+  PostgreSQL, MySQL, Elasticsearch, Tomcat, Laravel, zap, NLog, Rust's
+  tracing and env_logger, and syslog lines whose program writes a level
+  first (most do not: those are of unknown level).
+- At the start of a line: ``[ERROR] msg``, ``ERROR msg``, ``ERROR:root:msg``
+  (Python's default format), ``error: msg``, ``fail: ...`` (ASP.NET Core),
+  Android logcat's brief format ``E/Tag( 1234): msg`` and glog/klog's
+  ``E1122 02:00:00.123456 ...``.
+- Android logcat's threadtime format ``11-22 02:00:00.123  1234  1250 E Tag: msg``.
   One-letter levels: V, D debug; I info; W warning; E error; F, A critical.
 
-Level names: trace (trace1-8), debug (DEBUG1-5), fine/finer/finest and
+Level names: trace (trace1-8), debug (debug1-5), fine/finer/finest and
 verbose are DEBUG; info and LOG are INFO; notice and note are NOTICE; warn
 and warning are WARNING; err, error, severe and fail are ERROR; crit,
 critical, fatal, alert, emerg, emergency and panic are CRITICAL.
@@ -40,34 +47,37 @@ critical, fatal, alert, emerg, emergency and panic are CRITICAL.
 Continuation lines belong to the message above and are not counted on their
 own: blank lines, lines starting with a space or tab (stack frames),
 ``Traceback (most recent call last):``, ``Caused by:``, ``Wrapped by:``,
-``... 12 more``, ``... 12 common frames omitted``, Python's
-``During handling of the above exception ...`` and ``The above exception
-was the direct cause ...``, an exception line such as
-``java.lang.IllegalStateException: boom`` or ``ValueError: bad`` (a
-CamelCase name ending in Exception, Error, Exit, Interrupt or Iteration, or
-a dotted name, followed by ``:`` or the end of the line), and PostgreSQL's
-``DETAIL:``, ``HINT:``, ``STATEMENT:``, ``CONTEXT:``, ``QUERY:`` and
-``LOCATION:`` lines. A continuation line at the very start of a stream
-belongs to a message that was not seen, so it is not counted either.
+``... 12 more``, ``... 12 common frames omitted``, Python's ``During
+handling of the above exception ...`` and ``The above exception was the
+direct cause ...``, an exception line such as
+``java.lang.IllegalStateException: boom`` or ``ValueError: bad`` (a name
+ending in Exception, Error, Exit, Interrupt, Iteration or Throwable, or a
+dotted name whose last part is capitalised, followed by ``:`` or the end of
+the line), and PostgreSQL's ``DETAIL:``, ``HINT:``, ``STATEMENT:``,
+``CONTEXT:``, ``QUERY:`` and ``LOCATION:`` lines. A continuation line at the
+very start of a stream belongs to a message that was not seen: it is not
+counted either.
 
-Any other line counts as one message of unknown level (not as info).
+Any other line is one message of unknown level (not info).
 
 The API:
 
+- ``Level``: the scale, DEBUG < INFO < NOTICE < WARNING < ERROR < CRITICAL;
+  ``level.label`` is its lower-case name.
 - ``classify(line) -> Level | None``: the level in one line's header; None
-  when the line has none (an unknown line or a continuation).
-- ``line_kind(line) -> Level | None | CONTINUATION``: the same, but tells
-  continuations apart.
-- ``LevelCounter``: counts messages per level. ``feed(line)`` takes one
-  line and returns its kind; ``feed_text(text)`` takes any chunk of text and
-  returns the kind of each complete line in it; ``count_text(text)`` does the
-  same without the per-line list (the fast path, about one regex pass over
-  the chunk). Chunks may end mid-line: the unfinished line waits for the
-  next chunk or for ``flush()``.
+  when it has none (a line of unknown level, or a continuation).
+- ``line_kind(line) -> Level | None | CONTINUATION``: the same, telling
+  continuations (``CONTINUATION``) apart from unknown lines (None).
+- ``LevelCounter``: counts messages per level. ``feed(line)`` counts one
+  line and returns its kind (the live monitor's per-line path);
+  ``feed_text(text)`` counts a chunk and returns the kind of each of its
+  lines; ``count_text(text)`` counts a chunk without the per-line list (the
+  fast path: one regex pass over the chunk, then a C-level Counter; well
+  over a million lines a second on one core). Chunks may end mid-line.
 
-Lines are separated by "\\n" only; a "\\r" before it is part of the line and
-counts as white space. Every path (``classify``, ``feed``, ``feed_text``,
-``count_text``) uses the same compiled pattern, so they always agree.
+Lines are separated by "\n" only; a "\r" before it belongs to the line and
+counts as white space. Every path uses the same compiled pattern on the same
+lines, so classify, feed, feed_text and count_text always agree.
 """
 
 from __future__ import annotations
@@ -75,7 +85,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from enum import Enum, IntEnum
-from typing import Final, TypeAlias
+from typing import Any, Final, TypeAlias
 
 
 class Level(IntEnum):
@@ -185,99 +195,214 @@ def level_from_number(value: int) -> Level:
 #
 # One pattern matches exactly one line (up to and including its "\n") and
 # captures, in its only group, the *token* that decides the line's kind: a
-# level word ("ERROR", "[core:error]"), a syslog "<13>", a JSON 'level":"info"',
-# a logfmt "level=warn", a logcat letter, a continuation marker, or nothing.
-# The group sits in a look-ahead after the header's prefix so that one group
-# serves every format; each prefix ends with a look-ahead that admits only
-# its own kind of token. findall() over a chunk therefore yields one short
-# string per line, and Counter() of that list counts a whole chunk in C.
+# level word ("ERROR", "[core:error]"), a syslog "<13>", a JSON level's value
+# ('"info"', "30"), a logfmt "level=warn", a logcat letter, a continuation
+# marker, or nothing. The group sits in a look-ahead after the header's
+# prefix (a timestamp and fields, a JSON object up to a level key, ...), so
+# that one group serves every format and findall() over a chunk yields one
+# short string per line: Counter() of that list counts a whole chunk in C,
+# and the few distinct tokens are mapped to kinds once (_kind, cached).
+#
+# Each prefix ends where only its own kind of token can start (a JSON value
+# after a level key, the first two letters of a level word, a logcat letter,
+# a logfmt level key), the JSON value tokens check that they follow a ":",
+# and the tokens that belong at the start of a line only are guarded by
+# _AT_LINE_START; lines that start with a timestamp's digit or month try no
+# start-of-line token at all.
+#
+# Speed (CPython's regex engine): an alternative that starts with a literal
+# character is skipped for the price of one comparison, one that starts with
+# a set ("[Ee]") costs several times more, and a group or repetition that
+# is entered costs more still. So the word lists are tries whose top-level
+# branches are spliced into the token group, each starting with a literal;
+# timestamps are fixed sequences of characters and sets; optional parts are
+# "(?:x|)"; and runs are possessive wherever backtracking cannot help.
 
-_UPPER = (
-    r"(?:TRACE[1-8]?|DEBUG[1-5]?|FINEST|FINER|FINE|VERBOSE|INFO|NOTICE|WARNING|WARN|"
-    r"ERROR|ERR|SEVERE|CRITICAL|CRIT|ALERT|EMERGENCY|EMERG|FATAL|PANIC)"
+_UPPER_WORDS: Final = (
+    *("TRACE", "DEBUG", "FINEST", "FINER", "FINE", "VERBOSE", "INFO", "NOTICE"),
+    *("WARNING", "WARN", "ERROR", "ERR", "SEVERE", "CRITICAL", "CRIT", "ALERT"),
+    *("EMERGENCY", "EMERG", "FATAL", "PANIC"),
+    *(f"TRACE{n}" for n in range(1, 9)),
+    *(f"DEBUG{n}" for n in range(1, 6)),
 )
-_ANYCASE = (
-    r"(?i:trace[1-8]?|trce|debug[1-5]?|dbug|finest|finer|fine|verbose|informational|"
-    r"information|info|notice|note|warning|warn|error|eror|err|severe|fail|critical|crit|"
-    r"alert|emergency|emerg|fatal|panic)"
+_ANYCASE_WORDS: Final = (
+    *(word.lower() for word in _UPPER_WORDS),
+    *("trce", "dbug", "informational", "information", "note", "eror", "fail"),
 )
-_TS = r"""
-  (?: \d{4}[-/.]\d\d[-/.]\d\d(?:[T ]\d\d:\d\d(?::\d\d)?(?:[.,]\d+)?)?
-        (?:[ ]?(?:Z|[+-]\d\d(?::?\d\d)?|UTC|GMT|[A-Z]{1,2}[SD]T))?
-    | \d\d:\d\d:\d\d(?:[.,]\d+)?
-    | [A-Z][a-z]{2}[ ][A-Z][a-z]{2}[ ]{1,2}\d{1,2}[ ]\d\d:\d\d:\d\d(?:\.\d+)?[ ]\d{4}
-    | [A-Z][a-z]{2}[ ]{1,2}\d{1,2}[ ]\d\d:\d\d:\d\d(?:\.\d+)?
-    | [DIWEFAU],[ ]\[\d{4}-\d\d-\d\dT[\d:.]+[ ]\#\d+
+# PostgreSQL's LOG level, and the lines it writes after an error's own line.
+_COLON_WORDS: Final = ("LOG", *_PG_CONTINUATIONS)
+_JSON_KEYS: Final = (
+    *("level", "severity", "levelname", "lvl", "log.level", "loglevel", "log_level"),
+    "PRIORITY",
+)
+_LOGFMT_KEYS: Final = ("level", "lvl", "severity")
+
+
+def _branches(words: tuple[str, ...], *, fold: bool = False) -> list[str]:
+    """Regexes that together match any of `words` (in any case if `fold`),
+    longest first: the top-level branches of a trie, each starting with a
+    literal character (with `fold`, one branch per case of the first letter;
+    the later letters are sets)."""
+    trie: dict[str, Any] = {}
+    for word in words:
+        node = trie
+        for index, char in enumerate(word):
+            if fold and index > 0 and char.isalpha():
+                char = f"[{char.upper()}{char.lower()}]"
+            node = node.setdefault(char.upper() if fold and index == 0 else char, {})
+        node[""] = {}
+
+    def emit(node: dict[str, Any]) -> str:
+        parts = [
+            (key if key.startswith("[") else re.escape(key)) + emit(child)
+            for key, child in sorted(node.items())
+            if key
+        ]
+        if not parts:
+            return ""
+        if "" in node:
+            parts.append("")
+        return parts[0] if len(parts) == 1 else "(?:" + "|".join(parts) + ")"
+
+    result = []
+    for key, child in sorted(trie.items()):
+        cases = (key.upper(), key.lower()) if fold and key.isalpha() else (key,)
+        result += [re.escape(case) + emit(child) for case in cases]
+    return result
+
+
+def _any(words: tuple[str, ...], *, fold: bool = False) -> str:
+    return "(?:" + "|".join(_branches(words, fold=fold)) + ")"
+
+
+_ANYCASE = _any(_ANYCASE_WORDS, fold=True)
+_KEYS = _any(_JSON_KEYS)
+_AT_LINE_START = r"(?<![^\n].)"  # after a token's first character: it was the line's first
+
+_TIMESTAMP = r"""
+  (?: [0-9][0-9](?: [0-9][0-9][-/.][0-9][0-9][-/.][0-9][0-9]
+                    (?:[T ][0-9][0-9]:[0-9][0-9](?::[0-9][0-9]|)[0-9.,:Z+-]*+|)
+                  | :[0-9][0-9]:[0-9][0-9][0-9.,]*+
+                  | -[A-Z][a-z][a-z]-[0-9][0-9][0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9][0-9.,]*+ )
+    | [A-Z][a-z][a-z][ ](?: [A-Z][a-z][a-z][ ][ 0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9][0-9.]*+
+                            [ ][0-9][0-9][0-9][0-9]
+                          | [ 0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9][0-9.]*+
+                            (?:[ ][\w.-]++[ ][^\s:\[]++(?:\[[0-9]++\]|):|) )
+    | [DIWEFAU],[ ]\[[0-9T:.-]++[ ]\#[0-9]++
   )"""
-_SEP = r"(?:[ \t]+|[ \t]*\|[ \t]*)"
+# Between a timestamp and a level: "[thread]", a pid, "- logger -", a time
+# zone, "user@db" or syslog's "host tag[pid]:".
 _FIELD = r"""
-  (?: \[[^\]\n]{0,80}\]
-    | \d+
-    | -(?:[ \t]+[^\s-]\S*[ \t]+-)?
-    | [\w.-]+@[\w.-]+
-    | [\w.-]+[ \t]+[\w./-]+(?:\[\d+\])?:
+  (?: (?> \[[^\]\n]{0,80}+\]
+        | [0-9]++
+        | [\w.][\w.-]*+(?:@[\w.-]++|[ \t|]++[\w./-]++(?:\[[0-9]++\]|):)
+        | [A-Z][A-Z][A-Z]?[A-Z]?(?=[ ]) )
+    | -(?:[ \t]++[^\s-]\S*+[ \t]++-|)
   )"""
-_KEYS = r"(?:level|severity|levelname|lvl|log\.level|loglevel|log_level|PRIORITY)"
-_EXCEPTION_NAME = r"""
-  (?: (?:[A-Za-z_$][\w$]*\.)+[A-Z][\w$]*
-    | [A-Z][\w$]*(?:Error|Exit|Interrupt|Iteration|Throwable)
-    | (?:[A-Z][\w$]*)?Exception(?:Group)?
-  )"""
-_EXCEPTION = _EXCEPTION_NAME + r"(?=:|\r?\n)"
+
+
+def _starts(words: tuple[str, ...]) -> str:
+    """Alternatives for the first two letters of `words`, in any case, each
+    starting with a literal: a cheap test that a level word may start here."""
+    seconds: dict[str, set[str]] = {}
+    for word in words:
+        seconds.setdefault(word[0].upper(), set()).update((word[1].upper(), word[1].lower()))
+    return "|".join(
+        f"{case}[{''.join(sorted(second))}]"
+        for first, second in sorted(
+            seconds.items(), key=lambda item: ("IEWD".find(item[0]) % 5, item[0])
+        )
+        for case in (first, first.lower())
+    )
+
+
+# Where a level may start: "[", "<" or the first two letters of a level word
+# (after an optional Laravel "production." or a terminal colour code).
+_LEVEL_START = (
+    r"(?:\x1b\[[0-9;]*+m|[a-z][\w-]*+\.(?=[A-Z])|)"
+    rf"(?=\[|<|{_starts(_ANYCASE_WORDS + _COLON_WORDS)})"
+)
+
+
+def _fields_then_level(depth: int) -> str:
+    """A separator, then a level or up to `depth` header fields before it
+    (lazy: the first level wins), unrolled: nested alternatives are cheaper
+    than the engine's general repeat."""
+    if depth == 0:
+        return r"[ \t|]*+" + _LEVEL_START
+    return rf"[ \t|]*+(?:{_LEVEL_START}|{_FIELD}{_fields_then_level(depth - 1)})"
+
+
+_EXCEPTION = rf"""
+  [A-Za-z_$]{_AT_LINE_START}(?=[\w$.]*+(?::|\r?\n))[\w$]*+
+  (?: (?:\.(?=[\w$]*+\.)[\w$]++)*+\.[A-Z][\w$]*+
+    | (?:(?<=[\w$]Error)|(?<=Exception)|(?<=ExceptionGroup)|(?<=[\w$]Exit)
+        |(?<=[\w$]Interrupt)|(?<=[\w$]Iteration)|(?<=Throwable)) )
+  (?=:|\r?\n)"""
+_JSON_KEY = rf'"{_KEYS}"[ \t]*+:[ \t]*+'
+_LOGFMT_VALUE = r"""=(?:"[\w-]{1,24}+"|[\w-]{1,24}+)"""
+
+# The tokens, in the order they are tried.
+_TOKENS: Final = [
+    # continuations: only at the start of a line (first: stack frames are common)
+    r"\t",
+    r"[ ]",
+    r"\n",
+    r"\r\n",
+    # a JSON level's value (after the JSON prefix only), logfmt key and value
+    r'"(?<=[: \t]")[^"\n]{0,24}+"',
+    r"[0-9](?<=[: \t][0-9])[0-9]{0,3}+(?![0-9.])",
+    *(key + _LOGFMT_VALUE for key in _branches(_LOGFMT_KEYS)),
+    # level words
+    rf"\[[ ]*+(?:[\w.-]++:|){_ANYCASE}[ ]*+\]",
+    *(word + r"(?=[\s\]|,:\x1b])" for word in _branches(_UPPER_WORDS)),
+    *(word + r"(?=[:\t])" for word in _branches(_ANYCASE_WORDS, fold=True)),
+    *(word + r"(?=:)" for word in _branches(_COLON_WORDS)),
+    rf"<(?:{_ANYCASE}>|[0-9][0-9]?[0-9]?>)",
+    # the logcat threadtime letter, after its prefix
+    r"[VDIWEFA](?<=[ \t].)(?=[ \t])",
+    # more continuations: only at the start of a line
+    r"\.\.\.(?=[ ][0-9]++[ ](?:more|common[ ]frames[ ]omitted))",
+    rf"T{_AT_LINE_START}raceback[ ]\(most[ ]recent[ ]call[ ]last\):",
+    rf"C{_AT_LINE_START}aused[ ]by:",
+    rf"W{_AT_LINE_START}rapped[ ]by:",
+    rf"D{_AT_LINE_START}uring[ ]handling[ ]of[ ]the[ ]above[ ]exception",
+    rf"T{_AT_LINE_START}he[ ]above[ ]exception[ ]was[ ]the[ ]direct[ ]cause",
+    _EXCEPTION,
+    # logcat brief "E/Tag( 1234): ", glog "E1122 02:00:00.123456"
+    r"[VDIWEFA]/(?=[^\n:(]{0,80}+(?:\([ \t]*+[0-9]++\)|):)",
+    r"[IWEF](?=[0-9][0-9][0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]++[ ])",
+]
+_TOKEN_GROUP = "\n    | ".join(_TOKENS)
+
+_LOGFMT_KEY = _any(_LOGFMT_KEYS)
 
 _PATTERN_TEXT = rf"""
 ^(?:
   (?:
-    # JSON: up to the first quote that opens a level key
-      \{{[^\n]*?"(?={_KEYS}"[ \t]*:)
+    # JSON: the first key if it is a level key, else the last level key
+      \{{(?:[ \t]*+{_JSON_KEY}|.*{_JSON_KEY})
+    # a timestamp, then up to four header fields, then a level
+    | (?>(?:\[|){_TIMESTAMP}(?:\]|[ ][+-][0-9][0-9]:?[0-9][0-9]\]|)){_fields_then_level(4)}
     # logcat threadtime: date time pid tid, then the one-letter level
-    | \d\d-\d\d[ ]\d\d:\d\d:\d\d\.\d+[ \t]+\d+[ \t]+\d+[ \t]+(?=[VDIWEFA][ \t])
-    # a timestamp, up to four header fields, then a level word
-    | \[?{_TS}\]?(?:{_SEP}{_FIELD}){{0,4}}?{_SEP}(?:[A-Za-z][\w-]*\.)?(?:\x1b\[[\d;]*m)?
-      (?=[\[<]|{_ANYCASE})
+    | [0-9][0-9]-[0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9][.][0-9]++
+      [ \t]++[0-9]++[ \t]++[0-9]++[ \t]++(?=[VDIWEFA][ \t])
     # logfmt: key=value pairs up to the level key
-    | (?:[\w.@-]+=(?:"[^"\n]*"|[^\s"]*)[ \t]+){{0,8}}?(?=(?:level|lvl|severity)=)
-    # or nothing: tokens at the start of the line
-    |
+    | [a-z_@][\w.@-]*+=(?:"[^"\n]*+"|[^\s"]*+)
+      (?:[ \t]++[\w.@-]++=(?:"[^"\n]*+"|[^\s"]*+)){{0,7}}?[ \t]++(?={_LOGFMT_KEY}=)
+    # or nothing: the token starts the line (not a timestamp's digit or month)
+    | (?![0-9]|[A-Z][a-z][a-z][ ][ 0-9A-Z])
   )
-  (?=(
-    # continuations (only at the start of a line)
-      ^\r?\n
-    | ^[ \t]
-    | ^Traceback[ ]\(most[ ]recent[ ]call[ ]last\):
-    | ^Caused[ ]by:
-    | ^Wrapped[ ]by:
-    | ^\.\.\.(?=[ ]\d+[ ](?:more|common[ ]frames[ ]omitted))
-    | ^During[ ]handling[ ]of[ ]the[ ]above[ ]exception
-    | ^The[ ]above[ ]exception[ ]was[ ]the[ ]direct[ ]cause
-    | ^{_EXCEPTION}
-    # syslog <PRI>
-    | ^<\d{{1,3}}>
-    # logcat brief "E/Tag( 1234): ", glog "E1122 02:00:00.123456"
-    | ^[VDIWEFA]/(?=[^\n:(]{{0,80}}(?:\([ \t]*\d+\))?:)
-    | ^[IWEF](?=\d{{4}}[ ]\d\d:\d\d:\d\d\.\d+[ ])
-    # logcat threadtime letter (after its prefix only)
-    | (?<=[ \t])[VDIWEFA](?=[ \t])
-    # JSON key and value (after the JSON prefix only)
-    | (?<="){_KEYS}"[ \t]*:[ \t]*(?:"[^"\n]{{0,24}}"|-?\d{{1,4}}(?![\d.]))
-    # logfmt key and value
-    | (?:level|lvl|severity)=(?:"[\w-]{{1,24}}"|[\w-]{{1,24}})
-    # level words
-    | \[(?:[\w.-]+:)?{_ANYCASE}\]
-    | <{_ANYCASE}>
-    | (?:{_UPPER}|LOG|DETAIL|HINT|STATEMENT|CONTEXT|QUERY|LOCATION)(?=:)
-    | {_UPPER}(?=[\s\]|,\x1b])
-    | {_ANYCASE}(?=[:\t])
-  ))
-)?
+  (?=({_TOKEN_GROUP}))
+|)
 [^\n]*\n
 """
 
-_PATTERN: Final = re.compile(_PATTERN_TEXT, re.MULTILINE | re.VERBOSE)
+_PATTERN: Final = re.compile(_PATTERN_TEXT, re.MULTILINE | re.VERBOSE | re.ASCII)
 
 _CONTINUATION_TOKEN: Final = re.compile(
-    rf"""(?:\r?\n|[ \t]|Traceback[ ].*|Caused[ ]by:|Wrapped[ ]by:|\.\.\.|During[ ].*|The[ ].*
-        |{_EXCEPTION_NAME})""",
+    r"""(?:\r?\n|[ \t]|Traceback[ ].*|Caused[ ]by:|Wrapped[ ]by:|\.\.\.|During[ ].*|The[ ].*
+        |[\w$.]+)""",
     re.VERBOSE,
 )
 
@@ -287,34 +412,30 @@ _CACHE_LIMIT: Final = 4096
 _cache: dict[str, LineKind] = {}
 
 
-def _kind_of_json(token: str) -> LineKind:
-    key, _, value = token.partition('"')
-    value = value.partition(":")[2].strip().strip('"').strip()
-    if value.lstrip("-").isdigit():
-        number = int(value)
-        return level_from_syslog(number) if key == "PRIORITY" else level_from_number(number)
-    return _NAMES.get(value.lower())
-
-
 def _kind_of_token(token: str) -> LineKind:
     """The kind a captured token stands for (uncached)."""
     if not token:
         return None
     first = token[0]
+    if first.isdigit():  # a JSON number
+        return level_from_number(int(token))
+    if first == '"':  # a JSON string
+        value = token[1:-1].strip()
+        if value.isascii() and value.isdigit():
+            return level_from_number(int(value))
+        return _NAMES.get(value.lower())
     if first == "<":
         inner = token[1:-1]
-        if inner.isdigit():
+        if inner.isascii() and inner.isdigit():
             return level_from_syslog(int(inner) % 8)
         return _NAMES.get(inner.lower())
     if first == "[":
-        return _NAMES.get(token[1:-1].rpartition(":")[2].lower())
-    if '"' in token:
-        return _kind_of_json(token)
-    if "=" in token:
+        return _NAMES.get(token[1:-1].rpartition(":")[2].strip().lower())
+    if "=" in token:  # logfmt
         return _NAMES.get(token.partition("=")[2].strip('"').lower())
-    if len(token) == 1 and token in _LETTERS:
+    if len(token) == 1 and token in _LETTERS:  # logcat threadtime, glog
         return _LETTERS[token]
-    if len(token) == 2 and token[1] == "/":
+    if len(token) == 2 and token[1] == "/":  # logcat brief
         return _LETTERS.get(token[0])
     if token in _PG_CONTINUATIONS:
         return CONTINUATION
@@ -370,23 +491,30 @@ def classify(line: str) -> Level | None:
 # -- counting ------------------------------------------------------------------------
 
 
+_MAX_PENDING: Final = 1 << 20  # characters of an unfinished line kept while it waits
+
+
 class LevelCounter:
     """Counts log messages per level, folding continuation lines into the
     message above them.
 
     Attributes, kept up to date by every feed:
 
-    - ``lines``: lines fed (complete ones; an unfinished line counts once
-      it is finished or flushed)
+    - ``lines``: lines counted (an unfinished line counts once it is
+      finished or flushed)
     - ``messages``: messages, i.e. lines that are not continuations
     - ``counts``: messages per Level (every Level is a key)
     - ``unknown``: messages with no recognisable level
     - ``continuations``: continuation lines (blank lines included)
 
-    ``feed(line)`` returns the kind of one line; ``feed_text(text)`` and
-    ``count_text(text)`` take chunks of any size that may end mid-line (the
-    rest of that line is expected in the next chunk, or ``flush()`` ends it).
-    A line passed to ``feed`` completes any unfinished line from a chunk.
+    ``feed(line) -> LineKind`` counts one line and returns its kind: the live
+    monitor's per-line path. ``feed_text(text) -> list[LineKind]`` and
+    ``count_text(text) -> None`` take chunks of any size (the bulk path:
+    about one regex pass per chunk); a chunk may end mid-line, and that line
+    waits for the rest of it in the next chunk, in ``feed``, or for
+    ``flush()``. While it waits, only its first 1 MiB is kept: a longer line
+    that arrives in pieces is classified from its first 1 MiB (its header is
+    at the start), so a file of any size is read in bounded memory.
     """
 
     def __init__(self) -> None:
@@ -395,15 +523,17 @@ class LevelCounter:
         self.unknown = 0
         self.continuations = 0
         self.counts: dict[Level, int] = dict.fromkeys(Level, 0)
-        self._pending = ""
+        self._pending: list[str] = []
+        self._pending_size = 0
 
     # one line
 
     def feed(self, line: str) -> LineKind:
-        """Count one line and return its kind (a Level, None for unknown, or
-        CONTINUATION). A trailing "\\n" is allowed; a `line` that holds
-        several lines is counted as those lines and the first one's kind is
-        returned."""
+        """Count one line and return its kind: a Level, None (a message of
+        unknown level) or CONTINUATION. A trailing "\n" is allowed; a `line`
+        that holds several lines is counted as those lines and the first
+        one's kind is returned. A line from a chunk that is still unfinished
+        is completed by this one."""
         text = line if line.endswith("\n") else line + "\n"
         if self._pending or text.find("\n") != len(text) - 1:
             return self.feed_text(text)[0]
@@ -424,21 +554,29 @@ class LevelCounter:
 
     # chunks
 
-    def _split(self, text: str) -> tuple[str | None, int, int]:
-        """Take the complete lines out of `text`, keeping its unfinished tail.
+    def _hold(self, piece: str) -> None:
+        room = _MAX_PENDING - self._pending_size
+        if piece and room > 0:
+            self._pending.append(piece[:room])
+            self._pending_size += min(len(piece), room)
 
-        Returns the pending line this chunk finishes (or None), and the span
-        of `text` that holds the other complete lines."""
+    def _split(self, text: str) -> tuple[str | None, int, int]:
+        """Take the complete lines out of `text` and hold its unfinished tail.
+
+        Returns the held line that this chunk finishes (or None), and the
+        span of `text` that holds the other complete lines."""
         last = text.rfind("\n")
         if last < 0:
-            self._pending += text
+            self._hold(text)
             return None, 0, 0
         start = 0
         head = None
         if self._pending:
             start = text.find("\n") + 1
-            head = self._pending + text[:start]
-        self._pending = text[last + 1 :]
+            self._hold(text[:start])
+            head = "".join(self._pending)
+            self._pending, self._pending_size = [], 0
+        self._hold(text[last + 1 :])
         return head, start, last + 1
 
     def count_text(self, text: str) -> None:
@@ -471,7 +609,8 @@ class LevelCounter:
         count it and return its kind in a list, or [] if there is none."""
         if not self._pending:
             return []
-        text, self._pending = self._pending, ""
+        text = "".join(self._pending)
+        self._pending, self._pending_size = [], 0
         kind = _kind(_line_token(text))
         self._add(kind, 1)
         return [kind]
