@@ -43,6 +43,10 @@ def table(snapshots: tuple[HostSnapshot, ...]) -> list[str]:
     return lines
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
 def snapshot_json(s: HostSnapshot, wall: str) -> str:
     m = s.metrics
     return json.dumps(
@@ -51,10 +55,10 @@ def snapshot_json(s: HostSnapshot, wall: str) -> str:
             "host": s.host,
             "state": s.state.value,
             "reason": s.reason,
-            "cpu": m and m.cpu,
-            "mem": m and m.mem,
-            "load1": m and m.load1,
-            "disk": m and m.disk,
+            "cpu": _rounded(m.cpu if m else None),
+            "mem": _rounded(m.mem if m else None),
+            "load1": m.load1 if m else None,
+            "disk": _rounded(m.disk if m else None),
             "age": None if s.age is None else round(s.age, 1),
             "errors_per_min": s.errors_per_min,
             "warnings_per_min": s.warnings_per_min,

@@ -190,7 +190,7 @@ def _drive_with_hosts(session: Session, policy: Policy) -> int:
             for monitored in events:
                 session.record_while_running(monitored)
 
-        monitor = Monitor(session.runbook, pool, message_levels, record, lambda _: None)
+        monitor = Monitor(session.runbook, pool, message_levels, record, None)
         monitor.start()
     try:
         return drive(

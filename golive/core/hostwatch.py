@@ -170,15 +170,16 @@ class HostWatch:
         before = sum(self._minutes.get(minute - 1, Counter())[lv] for lv in levels)
         return this + round(before * (1 - fraction))
 
+    def _errors_in(self, minute: int) -> int:
+        counts = self._minutes.get(minute)
+        return 0 if counts is None else sum(counts[level] for level in ERROR_LEVELS)
+
     def errors_per_min(self, now: float) -> int:
         return self.count_last_minute(now, ERROR_LEVELS)
 
     def snapshot(self, now: float) -> HostSnapshot:
         minute = int(now // 60)
-        history = tuple(
-            sum(self._minutes.get(m, Counter())[lv] for lv in ERROR_LEVELS)
-            for m in range(minute - 29, minute + 1)
-        )
+        history = tuple(self._errors_in(m) for m in range(minute - 29, minute + 1))
         return HostSnapshot(
             host=self.host,
             state=self.state,

@@ -105,7 +105,7 @@ class Monitor:
         pool: SshPool,
         classifiers: Classifiers,
         on_events: EventSink,
-        on_snapshots: SnapshotSink,
+        on_snapshots: SnapshotSink | None,
         clock: Callable[[], float] = time.monotonic,
         hosts: list[Host] | None = None,
     ) -> None:
@@ -186,7 +186,8 @@ class Monitor:
                 ).start()
             events += link.watch.tick(now)
         self._emit(events)
-        self._deliver(self._on_snapshots, self.snapshots())
+        if self._on_snapshots is not None:  # nobody watching (golive run --console): build nothing
+            self._deliver(self._on_snapshots, self.snapshots())
 
     def _emit(self, events: list[Event]) -> None:
         if events:
