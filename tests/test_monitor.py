@@ -220,3 +220,36 @@ def test_golive_monitor_prints_json_lines_and_records_a_baseline(tmp_path: Path,
     assert recorded[0]["type"] == "monitor_started" and recorded[0]["baseline"] is True
     assert any(e["type"] == "sample" for e in recorded)
     assert os.stat(baseline).st_mode & 0o077 == 0
+
+
+def test_a_local_host_is_sampled_with_psutil_and_its_log_followed(tmp_path: Path) -> None:
+    log = tmp_path / "local.log"
+    log.write_text("2026-11-22 02:00:00 ERROR old news\n")
+    path = tmp_path / "local.toml"
+    path.write_text(
+        f'[runbook]\nname = "l"\n[hosts.me]\nlocal = true\nlogs = ["{log}"]\n[monitor]\ninterval = "0.5s"\n'
+        '[[steps]]\nid = "a"\nrun = "true"\n'
+    )
+    runbook = load_runbook(str(path)).runbook
+    assert runbook is not None
+    with Watching(runbook, tmp_path / "j.jsonl") as watching:
+        wait_until(
+            lambda: watching.state() is HostState.LIVE and len(watching.cpu) >= 1, what="LIVE"
+        )
+        with log.open("a") as handle:
+            handle.write(
+                '2026-11-22 02:00:01 ERROR local disk full\nTraceback (most recent call last):\n  File "x"\n'
+            )
+        log.rename(tmp_path / "local.log.1")
+        log.write_text("2026-11-22 02:00:02 WARNING after rotation\n")
+        wait_until(
+            lambda: watching.latest is not None and watching.latest.warnings_per_min == 1,
+            timeout=10,
+            what="the warning",
+        )
+        snapshot = watching.latest
+    assert snapshot is not None and snapshot.metrics is not None
+    assert snapshot.errors_per_min == 1 and snapshot.last_errors == (
+        "2026-11-22 02:00:01 ERROR local disk full",
+    )
+    assert abs(snapshot.metrics.mem - psutil.virtual_memory().percent) < 5  # type: ignore[operator]
