@@ -41,7 +41,8 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from golive.core.loader import load_runbook  # noqa: E402
+from bench.ssh_farm import QUIET_BASHRC, farm_config  # noqa: E402
+from bench.ssh_farm import write_runbook as write_farm_runbook  # noqa: E402
 from golive.core.runbook import Host, Runbook  # noqa: E402
 from golive.io.executor import Job, JobResult  # noqa: E402
 from golive.io.ssh import CONCURRENT_CONNECTS, CONNECT_STAGGER, SshPool  # noqa: E402
@@ -50,57 +51,14 @@ from tests.sshd import SshFarm, loopback_addresses  # noqa: E402
 
 FIRST_ADDRESS = 9 * 256 + 1  # 127.0.9.1 upward: clear of the test fixtures' 127.0.0.x
 COMMAND = "true"
-# See farm_config(): sshd sets SHLVL=1 so bash skips ~/.bashrc for SSH commands.
-QUIET_BASHRC = "SetEnv SHLVL=1"
 
 
 # -- the farm and its runbook ---------------------------------------------------------
 
 
-def farm_config(with_bashrc: bool) -> list[str]:
-    """Extra sshd_config lines for the farm.
-
-    bash sources ~/.bashrc for every command that sshd runs (Debian builds it so),
-    and on a developer box that file may be slow (pyenv init costs ~100 ms of CPU).
-    On a real fleet every host pays that on its own CPUs; here all the hosts share
-    this machine's cores, so it would be paid 50 times over on 2 cores and measure
-    the box rather than the SSH client. SHLVL=1 makes bash skip it (bash only reads
-    ~/.bashrc for SSH when SHLVL < 2). --with-bashrc keeps it.
-    """
-    return [] if with_bashrc else [QUIET_BASHRC]
-
-
 def write_runbook(path: Path, farm: SshFarm) -> Runbook:
-    lines = [
-        "[runbook]",
-        'name = "group-step-bench"',
-        f'known_hosts = "{farm.known_hosts}"',
-        "",
-    ]
-    for number, (address, port) in enumerate(farm.hosts, 1):
-        lines += [
-            f"[hosts.h{number:02d}]",
-            f'address = "{address}"',
-            f"port = {port}",
-            f'user = "{farm.user}"',
-            f'identity_file = "{farm.identity_file}"',
-            'groups = ["app"]',
-            "",
-        ]
-    lines += [
-        "[[steps]]",
-        'id = "everywhere"',
-        'on = "app"',
-        f'run = "{COMMAND}"',
-    ]
-    path.write_text("\n".join(lines) + "\n")
-    result = load_runbook(str(path))
-    if result.runbook is None:
-        raise SystemExit("\n".join(d.render() for d in result.diagnostics))
-    return result.runbook
-
-
-# -- (a) golive in-process --------------------------------------------------------------
+    tail = ["[[steps]]", 'id = "everywhere"', 'on = "app"', f'run = "{COMMAND}"']
+    return write_farm_runbook(path, farm, "group-step-bench", tail)
 
 
 def golive_group_step(executors: HostExecutors, hosts: list[Host]) -> float:

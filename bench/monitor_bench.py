@@ -48,9 +48,10 @@ import psutil
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from bench.ssh_farm import QUIET_BASHRC, farm_config  # noqa: E402
+from bench.ssh_farm import write_runbook as write_farm_runbook  # noqa: E402
 from golive.core.events import Event  # noqa: E402
 from golive.core.hostwatch import HostSnapshot, HostWatch  # noqa: E402
-from golive.core.loader import load_runbook  # noqa: E402
 from golive.core.runbook import Host, Runbook  # noqa: E402
 from golive.io.monitor import Monitor, message_levels  # noqa: E402
 from golive.io.ssh import CONCURRENT_CONNECTS, CONNECT_STAGGER, SshConnection, SshPool  # noqa: E402
@@ -59,9 +60,6 @@ from tests.sshd import SshFarm, loopback_addresses  # noqa: E402
 FIRST_ADDRESS = 8 * 256 + 1  # 127.0.8.1 upward: clear of the test fixtures' 127.0.0.x
 NAIVE_COMMAND = "cat /proc/stat /proc/meminfo /proc/loadavg; df -P /"
 NAIVE_THREADS = 8
-# sshd sets SHLVL=1 in every session, so bash (the login shell) skips ~/.bashrc for a
-# non-interactive SSH command; see farm_config().
-QUIET_BASHRC = "SetEnv SHLVL=1"
 SETTLE = 3.0  # after all hosts are LIVE, before the steady window opens
 LIVE_TIMEOUT = 60.0
 
@@ -69,37 +67,8 @@ LIVE_TIMEOUT = 60.0
 # -- the farm and its runbook ---------------------------------------------------------
 
 
-def farm_config(with_bashrc: bool) -> list[str]:
-    """Extra sshd_config lines for the farm.
-
-    bash sources ~/.bashrc for every command that sshd runs (Debian builds it so),
-    and on a developer box that file may be slow (pyenv init costs ~100 ms of CPU).
-    On a real fleet every host pays that on its own CPUs; here all the hosts share
-    this machine's cores, so it would be paid 50 times over on 2 cores and measure
-    the box rather than the SSH client. SHLVL=1 makes bash skip it (bash only reads
-    ~/.bashrc for SSH when SHLVL < 2). --with-bashrc keeps it.
-    """
-    return [] if with_bashrc else [QUIET_BASHRC]
-
-
 def write_runbook(path: Path, farm: SshFarm, interval: str) -> Runbook:
-    lines = [
-        "[runbook]",
-        'name = "monitor-bench"',
-        f'known_hosts = "{farm.known_hosts}"',
-        "",
-    ]
-    for number, (address, port) in enumerate(farm.hosts, 1):
-        lines += [
-            f"[hosts.h{number:02d}]",
-            f'address = "{address}"',
-            f"port = {port}",
-            f'user = "{farm.user}"',
-            f'identity_file = "{farm.identity_file}"',
-            'groups = ["app"]',
-            "",
-        ]
-    lines += [
+    tail = [
         "[monitor]",
         f'interval = "{interval}"',
         "",
@@ -108,11 +77,7 @@ def write_runbook(path: Path, farm: SshFarm, interval: str) -> Runbook:
         'on = "app"',
         'run = "true"',
     ]
-    path.write_text("\n".join(lines) + "\n")
-    result = load_runbook(str(path))
-    if result.runbook is None:
-        raise SystemExit("\n".join(d.render() for d in result.diagnostics))
-    return result.runbook
+    return write_farm_runbook(path, farm, "monitor-bench", tail)
 
 
 # -- measuring a window -------------------------------------------------------------
