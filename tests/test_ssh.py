@@ -373,3 +373,21 @@ def _free_port(socket: Any) -> int:
     port = int(probe.getsockname()[1])
     probe.close()
     return port
+
+
+def test_a_broken_ssh_config_value_is_a_sentence_not_a_traceback(tmp_path: Path) -> None:
+    env = isolated_env(tmp_path)
+    (Path(env["HOME"]) / ".ssh").mkdir()
+    (Path(env["HOME"]) / ".ssh" / "config").write_text("Host odd\n    Port abc\n")
+    journal = tmp_path / "j.jsonl"
+    result = golive(
+        "run",
+        failing_host_runbook(tmp_path, "odd", 22),
+        "--rehearsal",
+        "--journal",
+        journal,
+        env=env,
+    )
+    [finished] = of_type(journal, "step_finished", step="s")
+    assert "gives odd the port 'abc', which is not a number" in finished["reason"]
+    assert "Traceback" not in result.stdout + result.stderr

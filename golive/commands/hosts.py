@@ -44,7 +44,10 @@ def _known(paths: list[str]) -> paramiko.HostKeys:
     keys = paramiko.HostKeys()
     for path in paths:
         if os.path.isfile(path):
-            keys.load(path)
+            try:
+                keys.load(path)
+            except (OSError, paramiko.SSHException, ValueError) as exc:
+                raise SshError(f"cannot read known_hosts file {path}: {exc}") from None
     return keys
 
 
@@ -56,7 +59,11 @@ def trust_command(runbook_path: str, stdin: TextIO = sys.stdin, out: TextIO = sy
         return 2
     runbook = result.runbook
     destination = runbook.known_hosts_path or os.path.expanduser("~/.ssh/known_hosts")
-    known = _known([os.path.expanduser("~/.ssh/known_hosts"), destination])
+    try:
+        known = _known([os.path.expanduser("~/.ssh/known_hosts"), destination])
+    except SshError as exc:
+        print(f"golive: {exc}", file=sys.stderr)
+        return 2
     interactive = stdin.isatty()
     problems = 0
     remote = [h for h in runbook.hosts.values() if not h.local]

@@ -229,10 +229,11 @@ class Monitor:
                 )
             link.connection = connection
             self._inbox.put(("connected", (link, opened)))
-        except (SshError, paramiko.SSHException, EOFError, OSError) as exc:
+        except Exception as exc:  # any failure marks the host DOWN; the thread must not die
             for stream in opened:
                 stream.channel.close()
-            self._inbox.put(("failed", (link, str(exc))))
+            reason = str(exc) if isinstance(exc, SshError) else f"{type(exc).__name__}: {exc}"
+            self._inbox.put(("failed", (link, reason)))
         os.write(self._wake_w, b"x")
 
     def _drain_inbox(self) -> None:

@@ -85,10 +85,16 @@ def resolve_target(host: Host, ssh_config_path: str | None = None) -> SshTarget:
     assert host.address is not None
     found = _ssh_config(ssh_config_path).lookup(host.address)
     identities = [host.identity_file] if host.identity_file else list(found.get("identityfile", []))
+    try:
+        configured_port = int(found.get("port", 22))
+    except ValueError:
+        raise SshError(
+            f"~/.ssh/config gives {host.address} the port {found.get('port')!r}, which is not a number"
+        ) from None
     return SshTarget(
         name=host.name,
         hostname=found.get("hostname", host.address),
-        port=host.port or int(found.get("port", 22)),
+        port=host.port or configured_port,
         user=host.user or found.get("user") or getpass.getuser(),
         identity_files=tuple(os.path.expanduser(p) for p in identities),
         proxy_jump=found.get("proxyjump"),
