@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TextIO
 
@@ -10,38 +9,10 @@ from golive.console.printer import clock
 from golive.core.durations import format_duration
 from golive.core.engine import Question, QuestionKind
 from golive.core.events import Decisions
+from golive.policy import Answer, AutoAnswers, NoAnswer, Policy
 from golive.session import Session
 
-
-class NoAnswer(Exception):
-    """A decision is needed and nobody can give it; the message says why."""
-
-
-@dataclass(frozen=True)
-class Answer:
-    decision: str
-    reason: str = ""
-    by: str = ""
-    automatic: bool = False
-    to: str | None = None
-
-
-@dataclass(frozen=True)
-class Policy:
-    """How answers are given without a person.
-
-    yes: confirm manual steps and pass gates (unattended rehearsals); a
-    failure whose on_failure is "ask" then aborts. interrupted: the answer for
-    steps a crash interrupted. rerun_after_rollback: after a rollback, run
-    again from the point (once per point), as the demo does.
-    """
-
-    yes: bool = False
-    dry_run: bool = False
-    interactive: bool = False
-    interrupted: str | None = None
-    rerun_after_rollback: bool = False
-    operator: str = ""
+__all__ = ["Answer", "ConsoleOperator", "NoAnswer", "Policy"]
 
 
 class ConsoleOperator:
@@ -50,10 +21,10 @@ class ConsoleOperator:
         self.policy = policy
         self.stdin = stdin
         self.out = out
-        self._reruns: set[str] = set()
+        self._automatic = AutoAnswers(session, policy)
 
     def answer(self, question: Question) -> Answer:
-        automatic = self._automatic(question)
+        automatic = self._automatic.answer(question)
         if automatic is not None:
             return automatic
         if not self.policy.interactive:
@@ -62,68 +33,6 @@ class ConsoleOperator:
                 "(run at a terminal, or pass --yes for an unattended rehearsal)"
             )
         return self._ask(question)
-
-    # -- without a person -----------------------------------------------------
-    def _automatic(self, q: Question) -> Answer | None:
-        p = self.policy
-        if q.kind is QuestionKind.INTERRUPTED and p.interrupted:
-            decision = {
-                "rerun": Decisions.RERUN,
-                "done": Decisions.MARK_DONE,
-                "rollback": Decisions.ROLLBACK,
-            }[p.interrupted]
-            return Answer(decision, "--interrupted " + p.interrupted, p.operator, automatic=True)
-        if (
-            q.kind is QuestionKind.ROLLBACK_FAILED
-            and Decisions.MARK_DONE in q.options
-            and p.interrupted
-        ):
-            # An undo the crash interrupted: run it again, or take it as done. An undo
-            # cannot itself be rolled back, so --interrupted rollback re-runs it.
-            decision = Decisions.MARK_DONE if p.interrupted == "done" else Decisions.RETRY
-            return Answer(decision, "--interrupted " + p.interrupted, p.operator, automatic=True)
-        if p.dry_run:
-            if q.kind is QuestionKind.CONFIRM:
-                return Answer(Decisions.CONFIRM, "dry run", "dry-run", automatic=True)
-            if q.kind is QuestionKind.GATE:
-                return Answer(Decisions.GO, "dry run", "dry-run", automatic=True)
-        if not p.yes:
-            return None
-        if q.kind is QuestionKind.CONFIRM:
-            return Answer(Decisions.CONFIRM, "--yes confirms manual steps", "--yes", automatic=True)
-        if q.kind is QuestionKind.GATE:
-            return Answer(
-                Decisions.GO, "--yes passes gates in unattended rehearsals", "--yes", automatic=True
-            )
-        if q.kind is QuestionKind.AFTER_ROLLBACK:
-            last = self.session.state.rollbacks[-1].to
-            if p.rerun_after_rollback and last not in self._reruns:
-                self._reruns.add(last)
-                return Answer(
-                    Decisions.RESUME_FROM_POINT,
-                    "run again from the rollback point",
-                    "--yes",
-                    automatic=True,
-                )
-            return Answer(
-                Decisions.END, "--yes ends the run after a rollback", "--yes", automatic=True
-            )
-        if (
-            q.kind is QuestionKind.FAILED
-            and p.rerun_after_rollback
-            and self.session.engine.rollback_target(self.session.state, q.step)
-        ):
-            return Answer(
-                Decisions.ROLLBACK, "demo: roll back, then run again", "--yes", automatic=True
-            )
-        if q.kind is QuestionKind.INTERRUPTED:
-            raise NoAnswer(f"{q.text} With --yes, say which: --interrupted rerun|done|rollback")
-        return Answer(
-            Decisions.ABORT,
-            "--yes: a failure that asks for a decision aborts the run",
-            "--yes",
-            automatic=True,
-        )
 
     # -- with a person ---------------------------------------------------------
     def _read(self, prompt: str) -> str:
