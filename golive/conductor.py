@@ -248,6 +248,41 @@ class Conductor:
             )
         )
 
+    def record_operator_decision(self, decision: str, by: str, reason: str) -> None:
+        """A decision about the run as a whole (pause, resume), not about a step."""
+        self.session.record(
+            event(
+                ev.DECISION,
+                step=None,
+                question="operator",
+                decision=decision,
+                by=by,
+                reason=reason,
+                automatic=False,
+            )
+        )
+
+    def start_now(self, step_id: str) -> None:
+        """Start one ready step while automatic progress is paused."""
+        state = self.session.state
+        step = self.engine.step(step_id)
+        if step_id in self._threads or step not in self.engine.ready(state):
+            return
+        if step.kind in (StepKind.MANUAL, StepKind.GATE):
+            attempt = state.step(step_id).attempts + 1
+            self.session.record(
+                event(
+                    ev.STEP_STARTED,
+                    step=step_id,
+                    action="run",
+                    attempt=attempt,
+                    command=None,
+                    hosts=[],
+                )
+            )
+        else:
+            self._spawn(step_id, self._runner(step))
+
     def note(self, text: str, by: str) -> None:
         self.session.record(event(ev.NOTE, text=text, by=by))
 

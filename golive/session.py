@@ -28,6 +28,8 @@ from golive.core.state import RunState
 from golive.core.templating import Values
 from golive.core.timeline import Timing, compute
 from golive.io.journal import JournalError, JournalWriter, Tail, replay_journal
+from golive.io.monitor import Monitor, SnapshotSink, message_levels
+from golive.io.ssh import SshPool
 
 Listener = Callable[[Event], None]
 Watcher = Callable[["Session"], Listener]
@@ -232,3 +234,23 @@ def operator_name() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "operator"
+
+
+def watch_hosts(
+    session: Session, pool: SshPool, on_snapshots: SnapshotSink | None
+) -> Monitor | None:
+    """Start monitoring the run's hosts into its journal (not for dry runs or hostless runbooks).
+
+    The monitor shares the step connections; alerts, host states and samples are
+    recorded only while the run is open, so run_finished stays the last event.
+    """
+    if not session.runbook.hosts or session.state.mode == "dry-run":
+        return None
+
+    def record(events: list[Event]) -> None:
+        for monitored in events:
+            session.record_while_running(monitored)
+
+    monitor = Monitor(session.runbook, pool, message_levels, record, on_snapshots)
+    monitor.start()
+    return monitor

@@ -37,7 +37,9 @@ point_of_no_return = true
 """,
     )
     journal = tmp_path / "j.jsonl"
-    term = Terminal("run", rb, "--rehearsal", "--journal", journal, "--operator", "alice")
+    term = Terminal(
+        "run", rb, "--console", "--rehearsal", "--journal", journal, "--operator", "alice"
+    )
     term.expect("Tell the users.")
     term.expect("Enter when done")
     term.send("users told at 22:03")
@@ -88,7 +90,7 @@ def test_skip_needs_a_reason(tmp_path: Path) -> None:
         '[[steps]]\nid = "optional"\nrun = "exit 1"\n[[steps]]\nid = "after"\nrun = "true"\n',
     )
     journal = tmp_path / "j.jsonl"
-    term = Terminal("run", rb, "--rehearsal", "--journal", journal)
+    term = Terminal("run", rb, "--console", "--rehearsal", "--journal", journal)
     term.expect("[a]bort?")
     term.send("s")
     term.expect("why skip?")

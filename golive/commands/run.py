@@ -15,11 +15,9 @@ from golive.console.printer import ConsolePrinter
 from golive.console.runner import EXIT_BAD_INPUT, EXIT_JOURNAL, OUTCOME_EXIT, drive
 from golive.core.clock import SystemClock
 from golive.core.durations import format_duration
-from golive.core.events import Event
 from golive.core.loader import load_runbook
 from golive.core.runbook import Runbook
 from golive.io.journal import JournalError
-from golive.io.monitor import Monitor, message_levels
 from golive.io.ssh import SshPool
 from golive.io.ssh_exec import HostExecutors
 from golive.session import (
@@ -29,6 +27,7 @@ from golive.session import (
     read_journal,
     resume_session,
     start_session,
+    watch_hosts,
 )
 from golive.variables import VariableError, parse_assignments, resolve_values
 
@@ -85,6 +84,7 @@ def _start(
                 file=sys.stderr,
             )
     journal = args.journal or default_journal(journal_dir, runbook.name)
+    tui = _wants_tui(args)
     try:
         print(f"journal: {journal}")
         session = start_session(
@@ -93,7 +93,7 @@ def _start(
             values,
             clock,
             RunOptions(mode=mode, operator=args.operator),
-            watch=lambda s: ConsolePrinter(s, sys.stdout),
+            watch=None if tui else (lambda s: ConsolePrinter(s, sys.stdout)),
         )
     except JournalError as exc:
         print(f"golive: {exc}", file=sys.stderr)
@@ -104,7 +104,12 @@ def _start(
         interactive=_interactive(),
         operator=args.operator or operator_name(),
     )
-    return _drive_with_hosts(session, policy)
+    return _drive_with_hosts(session, policy, tui=tui)
+
+
+def _wants_tui(args: argparse.Namespace) -> bool:
+    """The TUI needs a terminal on both ends; --console, a pipe or CI keep the console."""
+    return not getattr(args, "console", False) and _interactive() and sys.stdout.isatty()
 
 
 def resume_command(args: argparse.Namespace) -> int:
@@ -130,13 +135,14 @@ def resume_command(args: argparse.Namespace) -> int:
             interactive=_interactive(),
         )
         print(f"journal: {args.journal}")
+        tui = _wants_tui(args)
         session = resume_session(
             args.journal,
             runbook,
             values,
             clock,
             args.accept_changed_runbook,
-            watch=lambda s: ConsolePrinter(s, sys.stdout),
+            watch=None if tui else (lambda s: ConsolePrinter(s, sys.stdout)),
         )
     except (VariableError, JournalError) as exc:
         print(f"golive: {exc}", file=sys.stderr)
@@ -148,7 +154,7 @@ def resume_command(args: argparse.Namespace) -> int:
         interrupted=args.interrupted,
         operator=args.operator or operator_name(),
     )
-    return _drive_with_hosts(session, policy)
+    return _drive_with_hosts(session, policy, tui=tui, resumed=True)
 
 
 def demo_runbook_path() -> str:
@@ -175,24 +181,18 @@ def demo_command(args: argparse.Namespace) -> int:
     return _start(runbook, args, "rehearsal", journal_dir=os.getcwd(), policy=policy)
 
 
-def _drive_with_hosts(session: Session, policy: Policy) -> int:
-    """Drive the run with local and SSH executors, monitoring every host meanwhile.
-
-    The monitor shares the connections the steps use; its alerts, host state
-    changes and samples go into the run's journal. It stops before the
-    journal closes, and the connections close last.
-    """
+def _drive_with_hosts(
+    session: Session, policy: Policy, tui: bool = False, resumed: bool = False
+) -> int:
+    """Drive the run with local and SSH executors, monitoring every host meanwhile,
+    on the TUI or in the console. The connections close last."""
     pool = SshPool(known_hosts=session.runbook.known_hosts_path)
-    monitor: Monitor | None = None
-    if session.runbook.hosts and not policy.dry_run:
-
-        def record(events: list[Event]) -> None:
-            for monitored in events:
-                session.record_while_running(monitored)
-
-        monitor = Monitor(session.runbook, pool, message_levels, record, None)
-        monitor.start()
     try:
+        if tui:
+            from golive.tui.run import run_tui
+
+            return run_tui(session, HostExecutors(pool), pool, policy, resumed)
+        monitor = watch_hosts(session, pool, None)
         return drive(
             session, HostExecutors(pool), policy, before_close=monitor.stop if monitor else None
         )

@@ -1,0 +1,623 @@
+"""The run screen: where are we, are we late, can we still roll back, is a host unhappy,
+what must I do next. The app reflects the journal and sends intents to the driver."""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Log, Static
+
+from golive.conductor import Conductor
+from golive.core import events as ev
+from golive.core.durations import format_duration
+from golive.core.engine import Question, QuestionKind
+from golive.core.events import Decisions, Event
+from golive.core.hostwatch import HostSnapshot
+from golive.core.state import Status
+from golive.core.timeline import Timing
+from golive.session import Session
+from golive.tui.driver import RunDriver
+from golive.tui.screens import ChoiceScreen, ConfirmScreen, HelpScreen, HostScreen, TextScreen
+from golive.tui.widgets import HeaderBar, HostsTable, StepsTable, hhmm
+
+OUTPUT_LINES_KEPT = 2000  # per step, for the detail pane; the journal keeps the rest
+
+
+class JournalBatch(Message):
+    """New journal events are waiting in the app's inbox (one message per burst)."""
+
+
+@dataclass
+class HostsUpdated(Message):
+    snapshots: tuple[HostSnapshot, ...]
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, HostsUpdated)  # only the newest snapshot matters
+
+
+@dataclass
+class QuestionsChanged(Message):
+    questions: tuple[Question, ...]
+
+
+@dataclass
+class DriverFailed(Message):
+    error: str
+
+
+class GoliveApp(App[int]):
+    CSS_PATH = "golive.tcss"
+    TITLE = "golive"
+    BINDINGS = [
+        Binding("enter", "confirm", "Confirm/run", id="run.confirm", priority=False),
+        Binding("g", "gate", "Go/no-go", id="run.gate"),
+        Binding("t", "retry", "Retry", id="run.retry"),
+        Binding("s", "skip", "Skip", id="run.skip"),
+        Binding("b", "rollback", "Roll back", id="run.rollback"),
+        Binding("n", "note", "Note", id="run.note"),
+        Binding("p", "pause", "Pause", id="run.pause"),
+        Binding("i", "interrupted", "Interrupted", id="run.interrupted"),
+        Binding("o", "host", "Host detail", id="run.host"),
+        Binding("question_mark,h", "help", "Help", id="app.help"),
+        Binding("q", "quit_run", "Quit", id="app.quit"),
+    ]
+
+    def __init__(
+        self,
+        session: Session,
+        conductor: Conductor,
+        driver_factory: Callable[[GoliveApp], RunDriver],
+        operator: str,
+        hosts: list[str],
+        history: list[Event] | None = None,
+    ) -> None:
+        super().__init__()
+        self.session = session
+        self.conductor = conductor
+        self.operator = operator
+        self._driver_factory = driver_factory
+        self.driver: RunDriver | None = None
+        self._host_names = hosts
+        self._inbox: deque[Event] = deque()
+        self._inbox_lock = threading.Lock()
+        self._batch_posted = False
+        self._output: dict[str, deque[str]] = {}
+        self.questions: tuple[Question, ...] = ()
+        self.snapshots: tuple[HostSnapshot, ...] = ()
+        self.exit_code = 0
+        for old in history or []:
+            self._remember(old)
+
+    # -- layout ---------------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield StepsTable(id="steps")
+                yield Static(id="detail")
+                yield Log(max_lines=OUTPUT_LINES_KEPT, id="output")
+            with Vertical(id="right"):
+                yield HostsTable(id="hosts")
+                yield Log(max_lines=500, id="events")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        steps = self.query_one(StepsTable)
+        steps.setup(self.session.runbook, self.session.engine)
+        self.query_one(HostsTable).setup(self._host_names)
+        if not self._host_names:
+            self.query_one(HostsTable).display = False
+        self.session.listeners.append(self._journaled)
+        for old in list(self._replayed()):
+            self._log_event(old)
+        self.refresh_view()
+        self.set_interval(1.0, self.refresh_view)
+        self.driver = self._driver_factory(self)
+        self.driver.start()
+
+    # -- from other threads ---------------------------------------------------
+    def _journaled(self, event: Event) -> None:
+        """Called on whichever thread recorded the event, after it is durable."""
+        with self._inbox_lock:
+            self._inbox.append(event)
+            if self._batch_posted:
+                return
+            self._batch_posted = True
+        self.post_message(JournalBatch())
+
+    def post_questions(self, questions: tuple[Question, ...]) -> None:
+        self.post_message(QuestionsChanged(questions))
+
+    def post_snapshots(self, snapshots: tuple[HostSnapshot, ...]) -> None:
+        self.post_message(HostsUpdated(snapshots))
+
+    def post_failure(self, error: str) -> None:
+        self.post_message(DriverFailed(error))
+
+    # -- messages ----------------------------------------------------------------
+    def on_journal_batch(self, _: JournalBatch) -> None:
+        with self._inbox_lock:
+            batch = list(self._inbox)
+            self._inbox.clear()
+            self._batch_posted = False
+        selected = self.selected_step()
+        output = self.query_one("#output", Log)
+        lines: list[str] = []
+        for event in batch:
+            self._remember(event)
+            if event["type"] == ev.OUTPUT:
+                if event["step"] == selected:
+                    lines.append(self._output_line(event))
+            else:
+                self._log_event(event)
+        if lines:
+            output.write_lines(lines)
+        self.refresh_view()
+
+    def on_questions_changed(self, message: QuestionsChanged) -> None:
+        self.questions = message.questions
+        self.refresh_view()
+
+    def on_hosts_updated(self, message: HostsUpdated) -> None:
+        self.snapshots = message.snapshots
+        with self.batch_update():
+            self.query_one(HostsTable).show(message.snapshots)
+
+    def on_driver_failed(self, message: DriverFailed) -> None:
+        self.notify(message.error, title="the run stopped", severity="error", timeout=30)
+        self.query_one("#events", Log).write_line(f"✘ {message.error}")
+
+    def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
+        if isinstance(message.data_table, StepsTable):
+            self.show_detail()
+
+    def on_data_table_row_selected(self, message: DataTable.RowSelected) -> None:
+        if isinstance(message.data_table, HostsTable):
+            self.action_host()
+
+    # -- the view -------------------------------------------------------------------
+    def timing(self) -> Timing:
+        return self.session.timing()
+
+    def refresh_view(self) -> None:
+        timing = self.timing()
+        state = self.session.state
+        with self.batch_update():
+            self.query_one(HeaderBar).show(
+                self.session.runbook, state, timing, self.question_text()
+            )
+            self.query_one(StepsTable).show(self.session.runbook, state, timing)
+            self.show_detail(refill=False)
+
+    def question_text(self) -> str:
+        if self.session.state.outcome:
+            return (
+                f"The run ended: {self.session.state.outcome.replace('_', ' ')}. Press q to leave."
+            )
+        if not self.questions:
+            running = self.conductor.running_steps()
+            if self.session.state.paused:
+                return (
+                    "Paused: no step starts by itself. p resumes; enter starts the next ready step."
+                )
+            return (
+                "Running: " + ", ".join(s.id for s in running)
+                if running
+                else "Waiting for the next step."
+            )
+        q = self.questions[0]
+        keys = {
+            QuestionKind.CONFIRM: "enter confirm (optionally with a note) · s skip",
+            QuestionKind.GATE: "g go/no-go",
+            QuestionKind.FAILED: "t retry · s skip · b roll back · a… (q quits)",
+            QuestionKind.INTERRUPTED: "i choose: re-run, mark done or roll back",
+            QuestionKind.ROLLBACK_FAILED: "t retry the undo · s skip it"
+            + (" · i mark done" if Decisions.MARK_DONE in q.options else ""),
+            QuestionKind.AFTER_ROLLBACK: "enter run again from the point · q end the run",
+        }[q.kind]
+        more = f"  (+{len(self.questions) - 1} more)" if len(self.questions) > 1 else ""
+        return f"? {q.text} — {keys}{more}"
+
+    def selected_step(self) -> str | None:
+        table = self.query_one(StepsTable)
+        if table.row_count == 0:
+            return None
+        try:
+            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        except Exception:  # an empty table or a stale cursor
+            return None
+        return None if key is None or key.startswith("phase:") else key
+
+    def show_detail(self, refill: bool = True) -> None:
+        step_id = self.selected_step() or next(
+            iter(s.id for s in self.conductor.running_steps()), None
+        )
+        detail = self.query_one("#detail", Static)
+        if step_id is None:
+            detail.update("")
+            return
+        step = self.session.engine.step(step_id)
+        s = self.session.state.step(step_id)
+        lines = [
+            f"[b]{step.id}[/b] {step.label} · {step.kind.value} · owner {step.owner or '-'} · on {step.on} · {s.status.value} {s.status.icon}"
+        ]
+        if step.run:
+            lines.append(
+                "$ " + self.session.values.render(step.run).display.strip().splitlines()[0][:200]
+            )
+        if step.instructions:
+            lines.append(step.instructions.strip())
+        if s.verify_ok is not None:
+            lines.append("verify: " + ("passed" if s.verify_ok else "FAILED"))
+        if s.reason:
+            lines.append(f"reason: {s.reason}")
+        if s.hosts and len(s.hosts) > 1:
+            lines.append(
+                "hosts: "
+                + "  ".join(f"{h} {'✔' if r.exit == 0 else '✘'}" for h, r in s.hosts.items())
+            )
+        detail.update("\n".join(lines))
+        if refill:
+            output = self.query_one("#output", Log)
+            output.clear()
+            output.write_lines(list(self._output.get(step_id, ())))
+
+    def _remember(self, event: Event) -> None:
+        if event["type"] == ev.OUTPUT:
+            self._output.setdefault(event["step"], deque(maxlen=OUTPUT_LINES_KEPT)).append(
+                self._output_line(event)
+            )
+
+    def _replayed(self) -> list[Event]:
+        return []
+
+    @staticmethod
+    def _output_line(event: Event) -> str:
+        mark = "!" if event.get("stream") == "err" else "|"
+        prefix = "undo " if event.get("action") == "rollback" else ""
+        return f"{prefix}{event['host']} {mark} {event['line']}"
+
+    def _log_event(self, e: Event) -> None:
+        text = describe_event(e)
+        if text:
+            self.query_one("#events", Log).write_line(text)
+
+    # -- operator actions -------------------------------------------------------
+    def question(self, *kinds: QuestionKind) -> Question | None:
+        return next((q for q in self.questions if q.kind in kinds), None)
+
+    def answer(
+        self,
+        question: Question,
+        decision: str,
+        reason: str = "",
+        by: str | None = None,
+        to: str | None = None,
+    ) -> None:
+        assert self.driver is not None
+        self.driver.do(
+            lambda: self.conductor.answer(
+                question, decision, reason=reason, by=by or self.operator, to=to
+            )
+        )
+
+    @work(exclusive=True, group="operator")
+    async def action_confirm(self) -> None:
+        q = self.question(QuestionKind.CONFIRM, QuestionKind.AFTER_ROLLBACK)
+        if q is None:
+            if self.session.state.paused:
+                ready = self.session.engine.ready(self.session.state)
+                if ready and self.driver:
+                    step_id = ready[0].id
+                    self.driver.do(lambda: self.conductor.start_now(step_id))
+                    return
+            self.notify("Nothing to confirm now.", timeout=3)
+            return
+        if q.kind is QuestionKind.AFTER_ROLLBACK:
+            choice = await self.push_screen_wait(
+                ChoiceScreen(
+                    "After the rollback",
+                    q.text,
+                    [
+                        ("r", "run again from the rollback point", Decisions.RESUME_FROM_POINT),
+                        ("e", "end the run as rolled back", Decisions.END),
+                    ],
+                )
+            )
+            if choice:
+                self.answer(q, choice)
+            return
+        note = await self.push_screen_wait(
+            TextScreen(f"Confirm {q.step}", "Note (optional), then enter:")
+        )
+        if note is not None:
+            self.answer(q, Decisions.CONFIRM, note)
+
+    @work(exclusive=True, group="operator")
+    async def action_gate(self) -> None:
+        q = self.question(QuestionKind.GATE)
+        if q is None or q.step is None:
+            self.notify("No gate is waiting for a decision.", timeout=3)
+            return
+        step = self.session.engine.step(q.step)
+        decision = await self.push_screen_wait(
+            ChoiceScreen(
+                f"Go / no-go: {step.label}",
+                step.instructions,
+                [("g", "GO", Decisions.GO), ("n", "NO-GO (roll back)", Decisions.NO_GO)],
+            )
+        )
+        if not decision:
+            return
+        who = await self.push_screen_wait(
+            TextScreen(
+                "Who decides?", "Name and role:", required=True, value=step.owner or self.operator
+            )
+        )
+        if who is None:
+            return
+        why = await self.push_screen_wait(
+            TextScreen("Why?", "The reason, for the review:", required=True)
+        )
+        if why is None:
+            return
+        target = None
+        passing = ConfirmScreen(
+            "Pass the point of no return?",
+            f"{step.id} is the point of no return. After GO, no rollback is possible:\n"
+            "failures can only be retried, skipped or end the run.",
+        )
+        if (
+            decision == Decisions.GO
+            and step.point_of_no_return
+            and not await self.push_screen_wait(passing)
+        ):
+            return
+        if decision == Decisions.NO_GO:
+            target = await self._choose_and_confirm_rollback(q.step)
+            if target is None and self.session.engine.reached_points(self.session.state):
+                return
+        self.answer(q, decision, why, by=who, to=target)
+
+    def action_retry(self) -> None:
+        q = self.question(QuestionKind.FAILED, QuestionKind.ROLLBACK_FAILED)
+        if q is None:
+            self.notify("No failed step to retry.", timeout=3)
+            return
+        self.answer(q, Decisions.RETRY)
+
+    @work(exclusive=True, group="operator")
+    async def action_skip(self) -> None:
+        q = self.question(QuestionKind.FAILED, QuestionKind.CONFIRM, QuestionKind.ROLLBACK_FAILED)
+        if q is None or q.step is None:
+            self.notify("Nothing to skip now: skip applies to a failed or waiting step.", timeout=3)
+            return
+        reason = await self.push_screen_wait(
+            TextScreen(f"Skip {q.step}", "Why skip it? (required)", required=True)
+        )
+        if not reason:
+            return
+        what = (
+            "its undo is left to be done by hand"
+            if q.kind is QuestionKind.ROLLBACK_FAILED
+            else "it counts as done and the steps after it may start; a later rollback does not undo it"
+        )
+        if await self.push_screen_wait(
+            ConfirmScreen(f"Skip {q.step}?", f"{q.step} will be skipped: {what}.\nReason: {reason}")
+        ):
+            self.answer(q, Decisions.SKIP, reason)
+
+    @work(exclusive=True, group="operator")
+    async def action_rollback(self) -> None:
+        q = self.question(QuestionKind.FAILED, QuestionKind.INTERRUPTED)
+        step = q.step if q else None
+        target = await self._choose_and_confirm_rollback(step)
+        if target is None:
+            return
+        reason = await self.push_screen_wait(
+            TextScreen("Roll back", "Why? (for the review)", required=True)
+        )
+        if reason is None:
+            return
+        if q is not None:
+            self.answer(q, Decisions.ROLLBACK, reason, to=target)
+        else:
+            assert self.driver is not None
+            self.driver.do(lambda: self.conductor.request_rollback(target, self.operator, reason))
+
+    async def _choose_and_confirm_rollback(self, step: str | None) -> str | None:
+        engine, state = self.session.engine, self.session.state
+        points = engine.reached_points(state)
+        if not points:
+            self.notify(
+                "No rollback point has been reached"
+                + (
+                    " (past the point of no return)"
+                    if engine.past_point_of_no_return(state)
+                    else ""
+                )
+                + ".",
+                severity="warning",
+            )
+            return None
+        target = engine.rollback_target(state, step) or points[0]
+        if len(points) > 1:
+            choice = await self.push_screen_wait(
+                ChoiceScreen(
+                    "Roll back to which point?",
+                    "",
+                    [
+                        (str(i + 1), p + (" (nearest)" if p == target else ""), p)
+                        for i, p in enumerate(points[:9])
+                    ],
+                )
+            )
+            if not choice:
+                return None
+            target = choice
+        plan = engine.rollback_plan(state, target)
+        timing = self.timing()
+        lines = [f"Rolling back to {target} runs, in this order:"]
+        for action in plan.actions:
+            what = (
+                self.session.values.render(action.command).display.strip().splitlines()[0]
+                if action.command
+                else "(nothing to undo)"
+            )
+            lines.append(f"  {action.step:<16} {what[:60]}  [{format_duration(action.planned)}]")
+        lines.append(
+            f"planned {format_duration(plan.planned)}; deadline {hhmm(timing.rollback_deadline)}"
+        )
+        if timing.window_end is not None:
+            from datetime import timedelta
+
+            done_by = timing.now + timedelta(seconds=plan.planned)
+            lines.append(
+                f"done by about {hhmm(done_by)}: "
+                + ("fits the window" if done_by <= timing.window_end else "DOES NOT fit the window")
+            )
+        if await self.push_screen_wait(ConfirmScreen(f"Roll back to {target}?", "\n".join(lines))):
+            return target
+        return None
+
+    @work(exclusive=True, group="operator")
+    async def action_note(self) -> None:
+        text = await self.push_screen_wait(
+            TextScreen("Note", "What happened? (journaled with the time)", required=True)
+        )
+        if text and self.driver is not None:
+            self.driver.do(lambda: self.conductor.note(text, self.operator))
+
+    def action_pause(self) -> None:
+        if self.driver is not None:
+            self.driver.pause(self.operator, self.session.state.paused)
+
+    @work(exclusive=True, group="operator")
+    async def action_interrupted(self) -> None:
+        q = self.question(QuestionKind.INTERRUPTED, QuestionKind.ROLLBACK_FAILED)
+        if q is None or (
+            q.kind is QuestionKind.ROLLBACK_FAILED and Decisions.MARK_DONE not in q.options
+        ):
+            self.notify("No interrupted step.", timeout=3)
+            return
+        if q.kind is QuestionKind.ROLLBACK_FAILED:
+            choice = await self.push_screen_wait(
+                ChoiceScreen(
+                    f"Undo of {q.step} was interrupted",
+                    q.text,
+                    [
+                        ("r", "run the undo again", Decisions.RETRY),
+                        ("d", "it finished: mark it done", Decisions.MARK_DONE),
+                    ],
+                )
+            )
+            if choice:
+                self.answer(q, choice)
+            return
+        choice = await self.push_screen_wait(
+            ChoiceScreen(
+                f"{q.step} was interrupted",
+                q.text,
+                [
+                    ("r", "run it again", Decisions.RERUN),
+                    ("d", "it finished: mark it done", Decisions.MARK_DONE),
+                    ("b", "roll back", Decisions.ROLLBACK),
+                ],
+            )
+        )
+        if choice == Decisions.ROLLBACK:
+            target = await self._choose_and_confirm_rollback(q.step)
+            if target:
+                self.answer(q, choice, to=target)
+        elif choice:
+            self.answer(q, choice)
+
+    def action_host(self) -> None:
+        table = self.query_one(HostsTable)
+        if not self.snapshots or table.row_count == 0:
+            return
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        snapshot = next((s for s in self.snapshots if s.host == key), None)
+        if snapshot is not None:
+            self.push_screen(HostScreen(snapshot))
+
+    def action_help(self) -> None:
+        rows = [
+            (b.key_display or b.key, b.description, b.id or "")
+            for b in self.BINDINGS
+            if isinstance(b, Binding)
+        ]
+        self.push_screen(HelpScreen(rows))
+
+    @work(exclusive=True, group="operator")
+    async def action_quit_run(self) -> None:
+        state = self.session.state
+        q = self.question(QuestionKind.AFTER_ROLLBACK)
+        if q is not None and await self.push_screen_wait(
+            ConfirmScreen("End the run?", "The run ends as ROLLED BACK.")
+        ):
+            self.answer(q, Decisions.END)
+            return
+        running = self.conductor.running_steps()
+        if state.outcome is None:
+            body = "Nothing is running. The run stays open: golive resume JOURNAL continues it."
+            if running:
+                body = (
+                    "Still running, and NOT killed:\n"
+                    + "\n".join(f"  {s.id} on {s.on}" for s in running)
+                    + "\nThey go on without golive; golive resume JOURNAL picks the run up and asks about them."
+                )
+            if not await self.push_screen_wait(ConfirmScreen("Leave golive?", body)):
+                return
+        self.exit(0)
+
+
+def describe_event(e: Event) -> str:
+    """One line per event for the events pane; output and samples are not listed."""
+    t = e.get("t", "")[11:19]
+    kind = e["type"]
+    if kind == ev.STEP_STARTED and e.get("action") == "rollback":
+        return f"{t} ↶ undo {e['step']}"
+    if kind == ev.STEP_STARTED:
+        return f"{t} ▶ {e['step']}" + (
+            f" (attempt {e['attempt']})" if e.get("attempt", 1) > 1 else ""
+        )
+    if kind == ev.STEP_FINISHED:
+        icon = Status.SUCCEEDED.icon if e["status"] == "succeeded" else Status.FAILED.icon
+        undo = "undo " if e.get("action") == "rollback" else ""
+        return f"{t} {icon} {undo}{e['step']} {e['status']}" + (
+            f": {e['reason']}" if e.get("reason") else ""
+        )
+    if kind == ev.DECISION:
+        who = "automatic" if e.get("automatic") else e.get("by", "")
+        about = f"{e['step']}: " if e.get("step") else ""
+        target = f" to {e['to']}" if e.get("to") else ""
+        reason = f" — {e['reason']}" if e.get("reason") else ""
+        return f"{t} ⚑ {about}{e['decision']}{target} ({who}){reason}"
+    if kind == ev.NOTE:
+        return f"{t} ✎ {e.get('by', '')}: {e['text']}"
+    if kind == ev.ROLLBACK_STARTED:
+        return f"{t} ↶ ROLLBACK to {e['to']}: {', '.join(e['actions'])}"
+    if kind == ev.ROLLBACK_FINISHED:
+        return f"{t} ↶ rollback {e['status']}"
+    if kind == ev.ALERT:
+        return (
+            f"{t} {'⚠' if e['status'] == 'raised' else '✓'} {e['host']} {e['metric']} {e['status']}"
+        )
+    if kind == ev.HOST_STATE:
+        return f"{t} ● {e['host']} {e['state']}" + (f": {e['reason']}" if e.get("reason") else "")
+    if kind == ev.RUN_FINISHED:
+        return f"{t} ■ run {e['outcome']}" + (f": {e['reason']}" if e.get("reason") else "")
+    if kind == ev.SESSION_RESUMED:
+        return f"{t} ⟳ resumed"
+    if kind == ev.RUN_STARTED:
+        return f"{t} ● {e['mode']} run of {e['name']}"
+    return ""
