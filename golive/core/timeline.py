@@ -109,14 +109,16 @@ def compute(engine: Engine, state: RunState, now_m: float) -> Timing:
             planned = engine.rollback_plan(state, point).planned
             if state.window_end is not None:
                 deadline = state.window_end - timedelta(seconds=planned)
+    # Every moment in the operator's zone (the run's clock), whatever zone the window was written in.
+    zone = now.tzinfo
     return Timing(
         now=now,
-        window_start=state.window_start,
-        window_end=state.window_end,
+        window_start=state.window_start.astimezone(zone) if state.window_start else None,
+        window_end=state.window_end.astimezone(zone) if state.window_end else None,
         forecast_end=forecast_end,
         rollback_point=point,
         rollback_planned=planned,
-        rollback_deadline=deadline,
+        rollback_deadline=deadline.astimezone(zone) if deadline else None,
         steps=steps,
         phases=phases,
         no_rollback_reason=reason,

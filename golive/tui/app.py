@@ -4,14 +4,17 @@ what must I do next. The app reflects the journal and sends intents to the drive
 from __future__ import annotations
 
 import threading
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from textual import work
+from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
+from textual.markup import escape
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Log, Static
 
@@ -25,6 +28,7 @@ from golive.core.state import Status
 from golive.core.timeline import Timing
 from golive.session import Session
 from golive.tui.driver import RunDriver
+from golive.tui.palette import RunActions
 from golive.tui.screens import ChoiceScreen, ConfirmScreen, HelpScreen, HostScreen, TextScreen
 from golive.tui.widgets import HeaderBar, HostsTable, StepsTable, hhmm
 
@@ -55,6 +59,7 @@ class DriverFailed(Message):
 
 class GoliveApp(App[int]):
     CSS_PATH = "golive.tcss"
+    COMMANDS = App.COMMANDS | {RunActions}
     TITLE = "golive"
     BINDINGS = [
         Binding("enter", "confirm", "Confirm/run", id="run.confirm", priority=False),
@@ -93,7 +98,11 @@ class GoliveApp(App[int]):
         self.questions: tuple[Question, ...] = ()
         self.snapshots: tuple[HostSnapshot, ...] = ()
         self.exit_code = 0
-        for old in history or []:
+        self._history = history or []
+        self._hosts_drawn = 0.0
+        self._pending_hosts: tuple[HostSnapshot, ...] | None = None
+        self._user_moved = -1e9  # when the operator last moved the steps cursor
+        for old in self._history:
             self._remember(old)
 
     # -- layout ---------------------------------------------------------------
@@ -116,8 +125,9 @@ class GoliveApp(App[int]):
         if not self._host_names:
             self.query_one(HostsTable).display = False
         self.session.listeners.append(self._journaled)
-        for old in list(self._replayed()):
-            self._log_event(old)
+        for old in self._history:  # a resumed run shows what happened before the crash
+            if old["type"] != ev.OUTPUT:
+                self._log_event(old)
         self.refresh_view()
         self.set_interval(1.0, self.refresh_view)
         self.driver = self._driver_factory(self)
@@ -167,12 +177,28 @@ class GoliveApp(App[int]):
         self.refresh_view()
 
     def on_hosts_updated(self, message: HostsUpdated) -> None:
+        # Metrics are redrawn about once a second, however often the monitor samples.
         self.snapshots = message.snapshots
+        self._pending_hosts = message.snapshots
+        if time.monotonic() - self._hosts_drawn >= 1.0:
+            self._draw_hosts()
+
+    def _draw_hosts(self) -> None:
+        if self._pending_hosts is None:
+            return
         with self.batch_update():
-            self.query_one(HostsTable).show(message.snapshots)
+            self.query_one(HostsTable).show(self._pending_hosts)
+        self._pending_hosts = None
+        self._hosts_drawn = time.monotonic()
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key in ("up", "down", "pageup", "pagedown", "home", "end"):
+            self._user_moved = time.monotonic()
 
     def on_driver_failed(self, message: DriverFailed) -> None:
-        self.notify(message.error, title="the run stopped", severity="error", timeout=30)
+        self.notify(
+            message.error, title="the run stopped", severity="error", timeout=30, markup=False
+        )
         self.query_one("#events", Log).write_line(f"✘ {message.error}")
 
     def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
@@ -180,22 +206,43 @@ class GoliveApp(App[int]):
             self.show_detail()
 
     def on_data_table_row_selected(self, message: DataTable.RowSelected) -> None:
+        # The steps table has the focus and DataTable binds enter itself (select_cursor),
+        # so the app's enter binding never fires there: enter on a step row confirms/runs.
         if isinstance(message.data_table, HostsTable):
             self.action_host()
+        elif isinstance(message.data_table, StepsTable):
+            self.action_confirm()
 
     # -- the view -------------------------------------------------------------------
     def timing(self) -> Timing:
         return self.session.timing()
 
     def refresh_view(self) -> None:
+        if not self.is_running or not self.screen_stack:
+            return  # a late timer or message while the app shuts down
+        try:
+            header = self.query_one(HeaderBar)
+            steps = self.query_one(StepsTable)
+        except NoMatches:
+            return
         timing = self.timing()
         state = self.session.state
         with self.batch_update():
-            self.query_one(HeaderBar).show(
-                self.session.runbook, state, timing, self.question_text()
-            )
-            self.query_one(StepsTable).show(self.session.runbook, state, timing)
+            header.show(self.session.runbook, state, timing, self.question_text())
+            steps.show(self.session.runbook, state, timing)
+            self._follow_running(steps)
             self.show_detail(refill=False)
+        self._draw_hosts()
+
+    def _follow_running(self, steps: StepsTable) -> None:
+        """Running steps stay in view: the cursor follows the run unless the operator
+        moved it in the last 20 seconds."""
+        if time.monotonic() - self._user_moved < 20:
+            return
+        current = next((q.step for q in self.questions if q.step), None)
+        current = current or next((s.id for s in self.conductor.running_steps()), None)
+        if current is not None and current != self.selected_step():
+            steps.move_cursor(row=steps.get_row_index(current))
 
     def question_text(self) -> str:
         if self.session.state.outcome:
@@ -217,7 +264,7 @@ class GoliveApp(App[int]):
         keys = {
             QuestionKind.CONFIRM: "enter confirm (optionally with a note) · s skip",
             QuestionKind.GATE: "g go/no-go",
-            QuestionKind.FAILED: "t retry · s skip · b roll back · a… (q quits)",
+            QuestionKind.FAILED: "t retry · s skip · b roll back",
             QuestionKind.INTERRUPTED: "i choose: re-run, mark done or roll back",
             QuestionKind.ROLLBACK_FAILED: "t retry the undo · s skip it"
             + (" · i mark done" if Decisions.MARK_DONE in q.options else ""),
@@ -246,8 +293,13 @@ class GoliveApp(App[int]):
             return
         step = self.session.engine.step(step_id)
         s = self.session.state.step(step_id)
+        # Only the step id is markup: commands, instructions and reasons are shown as written
+        # (a "[/]" in a command would otherwise break the pane).
         lines = [
-            f"[b]{step.id}[/b] {step.label} · {step.kind.value} · owner {step.owner or '-'} · on {step.on} · {s.status.value} {s.status.icon}"
+            f"[b]{escape(step.id)}[/b] "
+            + escape(
+                f"{step.label} · {step.kind.value} · owner {step.owner or '-'} · on {step.on} · {s.status.value} {s.status.icon}"
+            )
         ]
         if step.run:
             lines.append(
@@ -264,7 +316,7 @@ class GoliveApp(App[int]):
                 "hosts: "
                 + "  ".join(f"{h} {'✔' if r.exit == 0 else '✘'}" for h, r in s.hosts.items())
             )
-        detail.update("\n".join(lines))
+        detail.update("\n".join(lines[:1] + [escape(line) for line in lines[1:]]))
         if refill:
             output = self.query_one("#output", Log)
             output.clear()
@@ -275,9 +327,6 @@ class GoliveApp(App[int]):
             self._output.setdefault(event["step"], deque(maxlen=OUTPUT_LINES_KEPT)).append(
                 self._output_line(event)
             )
-
-    def _replayed(self) -> list[Event]:
-        return []
 
     @staticmethod
     def _output_line(event: Event) -> str:
@@ -350,7 +399,9 @@ class GoliveApp(App[int]):
         step = self.session.engine.step(q.step)
         decision = await self.push_screen_wait(
             ChoiceScreen(
-                f"Go / no-go: {step.label}",
+                f"{step.id}: go or no-go?"
+                if step.label in ("", step.id) or "go" in step.label.lower()
+                else f"Go / no-go: {step.label}",
                 step.instructions,
                 [("g", "GO", Decisions.GO), ("n", "NO-GO (roll back)", Decisions.NO_GO)],
             )
@@ -472,7 +523,7 @@ class GoliveApp(App[int]):
                 if action.command
                 else "(nothing to undo)"
             )
-            lines.append(f"  {action.step:<16} {what[:60]}  [{format_duration(action.planned)}]")
+            lines.append(f"  {action.step:<16} {what[:40]}  [{format_duration(action.planned)}]")
         lines.append(
             f"planned {format_duration(plan.planned)}; deadline {hhmm(timing.rollback_deadline)}"
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from golive.conductor import Conductor
 from golive.console.runner import EXIT_ABORTED, OUTCOME_EXIT
 from golive.core.events import Event
@@ -16,9 +18,16 @@ from golive.tui.driver import RunDriver
 
 
 def build_app(
-    session: Session, executors: ExecutorSet, policy: Policy, history: list[Event] | None = None
+    session: Session,
+    executors: ExecutorSet,
+    policy: Policy,
+    history: list[Event] | None = None,
+    *,
+    driver_factory: Callable[[GoliveApp], RunDriver] | None = None,
 ) -> GoliveApp:
-    """The one factory the CLI and the tests use: the app gets everything it shows from here."""
+    """The one factory the CLI and the tests use: the app gets everything it shows from here.
+
+    `driver_factory` replaces the run's driver thread (screenshot tests pass an inert one)."""
     conductor = Conductor(session, StepExecution(session, executors, dry_run=policy.dry_run))
     auto = AutoAnswers(session, policy)
 
@@ -26,7 +35,12 @@ def build_app(
         return RunDriver(session, conductor, auto, app.post_questions, app.post_failure)
 
     return GoliveApp(
-        session, conductor, driver, policy.operator, list(session.runbook.hosts), history
+        session,
+        conductor,
+        driver_factory or driver,
+        policy.operator,
+        list(session.runbook.hosts),
+        history,
     )
 
 

@@ -1,4 +1,9 @@
-"""Modal screens: every dangerous action says what will happen before it happens."""
+"""Modal screens: every dangerous action says what will happen before it happens.
+
+Their text is never markup: key hints such as "[y]" must show as written, and a
+step's command, a reason or a log line with brackets ("[/var/log]") must not
+break the screen.
+"""
 
 from __future__ import annotations
 
@@ -26,9 +31,9 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self._title, classes="dialog-title")
-            yield Static(self._body, classes="dialog-body")
-            yield Label("[y] yes, do it    [n] no", classes="dialog-keys")
+            yield Label(self._title, classes="dialog-title", markup=False)
+            yield Static(self._body, classes="dialog-body", markup=False)
+            yield Label("[y] yes, do it    [n] no", classes="dialog-keys", markup=False)
 
     def action_answer(self, value: bool) -> None:
         self.dismiss(value)
@@ -45,13 +50,14 @@ class TextScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self._title, classes="dialog-title")
-            yield Label(self._prompt)
+            yield Label(self._title, classes="dialog-title", markup=False)
+            yield Label(self._prompt, markup=False)
             yield Input(value=self._value, id="text")
             yield Label(
                 "[enter] ok    [esc] cancel" + ("    (required)" if self._required else ""),
                 classes="dialog-keys",
                 id="text-hint",
+                markup=False,
             )
 
     def on_input_submitted(self, message: Input.Submitted) -> None:
@@ -78,12 +84,12 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label(self._title, classes="dialog-title")
+            yield Label(self._title, classes="dialog-title", markup=False)
             if self._body:
-                yield Static(self._body, classes="dialog-body")
+                yield Static(self._body, classes="dialog-body", markup=False)
             for key, label, _ in self._choices:
-                yield Label(f"[{key}] {label}")
-            yield Label("[esc] cancel", classes="dialog-keys")
+                yield Label(f"[{key}] {label}", markup=False)
+            yield Label("[esc] cancel", classes="dialog-keys", markup=False)
 
     def on_key(self, event: object) -> None:
         key = getattr(event, "key", "")
@@ -108,15 +114,18 @@ class HelpScreen(ModalScreen[None]):
         with Vertical(classes="dialog help"):
             yield Label("golive keys", classes="dialog-title")
             for key, description, binding_id in self._rows:
-                yield Label(f"  {key:<8} {description:<36} {binding_id}")
+                yield Label(f"  {key:<8} {description:<36} {binding_id}", markup=False)
             yield Static(
                 "\nThe run moves by itself: ready steps start as soon as their dependencies are done.\n"
                 "Manual steps and gates wait for you (the second line of the header says what is asked).\n"
                 "Rollback, skip and passing the point of no return ask you to confirm first.\n"
                 "Every decision is written to the journal before the screen shows it.",
                 classes="dialog-body",
+                markup=False,
             )
-            yield Label("[esc] close    ctrl+p: command palette", classes="dialog-keys")
+            yield Label(
+                "[esc] close    ctrl+p: command palette", classes="dialog-keys", markup=False
+            )
 
     def action_close(self) -> None:
         self.dismiss(None)
@@ -134,15 +143,17 @@ class HostScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         s = self._snapshot
         with Vertical(classes="dialog"):
-            yield Label(f"{s.host}: {s.state.value} {s.reason}", classes="dialog-title")
+            yield Label(
+                f"{s.host}: {s.state.value} {s.reason}", classes="dialog-title", markup=False
+            )
             yield Label(f"cpu  {sparkline(s.cpu_history, 60)}")
             yield Label(f"mem  {sparkline(s.mem_history, 60)}")
             yield Label(f"err/min, last 30 minutes  {sparkline(s.error_history, 30, top=1.0)}")
-            yield Label(f"levels this minute: {s.levels_this_minute or 'none'}")
+            yield Label(f"levels this minute: {s.levels_this_minute or 'none'}", markup=False)
             yield Label("last error lines:")
             for line in s.last_errors[-12:] or ("(none)",):
-                yield Label(f"  {line[:150]}")
-            yield Label("[esc] close", classes="dialog-keys")
+                yield Label(f"  {line[:150]}", markup=False)
+            yield Label("[esc] close", classes="dialog-keys", markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -54,8 +54,13 @@ class HeaderBar(Static):
         label, css = MODES.get(state.mode, (state.mode.upper(), "mode-live"))
         for name in ("mode-live", "mode-rehearsal", "mode-dry"):
             self.set_class(name == css, name)
-        line = Text()
+        line = Text(no_wrap=True, overflow="ellipsis")
         line.append(f" {label} ", style="reverse bold")
+        # The run's end and a pause come first: a narrow terminal cuts the line's end.
+        if state.outcome:
+            line.append(f" ■ {state.outcome.upper().replace('_', ' ')} ", style="bold reverse")
+        if state.paused:
+            line.append(" ⏸ PAUSED ", style="bold reverse")
         line.append(f"  {runbook.name}  ", style="bold")
         line.append(f"{hhmm(timing.now)}  ")
         # Amber, then red, as the margin shrinks: relative to the window, so a short
@@ -85,24 +90,34 @@ class HeaderBar(Static):
             )
         else:
             line.append(f"rollback: {timing.no_rollback_reason}", style="dim")
-        if state.paused:
-            line.append("  ⏸ PAUSED", style="bold reverse")
-        if state.outcome:
-            line.append(f"  ■ {state.outcome.upper().replace('_', ' ')}", style="bold reverse")
-        second = Text(f" {question}" if question else " ", style="bold" if question else "dim")
+        second = Text(
+            f" {question}" if question else " ",
+            style="bold" if question else "dim",
+            no_wrap=True,
+            overflow="ellipsis",
+        )
         self.update(Text("\n").join([line, second]))
 
 
 class StepsTable(DataTable[Text | str]):
     """One row per step, grouped by phase, updated cell by cell."""
 
-    COLUMNS = ("", "step", "owner", "on", "plan", "actual", "var")
+    # Fixed widths: cells are updated in place, and a column never grows by itself.
+    COLUMNS = (
+        ("", 1),
+        ("step", 18),
+        ("owner", 11),
+        ("on", 6),
+        ("plan", 5),
+        ("actual", 7),
+        ("var", 6),
+    )
 
     def setup(self, runbook: Runbook, engine: Engine) -> None:
         self.cursor_type = "row"
         self.zebra_stripes = False
-        for name in self.COLUMNS:
-            self.add_column(name, key=name)
+        for name, width in self.COLUMNS:
+            self.add_column(name, key=name, width=width)
         siblings: dict[tuple[str, ...], int] = {}
         for step in runbook.steps:
             siblings[step.depends_on] = siblings.get(step.depends_on, 0) + 1
@@ -134,7 +149,7 @@ class StepsTable(DataTable[Text | str]):
         return [
             Text((status or Status.PENDING).icon),
             name,
-            step.owner[:14],
+            step.owner[:11],
             step.on[:10],
             format_duration(step.planned) if step.duration else "-",
             "",
@@ -176,12 +191,22 @@ class StepsTable(DataTable[Text | str]):
 class HostsTable(DataTable[Text | str]):
     """One row per host: state with age, CPU and memory with sparklines, load, disk, log levels."""
 
-    COLUMNS = ("host", "state", "cpu", "mem", "load", "disk", "err/m", "wrn/m", "errors")
+    COLUMNS = (
+        ("host", 12),
+        ("state", 12),
+        ("cpu", 11),
+        ("mem", 11),
+        ("load", 5),
+        ("disk", 4),
+        ("err/m", 5),
+        ("wrn/m", 5),
+        ("errors", 10),
+    )
 
     def setup(self, hosts: list[str]) -> None:
         self.cursor_type = "row"
-        for name in self.COLUMNS:
-            self.add_column(name, key=name)
+        for name, width in self.COLUMNS:
+            self.add_column(name, key=name, width=width)
         for host in hosts:
             self.add_row(host, "CONNECTING", "", "", "", "", "", "", "", key=host)
 

@@ -1,0 +1,172 @@
+"""The real `golive demo` on the TUI, in a real terminal (tmux), driven by keys to the end.
+
+The demo's migration fails on its first attempt: the operator rolls back to the
+backup, runs again from there, passes the go/no-go gate and lifts the freeze.
+tmux runs on its own socket (golive-test-<pid>) with no config file, so a
+user's tmux is never touched; the server is killed whatever happens.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import of_type
+
+WIDTH, HEIGHT = 120, 40
+SESSION = "golive"
+SETTLE = 0.5  # the driver thread publishes the new question just after the journal event
+
+
+class Tmux:
+    def __init__(self, socket: str) -> None:
+        self.socket = socket
+        self.socket_path: str | None = None  # known once the server runs
+
+    def __call__(self, *args: str) -> str:
+        result = subprocess.run(
+            ["tmux", "-u", "-L", self.socket, "-f", "/dev/null", *args],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            env={**os.environ, "LC_ALL": "C.UTF-8"},
+        )
+        if result.returncode != 0:
+            raise AssertionError(f"tmux {' '.join(args)}: {result.stderr.strip()}")
+        return result.stdout
+
+    def start(self, cwd: Path, env: dict[str, str], command: str) -> None:
+        settings = [arg for k, v in env.items() for arg in ("-e", f"{k}={v}")]
+        self("new-session", "-d", "-s", SESSION, "-x", str(WIDTH), "-y", str(HEIGHT),
+             "-c", str(cwd), *settings, command)  # fmt: skip
+        self.socket_path = self("display-message", "-p", "#{socket_path}").strip()
+
+    def kill(self) -> None:
+        subprocess.run(["tmux", "-L", self.socket, "kill-server"], capture_output=True, timeout=10)
+        if self.socket_path:  # tmux leaves its socket file behind
+            Path(self.socket_path).unlink(missing_ok=True)
+
+    def screen(self) -> str:
+        return self("capture-pane", "-p", "-t", SESSION)
+
+    def keys(self, *keys: str) -> None:
+        """Named keys (Enter, Escape) or single characters, one after the other."""
+        for key in keys:
+            self("send-keys", "-t", SESSION, key)
+
+    def type(self, text: str) -> None:
+        self("send-keys", "-t", SESSION, "-l", text)
+
+    def wait(self, what: str | Callable[[str], bool], timeout: float = 60.0) -> str:
+        """Poll the screen until it shows `what` (text, or a test of the screen)."""
+        test = what if callable(what) else (lambda screen: what in screen)
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if test(screen):
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"the screen never showed {what!r}; it shows:\n{screen}")
+
+
+def row(icon: str, step: str) -> Callable[[str], bool]:
+    """The steps table shows `step` with status `icon` (rows start at the left edge)."""
+    pattern = re.compile(rf"^\s?{re.escape(icon)}\s+{re.escape(step)}\s", re.MULTILINE)
+    return lambda screen: bool(pattern.search(screen))
+
+
+@pytest.fixture
+def tmux() -> Iterator[Tmux]:
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    server = Tmux(f"golive-test-{os.getpid()}")
+    try:
+        yield server
+    finally:
+        server.kill()
+
+
+def test_demo_to_the_end_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
+    tmux.start(
+        tmp_path,
+        {"LANG": "C.UTF-8", "TMPDIR": str(tmp_path)},  # the demo folder goes under tmp_path
+        f"{shlex.quote(sys.executable)} -m golive demo; echo golive exited $?; sleep 60",  # keeps the pane
+    )
+
+    # The write freeze: a manual step, confirmed with an (empty) note.
+    tmux.wait(row("▶", "freeze"))
+    time.sleep(SETTLE)
+    tmux.keys("Enter")
+    tmux.wait("Confirm freeze")
+    tmux.keys("Enter")
+
+    # The migration fails on purpose: roll back to the backup, with a reason.
+    tmux.wait(row("✘", "migrate"))
+    time.sleep(SETTLE)
+    tmux.keys("b")
+    tmux.wait("Roll back to backup?")
+    tmux.keys("y")
+    tmux.wait("Why? (for the review)")
+    tmux.type("3 orders rejected, currency codes")
+    tmux.keys("Enter")
+
+    # After the rollback: run again from the rollback point.
+    tmux.wait("rollback completed")
+    time.sleep(SETTLE)
+    tmux.keys("Enter")
+    tmux.wait("After the rollback")
+    tmux.keys("r")
+
+    # The gate: GO, the owner as prefilled, a reason, and past the point of no return.
+    tmux.wait(row("▶", "go-nogo"))
+    time.sleep(SETTLE)
+    tmux.keys("g")
+    tmux.wait("[g] GO")
+    tmux.keys("g")
+    tmux.wait("Who decides?")
+    tmux.keys("Enter")
+    tmux.wait("The reason, for the review")
+    tmux.type("test order placed, all orders there")
+    tmux.keys("Enter")
+    tmux.wait("Pass the point of no return?")
+    tmux.keys("y")
+
+    # Lift the freeze; the run completes.
+    tmux.wait(row("▶", "unfreeze"))
+    time.sleep(SETTLE)
+    tmux.keys("Enter")
+    tmux.wait("Confirm unfreeze")
+    tmux.keys("Enter")
+    tmux.wait(lambda s: "■ COMPLETED" in s or "The run ended: completed" in s)  # the header
+
+    tmux.keys("q")
+    screen = tmux.wait(lambda s: "golive exited" in s or "Leave golive?" in s)
+    if "Leave golive?" in screen:
+        tmux.keys("y")
+    screen = tmux.wait("golive exited")
+    assert "golive exited 0" in screen, screen
+
+    journals = list((tmp_path / "journals").glob("*.jsonl"))
+    assert len(journals) == 1, journals
+    journal = journals[0]
+    assert [e["outcome"] for e in of_type(journal, "run_finished")] == ["completed"]
+    (rollback,) = of_type(journal, "decision", decision="rollback")
+    assert rollback["step"] == "migrate" and rollback["to"] == "backup"
+    assert rollback["reason"] == "3 orders rejected, currency codes"
+    assert [e["status"] for e in of_type(journal, "rollback_finished")] == ["completed"]
+    assert of_type(journal, "decision", decision="resume-from-point")
+    (go,) = of_type(journal, "decision", decision="go")
+    assert go["by"] == "Shop owner" and go["reason"] == "test order placed, all orders there"
+    attempts = of_type(journal, "step_finished", step="migrate", action="run")
+    assert [e["status"] for e in attempts] == ["failed", "succeeded"]
+    assert of_type(journal, "decision", step="unfreeze", decision="confirm")
