@@ -151,7 +151,14 @@ def test_a_frozen_killed_and_restarted_sshd_is_stale_down_and_live_again(
     runbook = monitored_runbook(tmp_path, sshd, interval="0.5s")
     journal = tmp_path / "j.jsonl"
     with Watching(runbook, journal, heartbeat_every=60) as watching:
-        wait_until(lambda: watching.state() is HostState.LIVE, what="LIVE")
+        wait_until(
+            lambda: (
+                watching.state() is HostState.LIVE
+                and watching.latest is not None
+                and watching.latest.metrics is not None
+            ),
+            what="LIVE with a first sample",
+        )
         sshd.stop()
         wait_until(lambda: watching.state() is HostState.STALE, timeout=10, what="STALE")
         stale = watching.latest

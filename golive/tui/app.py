@@ -102,6 +102,7 @@ class GoliveApp(App[int]):
         self._hosts_drawn = 0.0
         self._pending_hosts: tuple[HostSnapshot, ...] | None = None
         self._user_moved = -1e9  # when the operator last moved the steps cursor
+        self._followed_to: str | None = None  # the row the cursor last followed the run to
         for old in self._history:
             self._remember(old)
 
@@ -203,6 +204,8 @@ class GoliveApp(App[int]):
 
     def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
         if isinstance(message.data_table, StepsTable):
+            if self._followed_to is not None and message.row_key.value != self._followed_to:
+                self._user_moved = time.monotonic()  # the operator chose a row: stop following
             self.show_detail()
 
     def on_data_table_row_selected(self, message: DataTable.RowSelected) -> None:
@@ -242,6 +245,7 @@ class GoliveApp(App[int]):
         current = next((q.step for q in self.questions if q.step), None)
         current = current or next((s.id for s in self.conductor.running_steps()), None)
         if current is not None and current != self.selected_step():
+            self._followed_to = current
             steps.move_cursor(row=steps.get_row_index(current))
 
     def question_text(self) -> str:
