@@ -8,19 +8,26 @@ accelerated time, what two hours of a run put through it:
     objects (bench/tui_latency_bench.Fleet: synthetic samples and log lines,
     classified by golive's own classifier), so every CPU/memory history fills to
     its cap (600 samples); their events (a sample per host per tick, alerts, host
-    states) are recorded through Session.record_while_running and 50 snapshots
-    are posted per tick (HostsUpdated), as golive.io.monitor.Monitor does.
+    states) are recorded through Session.record_while_running, as
+    golive.io.monitor.Monitor records them.
   * the run: one step every 24 ticks, 300 in all, recorded through
     Session.record as golive.execution records them (step_started, output lines,
     host_finished on each host, step_finished); most steps print 60 lines, every
     10th prints 3,000 (more than the 2,000 the UI keeps per step), and every
     20th runs on the 45-host "app" group. A note every 10 minutes.
 
-The app gets a do-nothing run driver (the feed above moves the run, not the
-conductor); everything else is the app as the CLI builds it. Between ticks the
-bench awaits pilot.pause(0), so every batch is handled and drawn before the
-next. RSS (psutil) is sampled every 10 simulated minutes. Runs in ~2-3 min.
-It only prints figures; nothing is asserted about memory.
+Every simulated minute (--batch) the app gets the hosts' snapshots
+(HostsUpdated: the newest only, which is what its can_replace keeps when the
+app is busy) and `await pilot.pause(0)` lets it handle and draw everything
+journaled in that minute; the Log widgets' size workers (Textual starts a
+thread worker per Log write) are then waited for, as real time would let them
+finish. The app gets a do-nothing run driver (the feed, not the conductor,
+moves the run); everything else is the app as the CLI builds it.
+
+RSS (psutil) is sampled every 10 simulated minutes (2 with --quick), with what the app keeps
+of the steps' output (GoliveApp._output: up to 2,000 lines per step) and the
+number of gc-tracked objects. About 2 minutes of CPU; the wall time depends on
+what else the machine runs. It only prints figures; nothing is asserted.
 
     python bench/tui_rss_bench.py          # 2 simulated hours, 300 steps
     python bench/tui_rss_bench.py --quick  # 20 simulated minutes, 50 steps
@@ -37,6 +44,7 @@ import statistics
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +53,14 @@ import psutil
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from bench.tui_latency_bench import Fleet, host_names, hosts_toml, quiet_timers  # noqa: E402
+from bench.tui_latency_bench import (  # noqa: E402
+    Fleet,
+    host_names,
+    hosts_toml,
+    machine,
+    running,
+    shutdown_note,
+)
 from golive.conductor import Conductor  # noqa: E402
 from golive.core import events as ev  # noqa: E402
 from golive.core.clock import SystemClock  # noqa: E402
@@ -177,6 +192,17 @@ class RunFeed:
             self._record(ev.NOTE, text=f"checkpoint at minute {tick // 60}: all green", by="bench")
 
 
+@dataclass
+class Sample:
+    minute: int  # simulated
+    real: float  # seconds since the app started
+    rss: float  # MB
+    journal: float  # MB
+    kept_lines: int  # output lines the app keeps for its detail pane (GoliveApp._output)
+    kept_mb: float  # their strings' size
+    objects: int  # gc-tracked objects
+
+
 def rss_mb() -> float:
     return float(psutil.Process().memory_info().rss) / 2**20
 
@@ -202,8 +228,9 @@ async def simulate(tmp: str, ticks: int, steps: int, sample_every: int, batch: i
     base = time.monotonic()
     monitor_events = posted = 0
     before = rss_mb()
-    series: list[tuple[int, float, float, float, int, int]] = []
+    series: list[Sample] = []
     started = time.perf_counter()
+    cpu0 = sum(psutil.Process().cpu_times()[:2])
     frames: list[float] = []
     pauses: list[float] = []
     workers: list[int] = []
@@ -216,21 +243,23 @@ async def simulate(tmp: str, ticks: int, steps: int, sample_every: int, batch: i
 
     app._display = counting_display  # type: ignore[method-assign]
     try:
-        async with app.run_test(size=(WIDTH, HEIGHT)) as pilot:
+        async with running(app) as pilot:
             hosts_table = app.query_one(HostsTable)
             for found in fleet.connect(base):
                 session.record_while_running(found)
             await pilot.pause(0)
             for tick in range(ticks + 1):
                 if tick % sample_every == 0:
+                    kept = [line for lines in app._output.values() for line in lines]
                     series.append(
-                        (
-                            tick,
-                            time.perf_counter() - started,
-                            rss_mb(),
-                            os.path.getsize(journal) / 2**20,
-                            sum(len(lines) for lines in app._output.values()),
-                            len(gc.get_objects()),
+                        Sample(
+                            minute=tick // 60,
+                            real=time.perf_counter() - started,
+                            rss=rss_mb(),
+                            journal=os.path.getsize(journal) / 2**20,
+                            kept_lines=len(kept),
+                            kept_mb=sum(map(sys.getsizeof, kept)) / 2**20,
+                            objects=len(gc.get_objects()),
                         )
                     )
                     if tick == ticks:
@@ -254,7 +283,6 @@ async def simulate(tmp: str, ticks: int, steps: int, sample_every: int, batch: i
                     await app.workers.wait_for_complete()
                     pauses.append(time.perf_counter() - paused)
             shown_rows = hosts_table.row_count
-            quiet_timers(app)
     finally:
         session.close()
         pool.close()
@@ -277,23 +305,41 @@ async def simulate(tmp: str, ticks: int, steps: int, sample_every: int, batch: i
         f"UI: Textual workers pending after each pause(0): mean {statistics.mean(workers):.1f}, "
         f"max {max(workers)} (Log._update_size, one per Log write; waited for)"
     )
-    print("\nsim min  real s   RSS MB  journal MB  UI output lines kept  gc objects")
-    for tick, real, rss, journal_mb, kept, objects in series:
+    print("\nsim min  real s   RSS MB  journal MB  UI output kept: lines    MB  gc objects")
+    for r in series:
         print(
-            f"{tick // 60:>7}  {real:>6.1f}  {rss:>7.1f}  {journal_mb:>10.1f}  {kept:>20,}  {objects:>10,}"
+            f"{r.minute:>7}  {r.real:>6.1f}  {r.rss:>7.1f}  {r.journal:>10.1f}"
+            f"  {r.kept_lines:>20,}  {r.kept_mb:>4.1f}  {r.objects:>10,}"
         )
-    final = series[-1][2]
-    print(f"\nfinal RSS {final:.1f} MB vs goal {GOAL_MB:.0f} MB: {final / GOAL_MB:.2f}x")
-    half = [row for row in series if row[0] >= series[-1][0] / 2]
-    if len(half) >= 2:
-        grown = half[-1][2] - half[0][2]
-        minutes = (half[-1][0] - half[0][0]) // 60
+    first, last = series[0], series[-1]
+    print(f"\nfinal RSS {last.rss:.1f} MB vs goal {GOAL_MB:.0f} MB: {last.rss / GOAL_MB:.2f}x")
+    mid = next(r for r in series if r.minute >= last.minute / 2)
+    if mid is not last:
+        grown = last.rss - mid.rss
+        kept = last.kept_mb - mid.kept_mb
+        minutes = last.minute - mid.minute
         print(
             f"growth over the last {minutes} simulated minutes: {grown:+.1f} MB "
-            f"({grown / half[0][2] * 100:+.1f}%, {grown / minutes * 60:+.1f} MB/hour)"
+            f"({grown / mid.rss * 100:+.1f}%, {grown / minutes * 60:+.1f} MB/hour); "
+            f"gc objects {last.objects - mid.objects:+,}"
         )
-    print(f"journal: {os.path.getsize(journal) / 2**20:.1f} MB, {session.journal.seq + 1:,} events")
-    print(f"real time {time.perf_counter() - started:.1f} s for {ticks / 60:.0f} simulated minutes")
+        print(
+            f"  of which output kept by the UI: {kept:+.1f} MB "
+            f"({last.kept_lines - mid.kept_lines:+,} lines: up to 2,000 per step, for every step); "
+            f"the rest: {grown - kept:+.1f} MB"
+        )
+    print(
+        f"growth from the app's start: {last.rss - first.rss:+.1f} MB; "
+        f"journal: {os.path.getsize(journal) / 2**20:.1f} MB, {session.journal.seq + 1:,} events"
+    )
+    cpu = psutil.Process().cpu_times()
+    print(
+        f"real time {time.perf_counter() - started:.1f} s for {ticks / 60:.0f} simulated minutes; "
+        f"this process's CPU {cpu.user + cpu.system - cpu0:.1f} s; {machine()}"
+    )
+    note = shutdown_note()
+    if note:
+        print(note)
 
 
 def main() -> None:

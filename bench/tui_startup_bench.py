@@ -41,8 +41,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from textual.app import App  # noqa: E402
-
+from bench.tui_latency_bench import running, shutdown_note  # noqa: E402
 from golive.core.clock import SystemClock  # noqa: E402
 from golive.core.loader import load_runbook  # noqa: E402
 from golive.io.ssh import SshPool  # noqa: E402
@@ -199,16 +198,31 @@ def process_seconds(command: list[str], runs: int) -> list[float]:
     return times
 
 
-def quiet_timers(app: App[Any]) -> None:
-    """Stop the app's timers before run_test shuts it down.
+IMPORTS = (
+    "golive.commands.run",  # what `golive run` imports first
+    "golive.io.http",  # httpx, for HTTP verify checks
+    "golive.io.monitor",  # paramiko, for SSH monitoring
+    "golive.core.loglevels",
+    "golive.tui.run",  # the TUI, imported once the run has a terminal
+    "textual.app",
+    "golive.tui.app",
+)
 
-    Textual's App._shutdown removes the screens (_close_all) before it stops the
-    app's timers (_close_messages), so GoliveApp's 1 s refresh_view interval can
-    run in between, query_one(HeaderBar) raises NoMatches, and run_test re-raises
-    it after the figures were taken. golive itself is left as it is.
-    """
-    for timer in list(app._timers):
-        timer.stop()
+
+def import_breakdown() -> list[tuple[str, float]]:
+    """Cumulative import time of a few modules on golive's TUI path (python -X importtime)."""
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", "import golive.commands.run, golive.tui.run"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found: dict[str, float] = {}
+    for line in done.stderr.splitlines():
+        parts = line.split("|")
+        if len(parts) == 3 and parts[2].strip() in IMPORTS:
+            found[parts[2].strip()] = int(parts[1]) / 1e6
+    return [(name, found[name]) for name in IMPORTS if name in found]
 
 
 # -- in-process -------------------------------------------------------------------------
@@ -251,13 +265,12 @@ async def in_process_once(tmp: str, index: int) -> tuple[float, float]:
 
     app._display = spy  # type: ignore[method-assign]
     try:
-        async with app.run_test(size=(WIDTH, HEIGHT)) as pilot:
+        async with running(app) as pilot:
             ready = time.perf_counter() - started
             deadline = time.monotonic() + FRAME_TIMEOUT
             while not full and time.monotonic() < deadline:
                 await asyncio.sleep(0.001)
             await pilot.pause(0)
-            quiet_timers(app)
     finally:
         if app.driver is not None:
             app.driver.stop()
@@ -284,6 +297,11 @@ def main() -> None:
     tmp = tempfile.mkdtemp(prefix="golive-startup-bench-")
     tmux = Tmux(f"golive-bench-{os.getpid()}")
     try:
+        load = os.getloadavg()
+        print(
+            f"machine: {os.cpu_count()} cores, load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+            " at start (other processes' CPU use shows in every figure)"
+        )
         print(f"runbook: {DEMO.relative_to(REPO)} ({WIDTH}x{HEIGHT} tmux pane, private socket)")
         print(f"command: {' '.join(golive_executable())} run {DEMO.name} --rehearsal --journal TMP")
         print(
@@ -294,16 +312,18 @@ def main() -> None:
         golive_first_frame(tmux, tmp, 0)
         minimal_first_frame(tmux, 0)
 
-        golive_times, left = [], []
+        # Round robin, so that each comparison meets the same load on the machine.
+        golive_times, minimal_times, import_times, bare_times = [], [], [], []
+        left = []
         for index in range(1, runs + 1):
             seconds, how = golive_first_frame(tmux, tmp, index)
             golive_times.append(seconds)
             left.append(how)
-        minimal_times = [minimal_first_frame(tmux, i) for i in range(1, runs + 1)]
-        import_times = process_seconds([sys.executable, "-c", "import textual.app"], runs)
-        bare_times = process_seconds([sys.executable, "-c", "pass"], runs)
+            minimal_times.append(minimal_first_frame(tmux, index))
+            import_times += process_seconds([sys.executable, "-c", "import textual.app"], 1)
+            bare_times += process_seconds([sys.executable, "-c", "pass"], 1)
 
-        print(f"\nwhole process, {runs} runs each:")
+        print(f"\nwhole process, {runs} runs each, interleaved:")
         print(f"golive run (TUI) first full frame  {spread(golive_times)}")
         print(f"minimal Textual app first frame    {spread(minimal_times)}")
         print(f"python -c 'import textual.app'     {spread(import_times)}")
@@ -323,6 +343,11 @@ def main() -> None:
             f"  ({ms(first)} vs {ms(statistics.median(minimal_times))})"
         )
 
+        print("\nwhere the first frame's time goes: import time (python -X importtime, one run):")
+        for name, seconds in import_breakdown():
+            print(f"  {name:<24} {ms(seconds):>7}")
+        print("  (cumulative: a module's time includes what it imports first, nested ones too)")
+
         asyncio.run(in_process_once(tmp, 0))  # warm-up, not counted
         readies, frames = [], []
         for index in range(1, runs + 1):
@@ -334,6 +359,9 @@ def main() -> None:
         )
         print(f"run_test ready                     {spread(readies)}")
         print(f"first frame with every table row   {spread(frames)}")
+        note = shutdown_note()
+        if note:
+            print(note)
     finally:
         tmux.close()
         shutil.rmtree(tmp, ignore_errors=True)

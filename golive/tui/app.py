@@ -278,7 +278,10 @@ class GoliveApp(App[int]):
         return f"? {q.text} — {keys}{more}"
 
     def selected_step(self) -> str | None:
-        table = self.query_one(StepsTable)
+        try:
+            table = self.query_one(StepsTable)
+        except NoMatches:  # the app is shutting down
+            return None
         if table.row_count == 0:
             return None
         try:
@@ -291,7 +294,10 @@ class GoliveApp(App[int]):
         step_id = self.selected_step() or next(
             iter(s.id for s in self.conductor.running_steps()), None
         )
-        detail = self.query_one("#detail", Static)
+        try:
+            detail = self.query_one("#detail", Static)
+        except NoMatches:  # the app is shutting down
+            return
         if step_id is None:
             detail.update("")
             return
