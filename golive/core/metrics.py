@@ -45,10 +45,10 @@ _TEMPLATE = """\
 exec 3<&0 </dev/null;
 stop() { kill $sleep_pid $watch_pid 2>/dev/null; exit 0; };
 unwatch() { kill $cat_pid 2>/dev/null; exit 0; };
+trap stop TERM PIPE HUP INT;
 { trap unwatch TERM; cat <&3 >/dev/null & cat_pid=$!; wait $cat_pid; kill $$ 2>/dev/null; } &
 watch_pid=$!;
 exec 3<&-;
-trap stop TERM PIPE HUP INT;
 n=0;
 while :; do
 n=$((n + 1));
