@@ -345,7 +345,7 @@ class Spy:
     main_painted: float | None = None
     painted: asyncio.Event = field(default_factory=asyncio.Event)
     waiting: str = ""  # "dialog" or "main": the frame the bench waits for
-    ui_lines: int = 0  # written by on_journal_batch as they arrive
+    ui_lines: int = 0  # written by _drain_inbox as they arrive
     refill_lines: int = 0  # written again when the selected step changes (show_detail)
 
     def install(self) -> None:
@@ -379,7 +379,7 @@ class Spy:
 
         def counting(lines: Any, *args: Any, **kwargs: Any) -> Any:
             lines = list(lines)
-            if sys._getframe(1).f_code.co_name == "on_journal_batch":
+            if sys._getframe(1).f_code.co_name == "_drain_inbox":
                 self.ui_lines += len(lines)
             else:
                 self.refill_lines += len(lines)
@@ -487,6 +487,7 @@ class PhaseResult:
     batches: list[int]
     lags: list[float]
     seconds: float
+    pressing_lines: int  # output lines journaled while the keys were pressed
     cpu: float
     fleet_ticks: int
     fleet_events: int
@@ -544,6 +545,7 @@ async def run_phase(tmp: str, phase: str, presses: int, pilot_presses: int) -> P
             workers: list[int] = []
             lagger = asyncio.create_task(loop_lag(app, stop_lag, lags, workers))
             cpu0, wall0 = proc.cpu_times(), time.perf_counter()
+            lines0 = recorded[ev.OUTPUT]
             open_painted, open_pushed, close_painted = [], [], []
             missed = 0
             for _ in range(presses):
@@ -572,6 +574,7 @@ async def run_phase(tmp: str, phase: str, presses: int, pilot_presses: int) -> P
                 assert spy.main_painted is not None
                 close_painted.append(spy.main_painted - started)
             seconds = time.perf_counter() - wall0
+            pressing_lines = recorded[ev.OUTPUT] - lines0
             cpu1 = proc.cpu_times()
             cpu = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / seconds
             stop_lag.set()
@@ -615,6 +618,7 @@ async def run_phase(tmp: str, phase: str, presses: int, pilot_presses: int) -> P
                 batches=list(inbox.batches),
                 lags=lags,
                 seconds=seconds,
+                pressing_lines=pressing_lines,
                 cpu=cpu,
                 fleet_ticks=fleet.ticks,
                 fleet_events=fleet.events,
@@ -645,7 +649,10 @@ def dropped_lines(journal: str) -> int:
 
 def report(r: PhaseResult) -> None:
     print(f"\nphase {r.phase}: {PHASES[r.phase]}")
-    print(f"  {len(r.open_painted)} presses of n over {r.seconds:.1f} s")
+    print(
+        f"  {len(r.open_painted)} presses of n over {r.seconds:.1f} s; meanwhile "
+        f"{r.pressing_lines / r.seconds:,.0f} output lines/s journaled"
+    )
     if r.open_painted:
         p50, p95, top = (
             statistics.median(r.open_painted),
@@ -710,6 +717,7 @@ def main() -> None:
     parser.add_argument(
         "--profile", metavar="PREFIX", help="write a cProfile of the UI thread per phase"
     )
+    parser.add_argument("--phase", choices=list(PHASES), action="append", help="only this phase")
     args = parser.parse_args()
     presses, pilot_presses = (15, 2) if args.quick else (50, 3)
     tmp = tempfile.mkdtemp(prefix="golive-latency-bench-")
@@ -720,7 +728,7 @@ def main() -> None:
         )
         print(machine() + " at start")
         results = []
-        for phase in PHASES:
+        for phase in args.phase or PHASES:
             # The main thread only (the app's event loop, the UI), in wall-clock time.
             profiler = cProfile.Profile() if args.profile else None
             if profiler is not None:

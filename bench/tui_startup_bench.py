@@ -5,12 +5,16 @@ terminal emulator (tmux on a private socket, -L, with no config, 160x48) and
 polls `tmux capture-pane` until the first FULL frame is on screen: the header
 ("REHEARSAL") and the steps table down to its last step ("unfreeze"). Each run
 then leaves golive as an operator would (q, then y), or its tmux session is
-killed. Compared with, each as a whole process, median of the same runs:
+killed. Compared with, each as a whole process, run in turn with the golive
+runs (round robin, so each comparison meets the same load), median:
 
   (a) `python -c "import textual.app"` (just importing Textual)
   (b) `python -c pass` (the interpreter)
   (c) a minimal Textual app (one Static with the same two words) to its first
       frame, in the same tmux, detected the same way: Textual's own floor
+
+Then where the time goes: the import time of a few modules on golive's TUI
+path (python -X importtime, one run).
 
 In-process (informative): the same session and app as the CLI builds them
 (start_session, golive.tui.run.build_app, watch_hosts), run with

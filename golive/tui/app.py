@@ -3,6 +3,7 @@ what must I do next. The app reflects the journal and sends intents to the drive
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from collections import deque
@@ -16,7 +17,7 @@ from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
 from textual.markup import escape
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Log, Static
+from textual.widgets import Footer, Log, Static
 
 from golive.conductor import Conductor
 from golive.core import events as ev
@@ -30,9 +31,12 @@ from golive.session import Session
 from golive.tui.driver import RunDriver
 from golive.tui.palette import RunActions
 from golive.tui.screens import ChoiceScreen, ConfirmScreen, HelpScreen, HostScreen, TextScreen
+from golive.tui.table import RowTable
 from golive.tui.widgets import HeaderBar, HostsTable, StepsTable, hhmm
 
 OUTPUT_LINES_KEPT = 2000  # per step, for the detail pane; the journal keeps the rest
+OUTPUT_STEPS_KEPT = 40  # steps whose output the detail pane keeps: at most 80,000 lines
+DRAINS_PER_SECOND = 20  # journal events reach the screen within 50 ms, in batches
 
 
 class JournalBatch(Message):
@@ -94,6 +98,7 @@ class GoliveApp(App[int]):
         self._inbox: deque[Event] = deque()
         self._inbox_lock = threading.Lock()
         self._batch_posted = False
+        self._drained = 0.0  # when the inbox was last drained (time.monotonic)
         self._output: dict[str, deque[str]] = {}
         self.questions: tuple[Question, ...] = ()
         self.snapshots: tuple[HostSnapshot, ...] = ()
@@ -103,6 +108,7 @@ class GoliveApp(App[int]):
         self._pending_hosts: tuple[HostSnapshot, ...] | None = None
         self._user_moved = -1e9  # when the operator last moved the steps cursor
         self._followed_to: str | None = None  # the row the cursor last followed the run to
+        self._detail_shown: str | None = None
         for old in self._history:
             self._remember(old)
 
@@ -126,13 +132,22 @@ class GoliveApp(App[int]):
         if not self._host_names:
             self.query_one(HostsTable).display = False
         self.session.listeners.append(self._journaled)
-        for old in self._history:  # a resumed run shows what happened before the crash
-            if old["type"] != ev.OUTPUT:
-                self._log_event(old)
+        # A resumed run shows what happened before the crash.
+        told = [describe_event(old) for old in self._history if old["type"] != ev.OUTPUT]
+        self.query_one("#events", Log).write_lines([text for text in told if text])
         self.refresh_view()
         self.set_interval(1.0, self.refresh_view)
         self.driver = self._driver_factory(self)
         self.driver.start()
+        self.call_after_refresh(self._freeze_startup_objects)
+
+    @staticmethod
+    def _freeze_startup_objects() -> None:
+        # Textual, its CSS and the run screen are ~200,000 objects that live as long as the
+        # app. Left to the collector, every full collection walks them all: a 70-110 ms
+        # stall a few times a minute, felt as a key press that lags. Frozen after the first
+        # frame, a full collection only walks what came later.
+        gc.freeze()
 
     # -- from other threads ---------------------------------------------------
     def _journaled(self, event: Event) -> None:
@@ -155,22 +170,39 @@ class GoliveApp(App[int]):
 
     # -- messages ----------------------------------------------------------------
     def on_journal_batch(self, _: JournalBatch) -> None:
+        # At most DRAINS_PER_SECOND redraws for the journal, however fast it grows: while
+        # the inbox waits, no further JournalBatch is posted, so one timer is enough.
+        wait = self._drained + 1 / DRAINS_PER_SECOND - time.monotonic()
+        if wait > 0:
+            self.set_timer(wait, self._drain_inbox)
+        else:
+            self._drain_inbox()
+
+    def _drain_inbox(self) -> None:
+        self._drained = time.monotonic()
         with self._inbox_lock:
             batch = list(self._inbox)
             self._inbox.clear()
             self._batch_posted = False
+        try:
+            output = self.query_one("#output", Log)
+        except NoMatches:  # the app is shutting down; the journal already holds the batch
+            return
         selected = self.selected_step()
-        output = self.query_one("#output", Log)
         lines: list[str] = []
+        described: list[str] = []
         for event in batch:
             self._remember(event)
             if event["type"] == ev.OUTPUT:
                 if event["step"] == selected:
                     lines.append(self._output_line(event))
-            else:
-                self._log_event(event)
+            elif text := describe_event(event):
+                described.append(text)
         if lines:
-            output.write_lines(lines)
+            # More lines than the pane keeps would only be written to be dropped.
+            output.write_lines(lines[-OUTPUT_LINES_KEPT:])
+        if described:
+            self.query_one("#events", Log).write_lines(described)
         self.refresh_view()
 
     def on_questions_changed(self, message: QuestionsChanged) -> None:
@@ -202,18 +234,18 @@ class GoliveApp(App[int]):
         )
         self.query_one("#events", Log).write_line(f"✘ {message.error}")
 
-    def on_data_table_row_highlighted(self, message: DataTable.RowHighlighted) -> None:
-        if isinstance(message.data_table, StepsTable):
-            if self._followed_to is not None and message.row_key.value != self._followed_to:
+    def on_row_table_row_highlighted(self, message: RowTable.RowHighlighted) -> None:
+        if isinstance(message.table, StepsTable):
+            if self._followed_to is not None and message.key != self._followed_to:
                 self._user_moved = time.monotonic()  # the operator chose a row: stop following
             self.show_detail()
 
-    def on_data_table_row_selected(self, message: DataTable.RowSelected) -> None:
-        # The steps table has the focus and DataTable binds enter itself (select_cursor),
-        # so the app's enter binding never fires there: enter on a step row confirms/runs.
-        if isinstance(message.data_table, HostsTable):
+    def on_row_table_row_selected(self, message: RowTable.RowSelected) -> None:
+        # The steps table has the focus and binds enter itself (select_cursor), so the
+        # app's enter binding never fires there: enter on a step row confirms/runs.
+        if isinstance(message.table, HostsTable):
             self.action_host()
-        elif isinstance(message.data_table, StepsTable):
+        elif isinstance(message.table, StepsTable):
             self.action_confirm()
 
     # -- the view -------------------------------------------------------------------
@@ -282,12 +314,7 @@ class GoliveApp(App[int]):
             table = self.query_one(StepsTable)
         except NoMatches:  # the app is shutting down
             return None
-        if table.row_count == 0:
-            return None
-        try:
-            key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        except Exception:  # an empty table or a stale cursor
-            return None
+        key = table.cursor_key
         return None if key is None or key.startswith("phase:") else key
 
     def show_detail(self, refill: bool = True) -> None:
@@ -299,7 +326,7 @@ class GoliveApp(App[int]):
         except NoMatches:  # the app is shutting down
             return
         if step_id is None:
-            detail.update("")
+            self._update_detail(detail, "")
             return
         step = self.session.engine.step(step_id)
         s = self.session.state.step(step_id)
@@ -326,28 +353,42 @@ class GoliveApp(App[int]):
                 "hosts: "
                 + "  ".join(f"{h} {'✔' if r.exit == 0 else '✘'}" for h, r in s.hosts.items())
             )
-        detail.update("\n".join(lines[:1] + [escape(line) for line in lines[1:]]))
+        self._update_detail(detail, "\n".join(lines[:1] + [escape(line) for line in lines[1:]]))
         if refill:
             output = self.query_one("#output", Log)
             output.clear()
-            output.write_lines(list(self._output.get(step_id, ())))
+            kept = self._output.get(step_id)
+            if kept is not None:
+                output.write_lines(list(kept))
+            elif s.output_lines:
+                output.write_line(
+                    f"({s.output_lines} lines of output are in the journal; golive review shows them)"
+                )
+
+    def _update_detail(self, detail: Static, text: str) -> None:
+        # The pane's height follows its text, so each update lays the screen out again:
+        # only when the text changes, not on every refresh.
+        if text != self._detail_shown:
+            self._detail_shown = text
+            detail.update(text)
 
     def _remember(self, event: Event) -> None:
-        if event["type"] == ev.OUTPUT:
-            self._output.setdefault(event["step"], deque(maxlen=OUTPUT_LINES_KEPT)).append(
-                self._output_line(event)
-            )
+        if event["type"] != ev.OUTPUT:
+            return
+        kept = self._output.get(event["step"])
+        if kept is None:
+            kept = self._output[event["step"]] = deque(maxlen=OUTPUT_LINES_KEPT)
+            # Memory stays flat over a long night: the oldest steps' output goes first
+            # (the journal keeps all of it, and golive review shows it).
+            while len(self._output) > OUTPUT_STEPS_KEPT:
+                self._output.pop(next(iter(self._output)))
+        kept.append(self._output_line(event))
 
     @staticmethod
     def _output_line(event: Event) -> str:
         mark = "!" if event.get("stream") == "err" else "|"
         prefix = "undo " if event.get("action") == "rollback" else ""
         return f"{prefix}{event['host']} {mark} {event['line']}"
-
-    def _log_event(self, e: Event) -> None:
-        text = describe_event(e)
-        if text:
-            self.query_one("#events", Log).write_line(text)
 
     # -- operator actions -------------------------------------------------------
     def question(self, *kinds: QuestionKind) -> Question | None:
@@ -603,9 +644,9 @@ class GoliveApp(App[int]):
 
     def action_host(self) -> None:
         table = self.query_one(HostsTable)
-        if not self.snapshots or table.row_count == 0:
+        if not self.snapshots or table.cursor_key is None:
             return
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        key = table.cursor_key
         snapshot = next((s for s in self.snapshots if s.host == key), None)
         if snapshot is not None:
             self.push_screen(HostScreen(snapshot))

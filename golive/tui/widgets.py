@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from rich.text import Text
-from textual.widgets import DataTable, Static
+from rich.text import Span, Text
+from textual.widgets import Static
 
 from golive.core.durations import format_duration
 from golive.core.engine import Engine
@@ -13,6 +13,7 @@ from golive.core.hostwatch import HostSnapshot, HostState
 from golive.core.runbook import Runbook, Step
 from golive.core.state import RunState, Status
 from golive.core.timeline import Timing
+from golive.tui.table import RowTable
 
 SPARK = "▁▂▃▄▅▆▇█"
 MODES = {
@@ -49,6 +50,9 @@ def margin_style(seconds: float | None, warn: float = 1800, alarm: float = 600) 
 
 class HeaderBar(Static):
     """Where are we, are we late, can we still roll back: the first two lines."""
+
+    _shown_plain = ""
+    _shown_spans: list[Span] = []
 
     def show(self, runbook: Runbook, state: RunState, timing: Timing, question: str) -> None:
         label, css = MODES.get(state.mode, (state.mode.upper(), "mode-live"))
@@ -96,10 +100,13 @@ class HeaderBar(Static):
             no_wrap=True,
             overflow="ellipsis",
         )
-        self.update(Text("\n").join([line, second]))
+        shown = Text("\n").join([line, second])
+        if shown.plain != self._shown_plain or shown.spans != self._shown_spans:
+            self._shown_plain, self._shown_spans = shown.plain, shown.spans
+            self.update(shown, layout=False)  # two lines, always: no layout needed
 
 
-class StepsTable(DataTable[Text | str]):
+class StepsTable(RowTable):
     """One row per step, grouped by phase, updated cell by cell."""
 
     # Fixed widths: cells are updated in place, and a column never grows by itself.
@@ -114,8 +121,6 @@ class StepsTable(DataTable[Text | str]):
     )
 
     def setup(self, runbook: Runbook, engine: Engine) -> None:
-        self.cursor_type = "row"
-        self.zebra_stripes = False
         for name, width in self.COLUMNS:
             self.add_column(name, key=name, width=width)
         siblings: dict[tuple[str, ...], int] = {}
@@ -188,7 +193,7 @@ class StepsTable(DataTable[Text | str]):
                 )
 
 
-class HostsTable(DataTable[Text | str]):
+class HostsTable(RowTable):
     """One row per host: state with age, CPU and memory with sparklines, load, disk, log levels."""
 
     COLUMNS = (
@@ -204,7 +209,6 @@ class HostsTable(DataTable[Text | str]):
     )
 
     def setup(self, hosts: list[str]) -> None:
-        self.cursor_type = "row"
         for name, width in self.COLUMNS:
             self.add_column(name, key=name, width=width)
         for host in hosts:

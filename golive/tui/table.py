@@ -1,0 +1,247 @@
+"""A table of fixed-width columns drawn line by line, one line per row.
+
+Textual's DataTable keys every render cache on one table-wide update counter, so
+changing a single cell renders every visible row again. With 50 hosts redrawn each
+second and a live timer on the running step, that was most of the UI thread's time
+and held key presses back. Here a row is rendered once per change and only its line
+is repainted; the row under the cursor is styled as it is drawn."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from rich.text import Text
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+Cell = Text | str
+
+
+class RowTable(ScrollView, can_focus=True):
+    """Rows keyed by a string, columns of fixed width, a header line that stays put."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor_up", "Up", show=False),
+        Binding("down", "cursor_down", "Down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home", "first", "First", show=False),
+        Binding("end", "last", "Last", show=False),
+        Binding("enter", "select_cursor", "Select", show=False),
+    ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"row-table--header", "row-table--cursor"}
+    DEFAULT_CSS = """
+    RowTable {
+        background: $surface;
+        color: $foreground;
+        & > .row-table--header { text-style: bold; background: $panel; color: $foreground; }
+        & > .row-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .row-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+    }
+    """
+
+    class RowHighlighted(Message):
+        """The cursor moved to another row."""
+
+        def __init__(self, table: RowTable, key: str, index: int) -> None:
+            super().__init__()
+            self.table, self.key, self.index = table, key, index
+
+        @property
+        def control(self) -> RowTable:
+            return self.table
+
+    class RowSelected(Message):
+        """Enter (or a click on the cursor's row) chose a row."""
+
+        def __init__(self, table: RowTable, key: str, index: int) -> None:
+            super().__init__()
+            self.table, self.key, self.index = table, key, index
+
+        @property
+        def control(self) -> RowTable:
+            return self.table
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._columns: list[tuple[str, str, int]] = []  # key, label, width
+        self._column_index: dict[str, int] = {}
+        self._keys: list[str] = []
+        self._row_index: dict[str, int] = {}
+        self._row_cells: list[list[Cell]] = []
+        self._strips: dict[int, Strip] = {}  # rendered rows, without the cursor
+        self.cursor_row = 0
+
+    # -- building ---------------------------------------------------------------
+    def add_column(self, label: str, *, key: str, width: int) -> None:
+        self._column_index[key] = len(self._columns)
+        self._columns.append((key, label, width))
+        self._resize()
+
+    def add_row(self, *cells: Cell, key: str) -> None:
+        if len(cells) != len(self._columns):
+            raise ValueError(f"row {key!r}: {len(cells)} cells for {len(self._columns)} columns")
+        self._row_index[key] = len(self._keys)
+        self._keys.append(key)
+        self._row_cells.append(list(cells))
+        self._resize()
+
+    def _resize(self) -> None:
+        width = sum(w + 2 for _, _, w in self._columns)
+        self.virtual_size = Size(width, len(self._keys) + 1)  # + the header line
+
+    # -- reading ----------------------------------------------------------------
+    @property
+    def row_count(self) -> int:
+        return len(self._keys)
+
+    @property
+    def cursor_key(self) -> str | None:
+        return self._keys[self.cursor_row] if self._keys else None
+
+    def get_row_index(self, key: str) -> int:
+        return self._row_index[key]
+
+    def get_cell(self, row: str, column: str) -> Cell:
+        return self._row_cells[self._row_index[row]][self._column_index[column]]
+
+    # -- changing -----------------------------------------------------------------
+    def update_cell(self, row: str, column: str, value: Cell) -> None:
+        """Set a cell; an unchanged value costs a comparison, not a repaint."""
+        index = self._row_index[row]
+        cells = self._row_cells[index]
+        at = self._column_index[column]
+        if same(cells[at], value):
+            return
+        cells[at] = value
+        self._strips.pop(index, None)
+        self.refresh_line(index + 1)  # nothing is painted if the row is out of view
+
+    def move_cursor(self, *, row: int, animate: bool = False) -> None:
+        if not self._keys:
+            return
+        row = max(0, min(row, len(self._keys) - 1))
+        old = self.cursor_row
+        self.cursor_row = row
+        self._scroll_to_cursor(animate)
+        if old != row:
+            self.refresh_line(old + 1)
+            self.refresh_line(row + 1)
+            self.post_message(self.RowHighlighted(self, self._keys[row], row))
+
+    def _visible_rows(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _scroll_to_cursor(self, animate: bool) -> None:
+        if not self.scrollable_content_region.height:
+            self.call_after_refresh(self._scroll_to_cursor, False)  # not laid out yet
+            return
+        top, rows = round(self.scroll_offset.y), self._visible_rows()
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=animate)
+        elif self.cursor_row >= top + rows:
+            self.scroll_to(y=self.cursor_row - rows + 1, animate=animate)
+
+    # -- keys and mouse -------------------------------------------------------------
+    def action_cursor_up(self) -> None:
+        self.move_cursor(row=self.cursor_row - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(row=self.cursor_row + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(row=self.cursor_row - self._visible_rows())
+
+    def action_page_down(self) -> None:
+        self.move_cursor(row=self.cursor_row + self._visible_rows())
+
+    def action_first(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_last(self) -> None:
+        self.move_cursor(row=len(self._keys) - 1)
+
+    def action_select_cursor(self) -> None:
+        if self._keys:
+            self.post_message(self.RowSelected(self, self._keys[self.cursor_row], self.cursor_row))
+
+    def on_click(self, event: events.Click) -> None:
+        if event.y < 1:
+            return  # the header
+        row = round(self.scroll_offset.y) + event.y - 1
+        if row >= len(self._keys):
+            return
+        if row == self.cursor_row:
+            self.action_select_cursor()
+        else:
+            self.move_cursor(row=row)
+
+    # -- drawing ------------------------------------------------------------------
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()  # a theme or focus change restyles every row
+
+    def _on_focus(self, event: events.Focus) -> None:
+        super()._on_focus(event)
+        self.refresh_line(self.cursor_row + 1)
+
+    def _on_blur(self, event: events.Blur) -> None:
+        super()._on_blur(event)
+        self.refresh_line(self.cursor_row + 1)
+
+    def render_line(self, y: int) -> Strip:
+        scroll_x, scroll_y = self.scroll_offset
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if y == 0:
+            labels: list[Cell] = [label for _, label, _ in self._columns]
+            pad = base + self.get_component_rich_style("row-table--header")
+            strip = self._render_cells(labels, pad)
+        else:
+            index = round(scroll_y) + y - 1
+            if index >= len(self._keys):
+                return Strip.blank(width, base)
+            if index == self.cursor_row:  # drawn afresh: it is one line, and moves
+                pad = base + self.get_component_rich_style("row-table--cursor")
+                strip = self._render_cells(self._row_cells[index], base, pad)
+            elif index in self._strips:
+                pad, strip = base, self._strips[index]
+            else:
+                pad = base
+                strip = self._strips[index] = self._render_cells(self._row_cells[index], base)
+        # The header and the cursor run the whole width, as a row does in DataTable.
+        return strip.crop_extend(round(scroll_x), round(scroll_x) + width, pad)
+
+    def _render_cells(self, cells: list[Cell], base: Style, over: Style | None = None) -> Strip:
+        line = Text(no_wrap=True, end="")
+        for (_, _, width), cell in zip(self._columns, cells, strict=True):
+            text = cell.copy() if isinstance(cell, Text) else Text(cell)
+            text.truncate(width, overflow="ellipsis", pad=True)
+            line.append(" ")
+            line.append_text(text)
+            line.append(" ")
+        # The widget's style under every cell (Text.render leaves unstyled text bare),
+        # and the cursor's over them, so its colours win.
+        segments = Segment.apply_style(line.render(self.app.console), base, over)
+        return Strip(segments, line.cell_len)
+
+
+def same(a: Cell, b: Cell) -> bool:
+    """Equal text, base style and spans (rich's Text == ignores the base style)."""
+    if isinstance(a, Text) and isinstance(b, Text):
+        return a.plain == b.plain and a.style == b.style and a.spans == b.spans
+    return type(a) is type(b) and a == b
