@@ -65,18 +65,9 @@ class StepExecution:
                 dry_run=self.dry_run,
             )
         )
-        if self.dry_run:
-            verify = step.verify.command if step.verify and step.verify.command else None
-            reason = "dry run: nothing executed"
-            if verify and action == "run":
-                reason += f"; verify would run: {session.values.render(verify).display}"
-            session.record(
-                event(
-                    ev.STEP_FINISHED, step=step.id, action=action, status="succeeded", reason=reason
-                )
-            )
-            return
-        if action == "run" and step.id in session.state.injected:
+        # An injected failure fails the step's first attempt without running it, so the
+        # rehearsal practises the failure path; a retry then runs the step for real.
+        if action == "run" and attempt == 1 and step.id in session.state.injected:
             session.record(
                 event(
                     ev.STEP_FINISHED,
@@ -85,6 +76,17 @@ class StepExecution:
                     status="failed",
                     reason="failure injected by --inject-failure",
                     injected=True,
+                )
+            )
+            return
+        if self.dry_run:
+            verify = step.verify.command if step.verify and step.verify.command else None
+            reason = "dry run: nothing executed"
+            if verify and action == "run":
+                reason += f"; verify would run: {session.values.render(verify).display}"
+            session.record(
+                event(
+                    ev.STEP_FINISHED, step=step.id, action=action, status="succeeded", reason=reason
                 )
             )
             return

@@ -67,6 +67,10 @@ def _start(
     policy: Policy | None = None,
 ) -> int:
     clock = SystemClock()
+    problem = injection_problem(runbook, mode, getattr(args, "inject_failure", []))
+    if problem:
+        print(f"golive: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     try:
         values = resolve_values(runbook, parse_assignments(args.var), interactive=_interactive())
     except VariableError as exc:
@@ -92,7 +96,11 @@ def _start(
             journal,
             values,
             clock,
-            RunOptions(mode=mode, operator=args.operator),
+            RunOptions(
+                mode=mode,
+                operator=args.operator,
+                inject_failure=tuple(getattr(args, "inject_failure", [])),
+            ),
             watch=None if tui else (lambda s: ConsolePrinter(s, sys.stdout)),
         )
     except JournalError as exc:
@@ -105,6 +113,22 @@ def _start(
         operator=args.operator or operator_name(),
     )
     return _drive_with_hosts(session, policy, tui=tui)
+
+
+def injection_problem(runbook: Runbook, mode: str, steps: list[str]) -> str:
+    """Why --inject-failure cannot be honoured, or "" when it can."""
+    if steps and mode == "live":
+        return "--inject-failure is for rehearsals and dry runs; add --rehearsal"
+    for step_id in steps:
+        if not runbook.has_step(step_id):
+            known = ", ".join(s.id for s in runbook.steps)
+            return f"--inject-failure {step_id}: no such step (the steps are: {known})"
+        if runbook.step(step_id).kind.needs_operator:
+            return (
+                f"--inject-failure {step_id}: a {runbook.step(step_id).kind.value} step is "
+                "answered by the operator and cannot fail by itself; pick a command step"
+            )
+    return ""
 
 
 def _wants_tui(args: argparse.Namespace) -> bool:

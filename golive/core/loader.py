@@ -194,6 +194,12 @@ def load_runbook(path: str) -> LoadResult:
     text, problems = read_source(path)
     if text is None:
         return LoadResult(path, None, problems)
+    return load_runbook_text(path, text)
+
+
+def load_runbook_text(path: str, text: str) -> LoadResult:
+    """Load a runbook from its text, `path` naming it in diagnostics (a journal keeps
+    the text of the runbook it ran, so a review needs no file)."""
     try:
         document = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

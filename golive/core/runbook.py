@@ -159,6 +159,9 @@ class Runbook:
     def step(self, step_id: str) -> Step:
         return self._by_id[step_id]
 
+    def has_step(self, step_id: str) -> bool:
+        return step_id in self._by_id
+
     @property
     def phases(self) -> list[str]:
         seen: dict[str, None] = {}

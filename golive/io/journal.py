@@ -283,3 +283,85 @@ def _scan(path: str, report: Verification, verify: bool) -> Iterator[Event]:
             yield record
         size = handle.seek(0, os.SEEK_END)
     report.tail = Tail(seq=seq, prev=prev, m=m, wall=wall, good_bytes=good, torn_bytes=size - good)
+
+
+# -- reading a whole journal for review --------------------------------------------------
+
+_SAMPLE = b'"type":"sample"'  # a top-level key: inside a string value the quotes are escaped
+_PREV_TAIL = b',"prev":"'  # the writer puts prev last: ...,"prev":"<32 hex>"}
+
+
+@dataclass
+class SplitJournal:
+    """A journal read for review: its events, its sample lines left as bytes (the bulk of a
+    long run, parsed later or elsewhere), and what the hash chain says about it."""
+
+    events: list[Event]
+    sample_lines: list[bytes]
+    verification: Verification
+
+
+def read_split(path: str) -> SplitJournal:
+    """Read every event of a journal, verifying the chain, without refusing a broken one.
+
+    Where the chain breaks, the first break is reported and reading goes on, so a
+    reviewer sees everything that is there, with a warning about what cannot be trusted.
+    A torn last line (a crash mid-write) ends the journal, as for resume."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as exc:
+        raise JournalError(f"{path}: cannot read the journal: {exc.strerror or exc}") from None
+    report = Verification(path)
+    events: list[Event] = []
+    samples: list[bytes] = []
+    lines = data.split(b"\n")
+    torn = lines.pop()  # b"" when the file ends with a newline
+    prev, seq = "", -1
+    loads, sha256 = json.loads, hashlib.sha256
+    tail_at = -HASH_CHARS - 2
+    for number, line in enumerate(lines, start=1):
+        is_sample = _SAMPLE in line
+        record: Event | None = None
+        if is_sample and line[tail_at - len(_PREV_TAIL) : tail_at] == _PREV_TAIL:
+            line_prev = line[tail_at:-2].decode("ascii", "replace")
+        else:
+            try:
+                record = loads(line)
+                if not isinstance(record, dict):
+                    raise ValueError("not an object")
+            except ValueError:
+                if report.broken_line is None:
+                    report.broken_line = number
+                    report.problem = "not a valid journal event (corrupted or edited)"
+                prev = sha256(line).hexdigest()[:HASH_CHARS]
+                continue
+            line_prev = record.get("prev", "")
+            is_sample = record.get("type") == "sample"
+        if line_prev != prev and report.broken_line is None:
+            report.broken_line = number
+            report.problem = "hash chain broken: this event does not follow the one before it (edited, removed or inserted lines)"
+        prev = sha256(line).hexdigest()[:HASH_CHARS]
+        seq += 1
+        report.events += 1
+        if is_sample:
+            samples.append(line)
+        elif record is not None:
+            events.append(record)
+    if torn:
+        report.torn_line = len(lines) + 1
+    report.tail = Tail(
+        seq=seq, prev=prev, m=0.0, wall=None, good_bytes=len(data) - len(torn), torn_bytes=len(torn)
+    )
+    return SplitJournal(events, samples, report)
+
+
+def parse_samples(lines: list[bytes]) -> Iterator[Event]:
+    loads = json.loads
+    for line in lines:
+        try:
+            record = loads(line)
+        except ValueError:
+            continue  # counted as a break by read_split already
+        if isinstance(record, dict):
+            yield record
