@@ -140,6 +140,24 @@ class HostSeries:
     peak_mem: float = 0.0
     peak_errors: float = 0.0
 
+    def add_columns(
+        self,
+        m: array[float],
+        cpu: array[float],
+        mem: array[float],
+        errs: array[float],
+        warns: array[float],
+    ) -> None:
+        """A whole run of samples at once (NaN where the host reported no value)."""
+        self.m.extend(m)
+        self.cpu.extend(cpu)
+        self.mem.extend(mem)
+        self.errors.extend(errs)
+        self.warnings.extend(warns)
+        self.peak_cpu = max(self.peak_cpu, _peak(cpu))
+        self.peak_mem = max(self.peak_mem, _peak(mem))
+        self.peak_errors = max(self.peak_errors, _peak(errs))
+
     def add(
         self, m: float, cpu: float | None, mem: float | None, errs: float, warns: float
     ) -> None:
@@ -155,6 +173,10 @@ class HostSeries:
             self.peak_mem = mem
         if errs > self.peak_errors:
             self.peak_errors = errs
+
+
+def _peak(values: array[float]) -> float:
+    return max((v for v in values if v == v), default=0.0)  # v == v skips NaN
 
 
 @dataclass
@@ -182,6 +204,7 @@ class PhaseRecord:
 
 @dataclass
 class Integrity:
+    checked: bool = False  # the chain was verified (a review may draw before it is)
     ok: bool = True
     broken_line: int | None = None
     problem: str = ""
@@ -300,9 +323,20 @@ class RecordBuilder:
         self.record.steps.append(record)
         return record
 
+    def _current_step(self) -> str | None:
+        """The step running now (the latest started), as events arrive in order."""
+        open_runs = [(a.start_m, step) for (step, _), a in self._open.items()]
+        return max(open_runs)[1] if open_runs else None
+
     def _step(self, step_id: str) -> StepRecord:
         found = self._steps.get(step_id)
         return found if found is not None else self._add_step(step_id, None)
+
+    def series(self, host: str) -> HostSeries:
+        found = self.record.hosts.get(host)
+        if found is None:
+            found = self.record.hosts[host] = HostSeries(host)
+        return found
 
     def add_samples(self, samples: Iterable[Event]) -> None:
         """Samples carry no state: they can be folded in any time, apart from the rest."""
@@ -425,7 +459,7 @@ class RecordBuilder:
             self._sync(self._step(step_id))
 
     def _note(self, e: Event, m: float) -> None:
-        running = self.record.running_at(m)
+        running = self._current_step()
         self.record.moments.append(
             Moment(m, "note", e.get("text", ""), running, None, e.get("by", ""))
         )
@@ -437,7 +471,7 @@ class RecordBuilder:
             f" ({value} against {threshold})" if value is not None and threshold is not None else ""
         )
         self.record.moments.append(
-            Moment(m, "alert", text, self.record.running_at(m), host, "",
+            Moment(m, "alert", text, self._current_step(), host, "",
                    {"metric": metric, "status": status, "value": value, "threshold": threshold})
         )  # fmt: skip
         if status == "raised":
@@ -452,7 +486,7 @@ class RecordBuilder:
         series.states.append((m, e.get("state", "")))
         self.record.moments.append(
             Moment(m, "host_state", f"{host} {e.get('state', '')}" + (f": {e['reason']}" if e.get("reason") else ""),
-                   self.record.running_at(m), host)
+                   self._current_step(), host)
         )  # fmt: skip
 
     def _rollback_started(self, e: Event, m: float) -> None:
