@@ -25,7 +25,7 @@ finish. The app gets a do-nothing run driver (the feed, not the conductor,
 moves the run); everything else is the app as the CLI builds it.
 
 RSS (psutil) is sampled every 10 simulated minutes (2 with --quick), with what the app keeps
-of the steps' output (GoliveApp._output: up to 2,000 lines per step) and the
+of the steps' output (GoliveApp._output: up to 2,000 lines for each of the last 40 steps) and the
 number of gc-tracked objects. About 2 minutes of CPU; the wall time depends on
 what else the machine runs. It only prints figures; nothing is asserted.
 
@@ -325,7 +325,7 @@ async def simulate(tmp: str, ticks: int, steps: int, sample_every: int, batch: i
         )
         print(
             f"  of which output kept by the UI: {kept:+.1f} MB "
-            f"({last.kept_lines - mid.kept_lines:+,} lines: up to 2,000 per step, for every step); "
+            f"({last.kept_lines - mid.kept_lines:+,} lines: up to 2,000 for each of the last 40 steps); "
             f"the rest: {grown - kept:+.1f} MB"
         )
     print(
