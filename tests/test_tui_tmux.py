@@ -170,3 +170,49 @@ def test_demo_to_the_end_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
     attempts = of_type(journal, "step_finished", step="migrate", action="run")
     assert [e["status"] for e in attempts] == ["failed", "succeeded"]
     assert of_type(journal, "decision", step="unfreeze", decision="confirm")
+
+
+def test_a_killed_run_screen_resumes_on_the_same_run(tmux: Tmux, tmp_path: Path) -> None:
+    """SIGKILL golive while the run screen waits on the freeze; `golive resume` reopens the
+    screen on the same run, shows what happened before, and asks about the interrupted step."""
+    journal = tmp_path / "demo.jsonl"
+    python = shlex.quote(sys.executable)
+    tmux.start(
+        tmp_path,
+        {"LANG": "C.UTF-8", "TMPDIR": str(tmp_path)},
+        f"{python} -m golive demo --journal {journal}; echo golive exited $?; "
+        f"{python} -m golive resume {journal}; echo resume exited $?; sleep 60",
+    )
+    tmux.wait(row("▶", "freeze"))
+    # The python process itself, not the shell around it (whose command line says the same).
+    pattern = f"^{re.escape(sys.executable)} -m golive demo --journal {re.escape(str(journal))}"
+    found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True)
+    pids = [int(pid) for pid in found.stdout.split()]
+    assert pids, "the golive process was not found"
+    for pid in pids:
+        os.kill(pid, 9)
+
+    # The same run, reopened: the header, the history, and the interrupted manual step.
+    tmux.wait("golive exited 137")
+    screen = tmux.wait(row("⚡", "freeze"))
+    assert "REHEARSAL" in screen and "Demo: shop 2.0 go-live" in screen
+    assert "▶ seed-demo" in screen and "✔ seed-demo succeeded" in screen  # the events pane
+    time.sleep(SETTLE)
+    tmux.keys("i")
+    tmux.wait("freeze was interrupted")
+    tmux.keys("d")  # it finished: mark it done
+    tmux.wait(row("✔", "freeze"))
+
+    tmux.keys("q")
+    screen = tmux.wait(lambda s: "resume exited" in s or "Leave golive?" in s)
+    if "Leave golive?" in screen:
+        tmux.keys("y")
+    tmux.wait("resume exited")
+    assert len(of_type(journal, "run_started")) == 1
+    assert len(of_type(journal, "session_resumed")) == 1
+    (done,) = of_type(journal, "decision", decision="mark-done")
+    assert done["step"] == "freeze"
+    verified = subprocess.run(
+        [sys.executable, "-m", "golive", "verify", str(journal)], capture_output=True, text=True
+    )
+    assert verified.returncode == 0, verified.stdout + verified.stderr

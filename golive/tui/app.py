@@ -36,6 +36,7 @@ from golive.tui.widgets import HeaderBar, HostsTable, StepsTable, hhmm
 
 OUTPUT_LINES_KEPT = 2000  # per step, for the detail pane; the journal keeps the rest
 OUTPUT_STEPS_KEPT = 40  # steps whose output the detail pane keeps: at most 80,000 lines
+WIDE_SCREEN = 140  # columns
 DRAINS_PER_SECOND = 20  # journal events reach the screen within 50 ms, in batches
 
 
@@ -125,7 +126,16 @@ class GoliveApp(App[int]):
                 yield Log(max_lines=500, id="events")
         yield Footer()
 
+    def on_resize(self, event: events.Resize) -> None:
+        self._fit(event.size.width)
+
+    def _fit(self, width: int) -> None:
+        # From 140 columns the steps table has all it needs and the hosts table takes
+        # the rest, so it can show every column but the error sparkline.
+        self.screen.set_class(width >= WIDE_SCREEN, "-wide")
+
     def on_mount(self) -> None:
+        self._fit(self.size.width)
         steps = self.query_one(StepsTable)
         steps.setup(self.session.runbook, self.session.engine)
         self.query_one(HostsTable).setup(self._host_names)

@@ -84,6 +84,7 @@ class RowTable(ScrollView, can_focus=True):
         self._row_index: dict[str, int] = {}
         self._row_cells: list[list[Cell]] = []
         self._strips: dict[int, Strip] = {}  # rendered rows, without the cursor
+        self._hidden: frozenset[str] = frozenset()  # columns dropped to fit a narrow screen
         self.cursor_row = 0
 
     # -- building ---------------------------------------------------------------
@@ -100,9 +101,29 @@ class RowTable(ScrollView, can_focus=True):
         self._row_cells.append(list(cells))
         self._resize()
 
+    # Columns given up, in this order, when the table is narrower than all of them: a
+    # subclass names the least needed first (at 80x24 the variance beats the owner).
+    DROP_ORDER: ClassVar[tuple[str, ...]] = ()
+
     def _resize(self) -> None:
-        width = sum(w + 2 for _, _, w in self._columns)
+        width = sum(w + 2 for key, _, w in self._columns if key not in self._hidden)
         self.virtual_size = Size(width, len(self._keys) + 1)  # + the header line
+
+    def on_resize(self, event: events.Resize) -> None:
+        room = event.size.width - self.styles.scrollbar_size_vertical  # room for a scrollbar
+        total = sum(w + 2 for _, _, w in self._columns)
+        widths = {key: w + 2 for key, _, w in self._columns}
+        hidden: set[str] = set()
+        for key in self.DROP_ORDER:
+            if total <= room:
+                break
+            hidden.add(key)
+            total -= widths.get(key, 0)
+        if frozenset(hidden) != self._hidden:
+            self._hidden = frozenset(hidden)
+            self._strips.clear()
+            self._resize()
+            self.refresh()
 
     # -- reading ----------------------------------------------------------------
     @property
@@ -228,7 +249,9 @@ class RowTable(ScrollView, can_focus=True):
 
     def _render_cells(self, cells: list[Cell], base: Style, over: Style | None = None) -> Strip:
         line = Text(no_wrap=True, end="")
-        for (_, _, width), cell in zip(self._columns, cells, strict=True):
+        for (key, _, width), cell in zip(self._columns, cells, strict=True):
+            if key in self._hidden:
+                continue
             text = cell.copy() if isinstance(cell, Text) else Text(cell)
             text.truncate(width, overflow="ellipsis", pad=True)
             line.append(" ")

@@ -109,9 +109,11 @@ class HeaderBar(Static):
 class StepsTable(RowTable):
     """One row per step, grouped by phase, updated cell by cell."""
 
+    DROP_ORDER = ("owner", "on", "plan")
+
     # Fixed widths: cells are updated in place, and a column never grows by itself.
     COLUMNS = (
-        ("", 1),
+        ("", 2),  # two cells: ⚡ (interrupted) is a wide character
         ("step", 18),
         ("owner", 11),
         ("on", 6),
@@ -195,6 +197,8 @@ class StepsTable(RowTable):
 
 class HostsTable(RowTable):
     """One row per host: state with age, CPU and memory with sparklines, load, disk, log levels."""
+
+    DROP_ORDER = ("errors", "disk", "load", "wrn/m", "mem")
 
     COLUMNS = (
         ("host", 12),
