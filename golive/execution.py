@@ -98,8 +98,14 @@ class StepExecution:
         if rendered is not None:
             failure = self._on_hosts(step, action, rendered.command, rendered.env, hosts, cancel)
         if failure is None and action == "run" and step.verify is not None:
-            failure = self._verify(step, hosts, cancel)
+            ok, detail = self._verify(step, hosts, cancel)
+            failure = None if ok else f"verify failed: {detail}"
         self._finish(step, action, failure)
+
+    def verify_again(self, step: Step, cancel: threading.Event) -> tuple[bool, str]:
+        """Run `step`'s verify once more on its hosts (a drill proving that a rollback
+        returned the state); journaled as verify_finished with drill = true."""
+        return self._verify(step, self.session.runbook.targets(step.on), cancel, drill=True)
 
     def _finish(self, step: Step, action: str, failure: str | None) -> None:
         self.session.record(
@@ -200,7 +206,9 @@ class StepExecution:
             event(ev.OUTPUT, step=step.id, action=action, host=host, stream=stream, line=line)
         )
 
-    def _verify(self, step: Step, hosts: list[Host], cancel: threading.Event) -> str | None:
+    def _verify(
+        self, step: Step, hosts: list[Host], cancel: threading.Event, drill: bool = False
+    ) -> tuple[bool, str]:
         verify = step.verify
         assert verify is not None
         started = time.monotonic()
@@ -210,12 +218,13 @@ class StepExecution:
             if check.contains is not None:
                 check = replace(check, contains=values.substitute(check.contains, reveal=True))
             ok, detail = run_http_check(check, values.substitute(check.url, reveal=True))
-            detail = values.masker().mask(detail)
         else:
             assert verify.command is not None
             rendered = self.session.values.render(verify.command)
             failure = self._on_hosts(step, "verify", rendered.command, rendered.env, hosts, cancel)
             ok, detail = failure is None, f"{rendered.display}: {failure or 'passed'}"
+        # The caller may print it (a drill's report): masked here, not only in the journal.
+        detail = self.session.values.masker().mask(detail)
         self.session.record(
             event(
                 ev.VERIFY_FINISHED,
@@ -223,6 +232,7 @@ class StepExecution:
                 ok=ok,
                 detail=detail,
                 seconds=round(time.monotonic() - started, 3),
+                **({"drill": True} if drill else {}),
             )
         )
-        return None if ok else f"verify failed: {detail}"
+        return ok, detail

@@ -14,7 +14,7 @@ import os
 import socket
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -41,14 +41,20 @@ class RunOptions:
     mode: str = "live"
     operator: str = ""
     inject_failure: tuple[str, ...] = ()
+    drill: Mapping[str, str] | None = None  # golive drill: {"to": POINT, "through": STEP}
 
 
 class Session:
     def __init__(
-        self, runbook: Runbook, journal: JournalWriter, state: RunState, values: Values
+        self,
+        runbook: Runbook,
+        journal: JournalWriter,
+        state: RunState,
+        values: Values,
+        engine: Engine | None = None,
     ) -> None:
         self.runbook = runbook
-        self.engine = Engine(runbook)
+        self.engine = engine or Engine(runbook)
         self.journal = journal
         self.state = state
         self.values = values
@@ -112,11 +118,13 @@ def start_session(
     clock: Clock,
     options: RunOptions,
     watch: Watcher | None = None,
+    engine: Engine | None = None,
 ) -> Session:
     """Open a new journal and record the run's start. `watch` builds a listener
-    that sees every event, the first one included."""
+    that sees every event, the first one included. `engine` replaces the runbook's
+    own (a drill runs only some steps)."""
     writer = JournalWriter(journal_path, clock, values.masker())
-    session = Session(runbook, writer, RunState(), values)
+    session = Session(runbook, writer, RunState(), values, engine)
     if watch is not None:
         session.listeners.append(watch(session))
     now = clock.wall()
@@ -151,6 +159,7 @@ def start_session(
             pid=os.getpid(),
             golive=__version__,
             inject_failure=list(options.inject_failure),
+            **({"drill": dict(options.drill)} if options.drill else {}),
         )
     )
     return session

@@ -17,6 +17,7 @@ from golive.core.clock import SystemClock
 from golive.core.durations import format_duration
 from golive.core.loader import load_runbook
 from golive.core.runbook import Runbook
+from golive.drill import drill_of_journal
 from golive.io.journal import JournalError
 from golive.io.ssh import SshPool
 from golive.io.ssh_exec import HostExecutors
@@ -148,6 +149,15 @@ def resume_command(args: argparse.Namespace) -> int:
             f"{args.journal}: this run already ended: {recorded.state.outcome}; nothing to resume"
         )
         return OUTCOME_EXIT.get(recorded.state.outcome, 1)
+    drill = drill_of_journal(args.journal)
+    if drill is not None:
+        # Resumed as a run, a drill would go on past its steps into the rest of the runbook.
+        print(
+            f"golive: {args.journal}: a drill (golive drill --to {drill.get('to')}) cannot be "
+            "resumed; put back by hand what it changed, then run the drill again",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     runbook = _load(args.runbook or recorded.runbook_path)
     if runbook is None:
         return EXIT_BAD_INPUT

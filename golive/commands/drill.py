@@ -1,0 +1,126 @@
+"""golive drill RUNBOOK --to POINT: rehearse a rollback and prove it.
+
+Exit status: 0 the drill passed, 1 it failed (an undo failed, a verify failed after the
+rollback, or the drill stopped early), 2 bad input, 4 the journal could not be written,
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+from golive.commands.run import default_journal, injection_problem
+from golive.console.operator import Policy
+from golive.console.printer import ConsolePrinter
+from golive.console.runner import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_JOURNAL
+from golive.core.clock import SystemClock
+from golive.core.drill import PASS, DrillEngine, DrillError, DrillPlan, plan_drill
+from golive.core.loader import load_runbook
+from golive.core.runbook import Runbook
+from golive.drill import Drill, report_lines
+from golive.io.journal import JournalError
+from golive.io.ssh import SshPool
+from golive.io.ssh_exec import HostExecutors
+from golive.session import RunOptions, Session, operator_name, start_session, watch_hosts
+from golive.variables import VariableError, parse_assignments, resolve_values
+
+EXIT_PASSED = 0
+EXIT_FAILED = 1
+
+
+def drill_command(args: argparse.Namespace) -> int:
+    loaded = load_runbook(args.runbook)
+    for diagnostic in sorted(loaded.diagnostics, key=lambda d: d.line):
+        print(diagnostic.render(), file=sys.stderr)
+    runbook = loaded.runbook
+    if runbook is None:
+        return EXIT_BAD_INPUT
+    try:
+        plan = plan_drill(runbook, args.to)
+    except DrillError as exc:
+        print(f"golive: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    problem = _injection_problem(runbook, plan, list(args.inject_failure))
+    if problem:
+        print(f"golive: {problem}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    interactive = sys.stdin is not None and sys.stdin.isatty()
+    try:
+        values = resolve_values(runbook, parse_assignments(args.var), interactive=interactive)
+    except VariableError as exc:
+        print(f"golive: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    journal = args.journal or default_journal(
+        os.path.dirname(os.path.abspath(args.runbook)), f"{runbook.name} drill {plan.to}"
+    )
+    try:
+        print(f"journal: {journal}")
+        print(
+            f"drill: runs {', '.join(plan.steps)}; then rolls back to {plan.to} "
+            "and runs the verify commands up to it again"
+        )
+        session = start_session(
+            runbook,
+            journal,
+            values,
+            SystemClock(),
+            RunOptions(
+                mode="rehearsal",
+                operator=args.operator,
+                inject_failure=tuple(args.inject_failure),
+                drill=plan.journal_fields,
+            ),
+            watch=lambda s: ConsolePrinter(s, sys.stdout),
+            engine=DrillEngine(runbook, plan),
+        )
+    except JournalError as exc:
+        print(f"golive: {exc}", file=sys.stderr)
+        return EXIT_JOURNAL
+    policy = Policy(
+        yes=args.yes, interactive=interactive, operator=args.operator or operator_name()
+    )
+    return _drive(session, plan, policy)
+
+
+def _injection_problem(runbook: Runbook, plan: DrillPlan, steps: list[str]) -> str:
+    problem = injection_problem(runbook, "rehearsal", steps)
+    if problem:
+        return problem
+    outside = [s for s in steps if s not in plan.steps]
+    if outside:
+        return (
+            f"--inject-failure {outside[0]}: the drill does not run it "
+            f"(the drill runs: {', '.join(plan.steps)})"
+        )
+    return ""
+
+
+def _drive(session: Session, plan: DrillPlan, policy: Policy) -> int:
+    """The drill on local and SSH executors, its hosts monitored meanwhile."""
+    pool = SshPool(known_hosts=session.runbook.known_hosts_path)
+    monitor = watch_hosts(session, pool, None)
+    drill = Drill(session, plan, HostExecutors(pool), policy)
+    try:
+        result = drill.run()
+    except JournalError as exc:
+        print(f"golive: {exc}", file=sys.stderr)
+        return EXIT_JOURNAL
+    except KeyboardInterrupt:
+        drill.say("\n✘ interrupted: the drill did not finish (a drill cannot be resumed)")
+        running = drill.conductor.running_steps()
+        if running:
+            drill.say(
+                "  still running, not killed: " + ", ".join(f"{s.id} on {s.on}" for s in running)
+            )
+        drill.say(f"  journal: {session.journal.path}")
+        return EXIT_INTERRUPTED
+    finally:
+        if monitor is not None:
+            monitor.stop()
+        session.close()
+        pool.close()
+    for line in report_lines(plan, result, session.journal.path):
+        print(line)
+    return EXIT_PASSED if result.verdict == PASS else EXIT_FAILED
