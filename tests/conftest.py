@@ -59,3 +59,26 @@ def sshd_farm(tmp_path: Path) -> Iterator[Callable[[int], SshFarm]]:
     with contextlib.ExitStack() as stack:  # close every farm even if one fails to
         for farm in farms:
             stack.callback(farm.close)
+
+
+# -- a real demo run, shared: read it, copy it before changing it ---------------------
+
+
+@pytest.fixture(scope="session")
+def demo_journal(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The journal of `golive demo --yes --console`: the failed migration, the rollback
+    to the backup and the second attempt, in the demo's own scratch folder."""
+    from tests.helpers import golive
+
+    folder = tmp_path_factory.mktemp("demo")
+    journal = folder / "demo.jsonl"
+    done = golive(
+        "demo",
+        "--yes",
+        "--console",
+        "--journal",
+        journal,
+        env={"GOLIVE_DEMO_DIR": str(folder / "w")},
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return journal

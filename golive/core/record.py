@@ -18,6 +18,8 @@ from golive.core.runbook import Runbook, StepKind
 from golive.core.state import RunState, Status
 from golive.core.timeline import compute
 
+UNTIMED = ("interrupted", Decisions.MARK_DONE)  # attempts whose span is not their duration
+
 
 @dataclass
 class Attempt:
@@ -79,8 +81,10 @@ class StepRecord:
 
     @property
     def actual(self) -> float | None:
-        """Seconds the last finished attempt took (what the plan is compared with)."""
-        done = [a for a in self.runs if a.end_m is not None and a.status != "interrupted"]
+        """Seconds the last finished attempt took (what the plan is compared with). An
+        interrupted attempt, or one marked done after a resume, has no measured time: its
+        span would include the time golive was down."""
+        done = [a for a in self.runs if a.end_m is not None and a.status not in UNTIMED]
         return done[-1].seconds if done else None
 
     @property
@@ -455,6 +459,12 @@ class RecordBuilder:
             attempt = self._open.pop((step_id, e.get("action", "run")), None)
             if attempt is not None:
                 attempt.end_m, attempt.status = m, decision
+            elif decision == Decisions.MARK_DONE:
+                # After a resume: the interrupted attempt is declared done; when it really
+                # ended is unknown, so its end stays where the session stopped.
+                runs = self._step(step_id).runs
+                if runs and runs[-1].status == "interrupted":
+                    runs[-1].status = decision
         if step_id:
             self._sync(self._step(step_id))
 
