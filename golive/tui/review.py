@@ -1,0 +1,669 @@
+"""golive review: a recorded run, read-only. The timeline and the metrics show the whole
+night; a time cursor replays the run screen (header and steps) as it stood at any moment,
+by folding the journal's events up to it."""
+
+from __future__ import annotations
+
+import copy
+import os
+import time
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
+from dataclasses import dataclass
+from multiprocessing import resource_tracker
+
+from rich.text import Text
+from textual import work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.strip import Strip
+from textual.widgets import Footer, Label, Log, Static
+from textual.worker import Worker, WorkerState
+
+from golive.core import events as ev
+from golive.core.engine import Engine
+from golive.core.events import Event
+from golive.core.record import Integrity, Moment
+from golive.core.state import RunState, Status
+from golive.core.timeline import compute
+from golive.io.journal_scan import PARALLEL_FROM_BYTES
+from golive.recorded import Loaded, add_samples, load_record
+from golive.tui.palette import RunActions
+from golive.tui.review_widgets import (
+    METRICS,
+    LineList,
+    MetricChart,
+    Timeline,
+    offset_label,
+    planned_starts,
+    text_strip,
+)
+from golive.tui.table import RowTable
+from golive.tui.widgets import HeaderBar, StepsTable, hhmm
+
+KINDS = ("all", "steps", "decisions", "notes", "alerts", "hosts", "rollbacks")
+_CATEGORY = {
+    ev.STEP_STARTED: "steps", ev.STEP_FINISHED: "steps", ev.DECISION: "decisions",
+    ev.NOTE: "notes", ev.ALERT: "alerts", ev.HOST_STATE: "hosts",
+    ev.ROLLBACK_STARTED: "rollbacks", ev.ROLLBACK_FINISHED: "rollbacks",
+    ev.RUN_STARTED: "run", ev.RUN_FINISHED: "run", ev.SESSION_RESUMED: "run",
+}  # fmt: skip
+_MOMENT_KIND = {ev.DECISION: "decision", ev.NOTE: "note", ev.ALERT: "alert",
+                ev.HOST_STATE: "host_state", ev.SESSION_RESUMED: "session"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class EventRow:
+    """A journal event the review lists (not output lines, not samples)."""
+
+    index: int  # in Loaded.events
+    kind: str  # one of KINDS (or "run")
+    step: str | None  # the step it is about; for an alert or a note, the step running then
+    hosts: tuple[str, ...]
+
+
+def event_rows(loaded: Loaded) -> list[EventRow]:
+    """Every listed event with its kind, step and hosts; tight: a night has ~30,000."""
+    moments: dict[str, Iterator[Moment]] = {}
+    for kind, moment_kind in _MOMENT_KIND.items():
+        # One moment per event of its kind, in journal order (the record sorts them by
+        # time, stably, and time never goes back in a journal).
+        moments[kind] = iter([m for m in loaded.record.moments if m.kind == moment_kind])
+    step_hosts: dict[str, tuple[str, ...]] = {}
+    rows: list[EventRow] = []
+    category_of, append = _CATEGORY.get, rows.append
+    for index, e in enumerate(loaded.events):
+        kind = e.get("type", "")
+        category = category_of(kind)
+        if category is None:
+            continue
+        step = e.get("step")
+        if kind in moments:
+            moment = next(moments[kind], None)
+            step = step or (moment.step if moment is not None else None)
+        elif kind == ev.STEP_STARTED and step:
+            step_hosts[step] = tuple(e.get("hosts") or ())
+        if e.get("action") == "rollback":
+            category = "rollbacks"
+        host = e.get("host")
+        append(EventRow(index, category, step, (host,) if host else step_hosts.get(step or "", ())))
+    return rows
+
+
+class Replay:
+    """The run's state after the first `pos` events, folded from the nearest checkpoint.
+
+    `final` is the state after every event (the record builder folded it already), so
+    the first frame, at the end of the run, costs no fold at all."""
+
+    EVERY = 2048
+
+    def __init__(self, events: list[Event], final: RunState | None = None) -> None:
+        self.events = events
+        self._checkpoints: dict[int, RunState] = {0: RunState()}
+        self._state, self._pos = (final, len(events)) if final is not None else (RunState(), 0)
+
+    def state_at(self, pos: int) -> RunState:
+        if pos < self._pos:
+            base = max(k for k in self._checkpoints if k <= pos)
+            self._state, self._pos = copy.deepcopy(self._checkpoints[base]), base
+        while self._pos < pos:
+            self._state.apply(self.events[self._pos])
+            self._pos += 1
+            if self._pos % self.EVERY == 0 and self._pos not in self._checkpoints:
+                self._checkpoints[self._pos] = copy.deepcopy(self._state)
+        return self._state
+
+
+def describe(e: Event) -> str:
+    """One line for an event the review lists (as the run screen's events pane has it)."""
+    kind, step = e.get("type"), e.get("step")
+    undo = "undo " if e.get("action") == "rollback" else ""
+    reason = f": {e['reason']}" if e.get("reason") else ""
+    if kind == ev.STEP_STARTED:
+        attempt = e.get("attempt") or 1
+        return (
+            f"↶ undo {step}"
+            if undo
+            else f"▶ {step}" + (f" (attempt {attempt})" if attempt > 1 else "")
+        )
+    if kind == ev.STEP_FINISHED:
+        icon = Status.SUCCEEDED.icon if e.get("status") == "succeeded" else Status.FAILED.icon
+        return f"{icon} {undo}{step} {e.get('status')}{reason}"
+    if kind == ev.DECISION:
+        who = "automatic" if e.get("automatic") else e.get("by", "")
+        about = f"{step}: " if step else ""
+        target = f" to {e['to']}" if e.get("to") else ""
+        why = f" — {e['reason']}" if e.get("reason") else ""
+        return f"⚑ {about}{e.get('decision')}{target} ({who}){why}"
+    if kind == ev.NOTE:
+        return f"✎ {e.get('by', '')}: {e.get('text', '')}"
+    if kind == ev.ALERT:
+        mark = "⚠" if e.get("status") == "raised" else "✓"
+        value = (
+            f" {e['value']} (threshold {e['threshold']})" if e.get("threshold") is not None else ""
+        )
+        return f"{mark} {e.get('host')} {e.get('metric')} {e.get('status')}{value}"
+    if kind == ev.HOST_STATE:
+        return f"● {e.get('host')} {e.get('state')}" + (
+            f": {e['reason']}" if e.get("reason") else ""
+        )
+    if kind == ev.ROLLBACK_STARTED:
+        return f"↶ ROLLBACK to {e.get('to')}: {', '.join(e.get('actions') or [])}"
+    if kind == ev.ROLLBACK_FINISHED:
+        return f"↶ rollback to {e.get('to')} {e.get('status')}"
+    if kind == ev.RUN_FINISHED:
+        return f"■ run {e.get('outcome')}{reason}"
+    if kind == ev.SESSION_RESUMED:
+        return "⟳ resumed"
+    if kind == ev.RUN_STARTED:
+        return f"● {e.get('mode')} run of {e.get('name')}"
+    return str(kind)
+
+
+class EventList(LineList):
+    """The run's events, filtered by kind and host; the time cursor's event is highlighted."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.events: list[Event] = []
+        self.rows: list[EventRow] = []
+        self.current: int | None = None  # the row of the last event at or before the cursor
+        self._fine = False
+
+    def show_rows(self, events: list[Event], rows: list[EventRow], fine: bool) -> None:
+        """`fine`: a short run, whose offsets are shown to a tenth of a second."""
+        self.events, self.rows, self._fine = events, rows, fine
+        self.set_row_count(len(rows))
+
+    def offset_text(self, m: float) -> str:
+        return offset_label(m, 0.1 if self._fine else 1.0)
+
+    def label_of(self, index: int) -> int:
+        return self.size.width
+
+    def set_current(self, row: int | None) -> None:
+        if row != self.current:
+            old, self.current = self.current, row
+            self._cache.pop(old if old is not None else -1, None)
+            self._cache.pop(row if row is not None else -1, None)
+            if row is not None:
+                self.move_cursor(row)
+            self.refresh()
+
+    def render_header(self, width: int) -> Strip:
+        return text_strip(Text(" time     offset  event", style="bold"), width, self.rich_style,
+                          self.app.console)  # fmt: skip
+
+    def render_row(self, index: int, width: int) -> Strip:
+        if not self.rows:
+            return text_strip(Text("  no event matches the filter", style="dim italic"), width,
+                              self.rich_style, self.app.console)  # fmt: skip
+        row = self.rows[index]
+        e = self.events[row.index]
+        wall = str(e.get("t", ""))[11:19]
+        line = Text(f" {wall:<8} {self.offset_text(float(e.get('m', 0))):>7} {describe(e)}")
+        if index == self.current:
+            line.stylize("bold")
+            line = Text("▸") + line[1:]
+        if row.kind == "alerts" and e.get("status") == "raised":
+            line.stylize("red")
+        elif row.kind == "rollbacks":
+            line.stylize("magenta")
+        return text_strip(line, width, self.rich_style, self.app.console)
+
+
+@dataclass
+class SamplesLoaded(Message):
+    """The worker read the samples and checked the hash chain."""
+
+    integrity: Integrity
+
+
+class OutputScreen(ModalScreen[None]):
+    """Every line a step printed, attempt by attempt, as the journal recorded it."""
+
+    BINDINGS = [Binding("escape,q,o", "close", "Close", id="output.close")]
+
+    def __init__(self, title: str, lines: list[str]) -> None:
+        super().__init__()
+        self._title, self._lines = title, lines
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog output"):
+            yield Label(self._title, classes="dialog-title", markup=False)
+            yield Log(id="step-output", auto_scroll=False)
+            yield Label("[esc] close", classes="dialog-keys", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(Log).write_lines(self._lines or ["(this step printed nothing)"])
+        self.query_one(Log).scroll_home(animate=False)
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class ReviewHelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
+
+    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+        super().__init__()
+        self._rows = rows
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog help"):
+            yield Label("golive review keys", classes="dialog-title")
+            for key, description, binding_id in self._rows:
+                yield Label(f"  {key:<10} {description:<34} {binding_id}", markup=False)
+            yield Static(HELP_TEXT, classes="dialog-body", markup=False)
+            yield Label("[esc] close    ctrl+p: command palette", classes="dialog-keys")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+HELP_TEXT = """
+Timeline: ─ planned  █ actual (✘ failed, ⚡ interrupted, ▶ still running)  ↶▒ undo;
+  phases ━ with their drift. forecast: how much later than first forecast the end stood
+  (∙ earlier); rollback: ┈ a rollback fitted the window, ! it no longer did, ↶ one ran;
+  events: ⚠ alert ⚑ decision ✎ note ⟳ resumed ● host state. Axis: W window end,
+  F forecast end, R rollback deadline, as they stood at the time cursor.
+Metrics: the highest sample in each column; ┃ a step started there, ↶ an undo.
+Header and steps table: the run screen as it was at the time cursor."""
+
+
+class ReviewApp(App[int]):
+    CSS_PATH = "review.tcss"
+    COMMANDS = App.COMMANDS | {RunActions}
+    TITLE = "golive review"
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+    BINDINGS = [
+        Binding("left", "scrub(-1)", "Earlier", id="review.earlier", priority=True, key_display="←"),
+        Binding("right", "scrub(1)", "Later", id="review.later", priority=True, key_display="→"),
+        Binding("shift+left", "scrub(-10)", "Much earlier", id="review.much_earlier",
+                priority=True, show=False),
+        Binding("shift+right", "scrub(10)", "Much later", id="review.much_later",
+                priority=True, show=False),
+        Binding("left_square_bracket", "jump(-1)", "Prev event", id="review.previous_event",
+                key_display="["),
+        Binding("right_square_bracket", "jump(1)", "Next event", id="review.next_event",
+                key_display="]"),
+        Binding("s", "to_step", "To step start", id="review.to_step", show=False),
+        Binding("o", "output", "Output", id="review.output"),
+        Binding("k", "filter_kind", "Kind", id="review.filter_kind"),
+        Binding("f", "filter_host", "Host", id="review.filter_host"),
+        Binding("m", "metrics", "Metrics", id="review.metrics", show=False),
+        Binding("plus,equals_sign", "zoom(0.5)", "Zoom in", id="review.zoom_in", key_display="+"),
+        Binding("minus", "zoom(2)", "Zoom out", id="review.zoom_out", key_display="-"),
+        Binding("0", "fit", "Whole run", id="review.fit", show=False),
+        Binding("v", "panes", "Panes", id="review.panes"),
+        Binding("question_mark", "help", "Help", id="app.help", key_display="?"),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]  # fmt: skip
+
+    def __init__(self, loaded: Loaded, *, load_samples: bool = True) -> None:
+        """`loaded` comes from load_record(path, samples=False): the first frame needs
+        only the events; a worker reads the samples and checks the chain afterwards."""
+        super().__init__()
+        self.loaded, self.record, self.runbook = loaded, loaded.record, loaded.runbook
+        self.engine = Engine(self.runbook) if self.runbook is not None else None
+        self.replay = Replay(loaded.events, loaded.builder.state)
+        self.times = [float(e.get("m", 0.0)) for e in loaded.events]
+        self.rows = event_rows(loaded)
+        self.row_indexes = [r.index for r in self.rows]
+        self._first = next(
+            i for i, e in enumerate(loaded.events) if e.get("type") == ev.RUN_STARTED
+        )
+        self._load_samples = load_samples
+        if load_samples:
+            _start_resource_tracker(loaded.record.journal)
+        self.kind, self.host = "all", "all"
+        self.metrics: tuple[str, ...] = METRICS
+        self.hosts = sorted(
+            set(self.runbook.hosts if self.runbook else ()) | set(self.record.hosts)
+        )
+        self.whole = (0.0, _view_end(loaded))
+        self.view = self.whole
+        self.pos, self.cursor_m = len(loaded.events), self.record.ended_m
+        self.filtered, self.filtered_indexes = self.rows, self.row_indexes
+        self._output_index: dict[str, list[int]] | None = None
+        self.first_frame_at: float | None = None  # time.perf_counter() of the first frame
+        self.samples_at: float | None = None  # ... and of the metrics being drawn
+
+    def compose(self) -> ComposeResult:
+        yield HeaderBar(id="header")
+        yield Static(id="banner", markup=False)
+        with Horizontal(id="body"):
+            with Vertical(id="left"):
+                yield StepsTable(id="steps")
+                yield Static(id="filters", markup=False)
+                yield EventList(id="events")
+            with Vertical(id="right"):
+                yield Timeline(id="timeline")
+                yield MetricChart(id="metrics")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.runbook is not None and self.engine is not None:
+            self.query_one(StepsTable).setup(self.runbook, self.engine)
+        else:
+            self.query_one(StepsTable).display = False
+        self.query_one(Timeline).setup(self.record, self.runbook, self.view)
+        self.query_one(MetricChart).setup(self.record, self.runbook, self.view)
+        self._apply_filters()
+        self._show_banner()
+        self._goto(len(self.loaded.events), self.record.ended_m)
+        timeline = self.query_one(Timeline)
+        first_step = next((i for i, r in enumerate(timeline.rows) if r.kind == "step"), 0)
+        timeline.move_cursor(first_step)
+        timeline.focus()
+        self.call_after_refresh(self._first_frame)
+
+    def _first_frame(self) -> None:
+        self.first_frame_at = time.perf_counter()
+        # Only now: a worker reading 150 MB would hold the first frame back.
+        if self._load_samples:
+            self.read_samples()
+
+    # -- the samples, off the UI thread ----------------------------------------------
+    @work(thread=True, exclusive=True, group="samples", exit_on_error=False)
+    def read_samples(self) -> None:
+        add_samples(self.loaded)
+        self.post_message(SamplesLoaded(self.loaded.record.integrity))
+
+    def on_samples_loaded(self, _: SamplesLoaded) -> None:
+        self.hosts = sorted(set(self.hosts) | set(self.record.hosts))
+        self._show_banner()
+        self._show_metrics()
+        self._goto(self.pos, self.cursor_m)
+        self.samples_at = time.perf_counter()
+
+    def on_worker_state_changed(self, message: Worker.StateChanged) -> None:
+        if message.state is WorkerState.ERROR:
+            error = str(message.worker.error)
+            self.query_one(MetricChart).message = f"the samples could not be read: {error}"
+            self.query_one(MetricChart).redraw()
+            self.notify(error, title="golive review", severity="error", markup=False)
+
+    def _show_banner(self) -> None:
+        banner, integrity = self.query_one("#banner", Static), self.record.integrity
+        lines: list[str] = []
+        if not integrity.checked:
+            lines.append("… checking the journal's hash chain")
+        elif not integrity.ok:
+            lines.append(
+                f"⚠ THIS JOURNAL FAILS VERIFICATION at line {integrity.broken_line}: "
+                f"{integrity.problem}. Events from that line on cannot be trusted."
+            )
+        if integrity.torn_line is not None:
+            lines.append(
+                f"⚠ the last line (line {integrity.torn_line}) is torn: golive stopped while "
+                "writing it; it is left out."
+            )
+        banner.update("\n".join(lines))
+        banner.set_class(integrity.checked and not integrity.ok, "broken")
+        banner.set_class(integrity.torn_line is not None, "torn")
+        banner.display = bool(lines)
+
+    def _show_metrics(self) -> None:
+        if not self.record.integrity.checked:
+            return
+        hosts = [self.host] if self.host != "all" else self.hosts
+        series = self.record.hosts
+
+        def worst_first(host: str) -> tuple[int, float, str]:
+            found = series.get(host)
+            return (
+                (-sum(found.crossed.values()), -found.peak_errors, host) if found else (0, 0, host)
+            )
+
+        self.query_one(MetricChart).show_hosts(sorted(hosts, key=worst_first), self.metrics)
+
+    # -- the time cursor ----------------------------------------------------------------
+    def _goto(self, pos: int, m: float) -> None:
+        """Show the run as it stood after the first `pos` events, at offset m."""
+        self.pos = max(self._first + 1, min(pos, len(self.loaded.events)))
+        self.cursor_m = max(0.0, min(m, self.record.ended_m))
+        self._keep_in_view()
+        state = self.replay.state_at(self.pos)
+        timeline, chart = self.query_one(Timeline), self.query_one(MetricChart)
+        with self.batch_update():
+            if self.runbook is not None and self.engine is not None:
+                timing = compute(self.engine, state, self.cursor_m)
+                self.query_one(HeaderBar).show(self.runbook, state, timing, self.readout(state))
+                self.query_one(StepsTable).show(self.runbook, state, timing)
+            else:
+                self.query_one(HeaderBar).update(Text(self.readout(state), no_wrap=True))
+            timeline.set_view(self.view)
+            chart.set_view(self.view)
+            timeline.set_cursor(self.cursor_m)
+            chart.set_time_col(timeline.axis().col(self.cursor_m))
+            at = bisect_right(self.filtered_indexes, self.pos - 1) - 1
+            self.query_one(EventList).set_current(at if at >= 0 else None)
+
+    def readout(self, state: RunState) -> str:
+        """The header's second line: when the cursor is, what ran, the metrics, the event."""
+        wall = self.record.wall(self.cursor_m)
+        running = [s for s, st in state.steps.items() if st.status is Status.RUNNING]
+        parts = [f"at {hhmm(wall)} (+{offset_label(self.cursor_m, self.view_step())})"]
+        parts.append("running: " + ", ".join(running) if running else "nothing running")
+        host = self.host if self.host != "all" else self.query_one(MetricChart).host_at_cursor()
+        series = self.record.hosts.get(host or "")
+        if series is not None and len(series.m):
+            i = bisect_right(series.m, self.cursor_m) - 1
+            if i >= 0:
+                parts.append(f"{host} cpu {series.cpu[i]:.0f}% mem {series.mem[i]:.0f}% "
+                             f"err {series.errors[i]:.0f}/m")  # fmt: skip
+        at = bisect_right(self.row_indexes, self.pos - 1) - 1
+        if at >= 0:
+            last = describe(self.loaded.events[self.row_indexes[at]])
+            parts.append(f"event {self.pos}/{len(self.loaded.events)}: {last}")
+        return " · ".join(parts)
+
+    def view_step(self) -> float:
+        return self.query_one(Timeline).axis().step
+
+    def _keep_in_view(self) -> None:
+        start, end = self.view
+        span = end - start
+        if self.cursor_m < start:
+            start = max(self.whole[0], self.cursor_m - span * 0.1)
+        elif self.cursor_m > end:
+            start = min(self.whole[1] - span, self.cursor_m - span * 0.9)
+        self.view = (start, start + span)
+
+    def action_scrub(self, columns: int) -> None:
+        m = self.cursor_m + columns * self.view_step()
+        self._goto(bisect_right(self.times, m), m)
+
+    def action_jump(self, direction: int) -> None:
+        indexes = self.filtered_indexes
+        if direction > 0:
+            at = bisect_left(indexes, self.pos)
+        else:
+            at = bisect_left(indexes, self.pos - 1) - 1
+        if 0 <= at < len(indexes):
+            self._goto(indexes[at] + 1, self.times[indexes[at]])
+
+    def action_zoom(self, factor: float) -> None:
+        start, end = self.view
+        whole = self.whole[1] - self.whole[0]
+        span = max(min(whole, (end - start) * factor), 0.5, 20 * 0.001)
+        start = self.cursor_m - (self.cursor_m - start) * span / (end - start)
+        start = max(self.whole[0], min(start, self.whole[1] - span))
+        self.view = (start, start + span)
+        self._goto(self.pos, self.cursor_m)
+
+    def action_fit(self) -> None:
+        self.view = self.whole
+        self._goto(self.pos, self.cursor_m)
+
+    def action_to_step(self) -> None:
+        step = self.selected_step()
+        if step is None:
+            return
+        found = self.record.step(step).started_m
+        if found is None:
+            self.notify(f"{step} never started.", timeout=3)
+            return
+        index = next(i for i, e in enumerate(self.loaded.events)
+                     if e["type"] == ev.STEP_STARTED and e.get("step") == step)  # fmt: skip
+        self._goto(index + 1, found)
+
+    # -- selection, output and jumps ----------------------------------------------------
+    def selected_step(self) -> str | None:
+        return self.query_one(Timeline).selected_step()
+
+    def select_step(self, step: str) -> None:
+        timeline = self.query_one(Timeline)
+        row = timeline.row_of(step)
+        if row is not None:
+            timeline.move_cursor(row)
+        if self.runbook is not None and self.runbook.has_step(step):
+            table = self.query_one(StepsTable)
+            table.move_cursor(row=table.get_row_index(step))
+
+    def on_line_list_selected(self, message: LineList.Selected) -> None:
+        if isinstance(message.widget, Timeline):
+            self.action_output()
+        elif isinstance(message.widget, EventList) and self.filtered:
+            row = self.filtered[message.index]
+            self._goto(row.index + 1, self.times[row.index])
+            if row.step:
+                self.select_step(row.step)
+
+    def on_line_list_highlighted(self, message: LineList.Highlighted) -> None:
+        if isinstance(message.widget, Timeline) and (step := self.selected_step()):
+            if self.runbook is not None and self.runbook.has_step(step):
+                table = self.query_one(StepsTable)
+                if table.cursor_key != step:
+                    table.move_cursor(row=table.get_row_index(step))
+        elif isinstance(message.widget, MetricChart):
+            self._goto(self.pos, self.cursor_m)  # the readout shows the chosen host
+
+    def on_row_table_row_highlighted(self, message: RowTable.RowHighlighted) -> None:
+        timeline = self.query_one(Timeline)
+        row = timeline.row_of(message.key)
+        if row is not None and row != timeline.cursor_row:
+            timeline.move_cursor(row)
+
+    def on_row_table_row_selected(self, message: RowTable.RowSelected) -> None:
+        if not message.key.startswith("phase:"):
+            self.action_output()
+
+    def action_output(self) -> None:
+        step = self.selected_step()
+        if step is None:
+            self.notify("Choose a step first (up/down on the timeline).", timeout=3)
+            return
+        lines = self.output_lines(step)
+        record = self.record.step(step)
+        title = f"{step} — {record.title}: {record.output_lines} output lines"
+        self.push_screen(OutputScreen(title, lines))
+
+    def output_lines(self, step: str) -> list[str]:
+        """The step's output from the journal, with each attempt's start and end."""
+        if self._output_index is None:
+            self._output_index = {}
+            for i, e in enumerate(self.loaded.events):
+                if e.get("step") and e["type"] in _OUTPUT_TYPES:
+                    self._output_index.setdefault(e["step"], []).append(i)
+        lines: list[str] = []
+        for i in self._output_index.get(step, []):
+            e = self.loaded.events[i]
+            at = f"{offset_label(float(e.get('m', 0)), 0.1 if self.whole[1] < 300 else 1):>7}"
+            undo = "undo " if e.get("action") == "rollback" else ""
+            if e["type"] == ev.OUTPUT:
+                mark = "!" if e.get("stream") == "err" else "|"
+                lines.append(f"{at} {undo}{e.get('host', '')} {mark} {e.get('line', '')}")
+            elif e["type"] == ev.STEP_STARTED:
+                what = "undo" if undo else f"attempt {e.get('attempt', 1)}"
+                lines.append(f"{at} ── {what} started on {', '.join(e.get('hosts') or ['-'])}")
+            elif e["type"] == ev.STEP_FINISHED:
+                reason = f": {e['reason']}" if e.get("reason") else ""
+                lines.append(f"{at} ── {undo}{e.get('status', '')}{reason}")
+            elif e["type"] == ev.VERIFY_FINISHED:
+                lines.append(f"{at} ── verify {'passed' if e.get('ok') else 'FAILED'}")
+        return lines
+
+    # -- filters and panes ---------------------------------------------------------------
+    def action_filter_kind(self) -> None:
+        self.kind = KINDS[(KINDS.index(self.kind) + 1) % len(KINDS)]
+        self._apply_filters()
+        self._goto(self.pos, self.cursor_m)
+
+    def action_filter_host(self) -> None:
+        choices = ["all", *self.hosts]
+        self.host = choices[(choices.index(self.host) + 1) % len(choices)]
+        self._apply_filters()
+        self._show_metrics()
+        self._goto(self.pos, self.cursor_m)
+
+    def action_metrics(self) -> None:
+        choices: list[tuple[str, ...]] = [METRICS, *((m,) for m in METRICS)]
+        self.metrics = choices[(choices.index(self.metrics) + 1) % len(choices)]
+        self._show_metrics()
+        self._goto(self.pos, self.cursor_m)
+
+    def _apply_filters(self) -> None:
+        self.filtered = [
+            r for r in self.rows
+            if (self.kind == "all" or r.kind == self.kind)
+            and (self.host == "all" or self.host in r.hosts)
+        ]  # fmt: skip
+        fine = self.whole[1] < 300
+        self.query_one(EventList).show_rows(self.loaded.events, self.filtered, fine)
+        self.filtered_indexes = [r.index for r in self.filtered]
+        self.query_one("#filters", Static).update(
+            f" events: {len(self.filtered)} · kind {self.kind} (k) · host {self.host} (f)"
+        )
+
+    def action_panes(self) -> None:
+        self.screen.toggle_class("-swapped")
+
+    def action_help(self) -> None:
+        rows = [
+            (b.key_display or b.key, b.description, b.id or "")
+            for b in [*self.BINDINGS, *LineList.BINDINGS]
+            if isinstance(b, Binding)
+        ]
+        self.push_screen(ReviewHelpScreen(rows))
+
+
+_OUTPUT_TYPES = frozenset({ev.OUTPUT, ev.STEP_STARTED, ev.STEP_FINISHED, ev.VERIFY_FINISHED})
+
+
+def _view_end(loaded: Loaded) -> float:
+    """The whole run on the axis: what happened and what was planned, and the window's
+    end too when it is near (a far-off end would squash the night into a few columns)."""
+    record = loaded.record
+    end = record.ended_m
+    if loaded.runbook is not None:
+        starts = planned_starts(loaded.runbook)
+        end = max(end, *(starts[s.id] + s.planned for s in loaded.runbook.steps))
+    if record.window_end is not None and record.started is not None:
+        window = (record.window_end - record.started).total_seconds()
+        if window <= 1.5 * end:
+            end = max(end, window)
+    return max(1.0, end * 1.02)
+
+
+def _start_resource_tracker(journal: str) -> None:
+    """A long journal's samples are read by worker processes, and starting the first one
+    starts multiprocessing's resource tracker with sys.stderr's file descriptor. While a
+    Textual app runs, sys.stderr is its print capture, whose descriptor is -1, and the
+    start fails ("bad value(s) in fds_to_keep"). So it is started here, before the app."""
+    try:
+        big = os.path.getsize(journal) >= PARALLEL_FROM_BYTES
+    except OSError:
+        return  # the worker reports it
+    if big:
+        resource_tracker.ensure_running()
+
+
+def open_review(path: str, *, load_samples: bool = True) -> ReviewApp:
+    """The app for a journal: events read now, samples in a worker once it runs."""
+    return ReviewApp(load_record(path, samples=False), load_samples=load_samples)
