@@ -1,0 +1,187 @@
+"""golive calibrate RUNBOOK JOURNAL... [-o NEW.toml] [--percentile P]: planned durations
+from measured runs. Without -o it only prints the diff; -o never overwrites a file other
+than RUNBOOK itself."""
+
+from __future__ import annotations
+
+import argparse
+import codecs
+import difflib
+import math
+import os
+import sys
+
+from golive.commands.compare import RunsError, load_runs, seconds_text
+from golive.core.calibrate import (
+    Calibration,
+    EditedText,
+    calibrate,
+    duration_text,
+    journal_problems,
+    set_durations,
+)
+from golive.core.compare import run_labels
+from golive.core.loader import load_runbook, load_runbook_text
+
+
+class CalibrateError(Exception):
+    """Bad input; the message is one sentence."""
+
+
+def calibrate_command(args: argparse.Namespace) -> int:
+    try:
+        return _calibrate(args)
+    except CalibrateError as exc:
+        print(f"golive: {exc}", file=sys.stderr)
+        return 2
+
+
+def _calibrate(args: argparse.Namespace) -> int:
+    p: float = args.percentile
+    if not (math.isfinite(p) and 0 <= p <= 100):
+        raise CalibrateError(f"--percentile {p:g} is not between 0 and 100")
+    path: str = args.runbook
+    loaded = load_runbook(path)
+    if loaded.runbook is None:
+        if len(loaded.errors) == 1:
+            raise CalibrateError(loaded.errors[0].render())
+        for diagnostic in loaded.errors:
+            print(diagnostic.render(), file=sys.stderr)
+        raise CalibrateError(f"{path} has errors; fix them first (golive check {path})")
+    runbook = loaded.runbook
+    output: str | None = args.output
+    if output is not None:
+        _check_writable(output, path)
+    try:
+        runs = load_runs(args.journals)
+    except RunsError as exc:
+        raise CalibrateError(str(exc)) from None
+    records = [r.record for r in runs]
+    labels = run_labels(records)
+    for record in records:
+        for problem in journal_problems(runbook, record):
+            print(f"golive: warning: {record.journal}: {problem}", file=sys.stderr)
+    ours = {s.id for s in runbook.steps}
+    if not any(s.id in ours for r in records if r.mode != "dry-run" for s in r.steps):
+        raise CalibrateError(
+            f"no journal ran a step of {path} (steps are matched by id; dry runs do not count)"
+        )
+    calibration = calibrate(runbook, records, labels, p)
+    edited = set_durations(runbook.source, calibration.values())
+    target = output or path
+    for line in _summary(path, calibration, labels):
+        print(line)
+    if not edited.in_place:
+        print(
+            f"note: rewrote the whole document with tomli_w ({edited.note}): comments and layout are not kept"
+        )
+    new_text = edited.text
+    _print_diff(runbook.source, new_text, path, target if output else f"{path} (calibrated)")
+    check = load_runbook_text(target, new_text)
+    if check.errors:
+        for diagnostic in check.errors:
+            print(diagnostic.render(), file=sys.stderr)
+        raise CalibrateError("the calibrated runbook would not pass golive check; nothing written")
+    before = {d.message for d in loaded.warnings}
+    for warning in check.warnings:
+        if warning.message not in before:
+            print(f"new warning: {warning.render()}")
+    if output is None:
+        print("nothing written (give -o NEW.toml to write the calibrated runbook)")
+        return 0
+    if new_text == runbook.source and os.path.exists(output) and os.path.samefile(output, path):
+        print(f"{output} unchanged: nothing to write")
+        return 0
+    if not edited.in_place and os.path.exists(output) and os.path.samefile(output, path):
+        # The runbook is the team's document: its comments are not ours to drop.
+        raise CalibrateError(
+            f"{path} would be rewritten with tomli_w and lose its comments and layout; "
+            "nothing written: write the calibrated runbook to a new file with -o NEW.toml"
+        )
+    _write(output, path, new_text)
+    print(_written(output, edited, len(check.warnings), changed=new_text != runbook.source))
+    return 0
+
+
+def _check_writable(output: str, runbook: str) -> None:
+    if os.path.isdir(output):
+        raise CalibrateError(f"{output} is a directory; give a file name with -o")
+    folder = os.path.dirname(output) or "."
+    if not os.path.isdir(folder):
+        raise CalibrateError(f"cannot write {output}: no such folder {folder}")
+    if os.path.exists(output) and not os.path.samefile(output, runbook):
+        raise CalibrateError(
+            f"{output} exists; calibrate only overwrites the runbook itself (-o {runbook}) or writes a new file"
+        )
+
+
+def _summary(path: str, c: Calibration, labels: list[str]) -> list[str]:
+    p = f"P{c.percentile:g}"
+    lines = [
+        f"calibrating {path} from {c.runs} run{'s' * (c.runs != 1)}: {p} of each step's measured"
+        " times, rounded to whole seconds (at least 1s)"
+    ]
+    rows = [["step", "key", "planned", "new", p, "based on"]]
+    for e in c.estimates:
+        old = "-" if e.old is None else _duration(e.old)
+        new = duration_text(e.new) if e.changed else "unchanged"
+        based = f"{e.samples} of {c.runs} run{'s' * (c.runs != 1)}"
+        rows.append([e.step, e.key, old, new, seconds_text(e.measured), based])
+    if len(rows) > 1:
+        widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+        lines += [
+            "  " + "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+            for row in rows
+        ]
+    if c.skipped:
+        lines.append("not calibrated:")
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for s in c.skipped:
+            grouped.setdefault((s.key, s.reason), []).append(s.step)
+        lines += [f"  {key} of {', '.join(steps)}: {why}" for (key, why), steps in grouped.items()]
+    if c.not_counted:
+        lines.append("attempts not counted:")
+        lines += [
+            f"  {n.step} {'undo ' if n.action == 'rollback' else ''}attempt {n.attempt} in {n.run}: {n.reason}"
+            for n in c.not_counted
+        ]
+    changed = len(c.changes)
+    lines.append(
+        f"{changed} value{'s' * (changed != 1)} changed"
+        if changed
+        else f"no change: {path} already plans the {p} of these runs"
+    )
+    return lines
+
+
+def _duration(seconds: float) -> str:
+    return duration_text(int(seconds)) if seconds == int(seconds) else f"{seconds:g}s"
+
+
+def _print_diff(old: str, new: str, old_name: str, new_name: str) -> None:
+    for line in difflib.unified_diff(
+        old.split("\n"), new.split("\n"), old_name, new_name, lineterm=""
+    ):
+        print(line.removesuffix("\r"))
+
+
+def _write(output: str, runbook: str, text: str) -> None:
+    with open(runbook, "rb") as handle:
+        bom = codecs.BOM_UTF8 if handle.read(3) == codecs.BOM_UTF8 else b""
+    temporary = f"{output}.golive-{os.getpid()}.tmp"
+    try:
+        with open(temporary, "xb") as handle:
+            handle.write(bom + text.encode("utf-8"))
+        os.chmod(temporary, os.stat(runbook).st_mode & 0o777)
+        os.replace(temporary, output)  # never a half-written runbook
+    except OSError as exc:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise CalibrateError(f"cannot write {output}: {exc.strerror or exc}") from None
+
+
+def _written(output: str, edited: EditedText, warnings: int, changed: bool) -> str:
+    how = "only durations changed" if edited.in_place else "rewritten with tomli_w"
+    how = how if changed else "a copy: no duration changed"
+    checked = f"{warnings} warning{'s' * (warnings != 1)}" if warnings else "no warnings"
+    return f"wrote {output} ({how}); golive check {output}: ok, {checked}"
