@@ -44,7 +44,7 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument(
             "--console",
             action="store_true",
-            help="plain terminal output (the only mode in this version)",
+            help="plain terminal output instead of the full-screen TUI",
         )
 
     run = sub.add_parser("run", help="run a runbook")
@@ -55,6 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     mode.add_argument("--dry-run", action="store_true", help="print every command, execute nothing")
     run_options(run)
+    run.add_argument(
+        "--inject-failure",
+        action="append",
+        default=[],
+        metavar="STEP",
+        help="fail this step on purpose to practise the failure path (rehearsals and dry runs only; repeatable)",
+    )
 
     resume = sub.add_parser("resume", help="continue a run from its journal")
     resume.add_argument("journal", metavar="JOURNAL")
@@ -119,6 +126,55 @@ def build_parser() -> argparse.ArgumentParser:
     )
     logs.add_argument("--json", action="store_true", help="one JSON object per file")
 
+    review = sub.add_parser("review", help="look back over a recorded run (read-only TUI)")
+    review.add_argument("journal", metavar="JOURNAL")
+
+    report = sub.add_parser("report", help="the post-implementation review report of a run")
+    report.add_argument("journal", metavar="JOURNAL")
+    report.add_argument(
+        "--format", choices=("html", "md", "json"), default="html", help="default: html"
+    )
+    report.add_argument(
+        "-o", "--output", metavar="FILE", help="where to write it (default: standard output)"
+    )
+
+    drill = sub.add_parser(
+        "drill", help="rehearse a rollback: run past a rollback point, roll back, prove it"
+    )
+    drill.add_argument("runbook", metavar="RUNBOOK")
+    drill.add_argument("--to", required=True, metavar="POINT", help="the rollback point to drill")
+    run_options(drill)
+    drill.add_argument(
+        "--inject-failure",
+        action="append",
+        default=[],
+        metavar="STEP",
+        help="fail this step on purpose (repeatable)",
+    )
+
+    compare = sub.add_parser("compare", help="compare runs of one runbook, step by step")
+    compare.add_argument("journals", nargs="+", metavar="JOURNAL")
+    compare.add_argument("--json", action="store_true", help="one JSON document")
+
+    calibrate = sub.add_parser(
+        "calibrate", help="a runbook whose planned durations come from measured runs"
+    )
+    calibrate.add_argument("runbook", metavar="RUNBOOK")
+    calibrate.add_argument("journals", nargs="+", metavar="JOURNAL")
+    calibrate.add_argument(
+        "-o",
+        "--output",
+        metavar="NEW.toml",
+        help="where to write it (default: only print the diff)",
+    )
+    calibrate.add_argument(
+        "--percentile",
+        type=float,
+        default=90.0,
+        metavar="P",
+        help="which percentile of the measured durations to plan with (default: 90)",
+    )
+
     new = sub.add_parser("new", help="write a commented starter runbook")
     new.add_argument("name", metavar="NAME")
     new.add_argument(
@@ -154,6 +210,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             from golive.commands.new import new_command
 
             return new_command(args.name, args.output)
+        if args.command == "review":
+            from golive.commands.review import review_command
+
+            return review_command(args)
+        if args.command == "report":
+            from golive.commands.report import report_command
+
+            return report_command(args)
+        if args.command == "drill":
+            from golive.commands.drill import drill_command
+
+            return drill_command(args)
+        if args.command == "compare":
+            from golive.commands.compare import compare_command
+
+            return compare_command(args)
+        if args.command == "calibrate":
+            from golive.commands.calibrate import calibrate_command
+
+            return calibrate_command(args)
         from golive.commands.run import demo_command, resume_command, run_command
 
         if args.command == "run":
