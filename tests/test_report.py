@@ -7,7 +7,10 @@ import json
 import math
 import os
 import re
+import resource
 import signal
+import subprocess
+import sys
 from array import array
 from collections.abc import Iterator
 from pathlib import Path
@@ -620,6 +623,32 @@ def test_an_unwritable_output_is_status_2(demo: Path, tmp_path: Path) -> None:
             and message in result.stderr
             and "Traceback" not in result.stderr
         )
+
+
+def test_a_report_that_cannot_be_written_whole_leaves_the_earlier_one(
+    demo: Path, tmp_path: Path
+) -> None:
+    # A file-size limit makes the write fail part way (EFBIG), as a full disk would.
+    out = tmp_path / "review.html"
+    out.write_text("yesterday's report\n")
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
+
+    result = subprocess.run(
+        [sys.executable, "-m", "golive", "report", str(demo), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=small_files,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert result.stderr.startswith(f"golive: cannot write the report to {out}: File too large")
+    assert out.read_text() == "yesterday's report\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["review.html"]  # no temporary left
+    # Without the limit, the same command replaces it with the whole report.
+    assert golive("report", demo, "-o", out).returncode == 0
+    assert out.read_text() == report(demo, "html")
 
 
 # -- long runs ---------------------------------------------------------------------------

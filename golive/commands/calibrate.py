@@ -22,6 +22,7 @@ from golive.core.calibrate import (
 )
 from golive.core.compare import run_labels
 from golive.core.loader import load_runbook, load_runbook_text
+from golive.io.atomic import replace_file
 
 
 class CalibrateError(Exception):
@@ -168,15 +169,9 @@ def _print_diff(old: str, new: str, old_name: str, new_name: str) -> None:
 def _write(output: str, runbook: str, text: str) -> None:
     with open(runbook, "rb") as handle:
         bom = codecs.BOM_UTF8 if handle.read(3) == codecs.BOM_UTF8 else b""
-    temporary = f"{output}.golive-{os.getpid()}.tmp"
-    try:
-        with open(temporary, "xb") as handle:
-            handle.write(bom + text.encode("utf-8"))
-        os.chmod(temporary, os.stat(runbook).st_mode & 0o777)
-        os.replace(temporary, output)  # never a half-written runbook
+    try:  # never a half-written runbook
+        replace_file(output, bom + text.encode("utf-8"), os.stat(runbook).st_mode & 0o777)
     except OSError as exc:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
         raise CalibrateError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 

@@ -12,6 +12,7 @@ import os
 import sys
 
 from golive.core.record import RunRecord
+from golive.io.atomic import replace_file
 from golive.io.journal import JournalError
 from golive.recorded import load_record
 from golive.report.html import render_html
@@ -48,9 +49,8 @@ def report_command(args: argparse.Namespace) -> int:
     if output is None:
         sys.stdout.write(text)
         return 0
-    try:
-        with open(output, "w", encoding="utf-8") as handle:
-            handle.write(text)
+    try:  # an earlier report at that path stays whole if this one cannot be written
+        replace_file(output, text.encode("utf-8"))
     except OSError as exc:
         print(
             f"golive: cannot write the report to {output}: {exc.strerror or exc}", file=sys.stderr
