@@ -273,7 +273,7 @@ async def test_whole_demo_run_by_keys(tmp_path: Path) -> None:
         for step in run.session.runbook.steps:
             assert icon(app, step.id) == "✔", step.id
         pane = events_pane(app)
-        assert any("↶ rollback completed" in line for line in pane)
+        assert any("↶ rollback to backup completed" in line for line in pane)
         assert any("✎ alice: rejected orders fixed by hand" in line for line in pane)
         assert any("go-nogo: go (Bob, shop owner)" in line for line in pane)
         assert pane[-1].endswith("■ run completed")

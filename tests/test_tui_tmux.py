@@ -121,7 +121,7 @@ def test_demo_to_the_end_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
     tmux.keys("Enter")
 
     # After the rollback: run again from the rollback point.
-    tmux.wait("rollback completed")
+    tmux.wait("rollback to backup completed")
     time.sleep(SETTLE)
     tmux.keys("Enter")
     tmux.wait("After the rollback")

@@ -25,10 +25,10 @@ from golive.core.durations import format_duration
 from golive.core.engine import Question, QuestionKind
 from golive.core.events import Decisions, Event
 from golive.core.hostwatch import HostSnapshot
-from golive.core.state import Status
 from golive.core.timeline import Timing
 from golive.session import Session
 from golive.tui.driver import RunDriver
+from golive.tui.event_text import describe
 from golive.tui.palette import RunActions
 from golive.tui.screens import ChoiceScreen, ConfirmScreen, HelpScreen, HostScreen, TextScreen
 from golive.tui.table import RowTable
@@ -693,43 +693,7 @@ class GoliveApp(App[int]):
 
 
 def describe_event(e: Event) -> str:
-    """One line per event for the events pane; output and samples are not listed."""
-    t = e.get("t", "")[11:19]
-    kind = e["type"]
-    if kind == ev.STEP_STARTED and e.get("action") == "rollback":
-        return f"{t} ↶ undo {e['step']}"
-    if kind == ev.STEP_STARTED:
-        return f"{t} ▶ {e['step']}" + (
-            f" (attempt {e['attempt']})" if e.get("attempt", 1) > 1 else ""
-        )
-    if kind == ev.STEP_FINISHED:
-        icon = Status.SUCCEEDED.icon if e["status"] == "succeeded" else Status.FAILED.icon
-        undo = "undo " if e.get("action") == "rollback" else ""
-        return f"{t} {icon} {undo}{e['step']} {e['status']}" + (
-            f": {e['reason']}" if e.get("reason") else ""
-        )
-    if kind == ev.DECISION:
-        who = "automatic" if e.get("automatic") else e.get("by", "")
-        about = f"{e['step']}: " if e.get("step") else ""
-        target = f" to {e['to']}" if e.get("to") else ""
-        reason = f" — {e['reason']}" if e.get("reason") else ""
-        return f"{t} ⚑ {about}{e['decision']}{target} ({who}){reason}"
-    if kind == ev.NOTE:
-        return f"{t} ✎ {e.get('by', '')}: {e['text']}"
-    if kind == ev.ROLLBACK_STARTED:
-        return f"{t} ↶ ROLLBACK to {e['to']}: {', '.join(e['actions'])}"
-    if kind == ev.ROLLBACK_FINISHED:
-        return f"{t} ↶ rollback {e['status']}"
-    if kind == ev.ALERT:
-        return (
-            f"{t} {'⚠' if e['status'] == 'raised' else '✓'} {e['host']} {e['metric']} {e['status']}"
-        )
-    if kind == ev.HOST_STATE:
-        return f"{t} ● {e['host']} {e['state']}" + (f": {e['reason']}" if e.get("reason") else "")
-    if kind == ev.RUN_FINISHED:
-        return f"{t} ■ run {e['outcome']}" + (f": {e['reason']}" if e.get("reason") else "")
-    if kind == ev.SESSION_RESUMED:
-        return f"{t} ⟳ resumed"
-    if kind == ev.RUN_STARTED:
-        return f"{t} ● {e['mode']} run of {e['name']}"
-    return ""
+    """One line per event for the events pane, with its wall-clock time; "" for events
+    the pane does not list (output, samples)."""
+    text = describe(e)
+    return f"{e.get('t', '')[11:19]} {text}" if text else ""
