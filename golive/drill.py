@@ -29,6 +29,7 @@ from golive.core.drill import (
     drill_result,
     not_verified,
 )
+from golive.core.durations import seconds_text
 from golive.core.engine import Question, QuestionKind
 from golive.core.events import Decisions, event
 from golive.core.state import Status
@@ -206,13 +207,8 @@ class Drill:
 # -- the report ----------------------------------------------------------------------
 
 
-def seconds_text(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    if seconds < 60:
-        return f"{seconds:.1f}s"
-    whole = round(seconds)
-    return f"{whole // 60}m{whole % 60:02d}s"
+def _took(seconds: float | None) -> str:
+    return "-" if seconds is None else seconds_text(seconds)
 
 
 _ACTION_MARK = {ACTION_PASSED: "✔", ACTION_FAILED: "✘", NO_UNDO: "·"}
@@ -231,13 +227,13 @@ def report_lines(plan: DrillPlan, result: DrillResult, journal: str) -> list[str
             continue
         why = f"  {a.reason}" if a.reason else ""
         lines.append(
-            f"    {mark} {a.step:<{width}}  {a.status:<7} {seconds_text(a.seconds):>7}  "
-            f"planned {seconds_text(a.planned)}{why}"
+            f"    {mark} {a.step:<{width}}  {a.status:<7} {_took(a.seconds):>7}  "
+            f"planned {_took(a.planned)}{why}"
         )
     if result.rollback_seconds is not None:
         lines.append(
-            f"  rollback took {seconds_text(result.rollback_seconds)} "
-            f"(planned {seconds_text(result.planned_seconds)})"
+            f"  rollback took {_took(result.rollback_seconds)} "
+            f"(planned {_took(result.planned_seconds)})"
         )
     if result.verify:
         lines.append(f"  verify after the rollback (the state at {plan.to}):")

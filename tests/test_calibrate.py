@@ -15,8 +15,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from golive.core.calibrate import duration_text, planned_seconds, set_durations
-from golive.core.durations import parse_duration
+from golive.core.calibrate import planned_seconds, set_durations
+from golive.core.durations import duration_text, parse_duration
 from tests.helpers import events, golive, of_type, write_runbook
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -11,16 +11,16 @@ import math
 import os
 import sys
 
-from golive.commands.compare import RunsError, load_runs, seconds_text
+from golive.commands.compare import RunsError, load_runs
 from golive.core.calibrate import (
     Calibration,
     EditedText,
     calibrate,
-    duration_text,
     journal_problems,
     set_durations,
 )
 from golive.core.compare import run_labels
+from golive.core.durations import duration_text, seconds_text
 from golive.core.loader import load_runbook, load_runbook_text
 from golive.io.atomic import replace_file
 

@@ -7,7 +7,6 @@ import json
 import sys
 from typing import Any
 
-from golive.core.calibrate import duration_text
 from golive.core.compare import (
     AUTOMATIC,
     DRY_RUN,
@@ -24,6 +23,7 @@ from golive.core.compare import (
     RecordedRun,
     compare,
 )
+from golive.core.durations import duration_text, seconds_text
 from golive.io.journal import JournalError
 
 JSON_FORMAT = 1
@@ -70,11 +70,6 @@ def compare_command(args: argparse.Namespace) -> int:
 
 
 # -- text ---------------------------------------------------------------------------
-
-
-def seconds_text(seconds: float) -> str:
-    """Tenths under a minute (rehearsal steps are often that short), else "4m30s"."""
-    return f"{seconds:.1f}s" if seconds < 59.95 else duration_text(round(seconds))
 
 
 def _cell(measured: Measured | None) -> str:

@@ -14,7 +14,12 @@ import sys
 from golive.commands.run import default_journal, injection_problem
 from golive.console.operator import Policy
 from golive.console.printer import ConsolePrinter
-from golive.console.runner import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_JOURNAL
+from golive.console.runner import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_JOURNAL,
+    interrupted_lines,
+)
 from golive.core.clock import SystemClock
 from golive.core.drill import PASS, DrillEngine, DrillError, DrillPlan, plan_drill
 from golive.core.loader import load_runbook
@@ -108,13 +113,12 @@ def _drive(session: Session, plan: DrillPlan, policy: Policy) -> int:
         print(f"golive: {exc}", file=sys.stderr)
         return EXIT_JOURNAL
     except KeyboardInterrupt:
-        drill.say("\n✘ interrupted: the drill did not finish (a drill cannot be resumed)")
-        running = drill.conductor.running_steps()
-        if running:
-            drill.say(
-                "  still running, not killed: " + ", ".join(f"{s.id} on {s.on}" for s in running)
-            )
-        drill.say(f"  journal: {session.journal.path}")
+        for line in interrupted_lines(
+            drill.conductor.running_steps(),
+            "interrupted: the drill did not finish (a drill cannot be resumed)",
+            f"  journal: {session.journal.path}",
+        ):
+            drill.say(line)
         return EXIT_INTERRUPTED
     finally:
         if monitor is not None:

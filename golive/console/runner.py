@@ -10,6 +10,7 @@ from golive.conductor import Conductor
 from golive.console.operator import ConsoleOperator, NoAnswer, Policy
 from golive.console.printer import ConsolePrinter, clock
 from golive.core.events import Decisions
+from golive.core.runbook import Step
 from golive.execution import StepExecution
 from golive.io.executor import ExecutorSet
 from golive.io.journal import JournalError
@@ -94,16 +95,25 @@ def drive(
             )
         return EXIT_JOURNAL
     except KeyboardInterrupt:
-        running = conductor.running_steps()
-        printer.say("\n✘ interrupted")
-        if running:
-            printer.say(
-                "  still running, not killed: " + ", ".join(f"{s.id} on {s.on}" for s in running)
-            )
-        printer.say(f"  resume with: golive resume {session.journal.path}")
+        for line in interrupted_lines(
+            conductor.running_steps(),
+            "interrupted",
+            f"  resume with: golive resume {session.journal.path}",
+        ):
+            printer.say(line)
         return EXIT_INTERRUPTED
     finally:
         if before_close is not None:
             before_close()
         session.close()
     return OUTCOME_EXIT.get(session.state.outcome or "", EXIT_ABORTED)
+
+
+def interrupted_lines(running: list[Step], headline: str, then: str) -> list[str]:
+    """What Ctrl-C leaves behind, said plainly: golive never kills remote work silently."""
+    lines = [f"\n✘ {headline}"]
+    if running:
+        lines.append(
+            "  still running, not killed: " + ", ".join(f"{s.id} on {s.on}" for s in running)
+        )
+    return [*lines, then]

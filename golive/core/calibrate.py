@@ -19,6 +19,7 @@ from typing import Any
 import tomli_w
 
 from golive.core.compare import measure
+from golive.core.durations import duration_text
 from golive.core.record import RunRecord, StepRecord, percentile
 from golive.core.runbook import Runbook, Step, StepKind
 from golive.core.toml_lines import KeyLines
@@ -86,18 +87,6 @@ class Calibration:
 def planned_seconds(measured: float) -> int:
     """Whole seconds, half up, at least 1: a plan of 0 would hide a step that ran."""
     return max(1, int(measured + 0.5))
-
-
-def duration_text(seconds: int) -> str:
-    """golive's duration syntax, exact to the second: "45s", "4m30s", "1h05m10s", "2h"."""
-    hours, rest = divmod(seconds, 3600)
-    minutes, secs = divmod(rest, 60)
-    text = f"{hours}h" if hours else ""
-    if minutes or (hours and secs):
-        text += f"{minutes:02d}m" if hours else f"{minutes}m"
-    if secs or not text:
-        text += f"{secs:02d}s" if text else f"{secs}s"
-    return text
 
 
 def journal_problems(runbook: Runbook, record: RunRecord) -> list[str]:

@@ -71,3 +71,23 @@ def format_duration(seconds: float) -> str:
     if minutes:
         return f"{sign}{minutes}m{secs:02d}s" if secs else f"{sign}{minutes}m"
     return f"{sign}{secs}s"
+
+
+def duration_text(seconds: int) -> str:
+    """golive's duration syntax, exact to the second: "45s", "4m30s", "1h05m10s", "2h"."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{hours}h" if hours else ""
+    if minutes or (hours and secs):
+        text += f"{minutes:02d}m" if hours else f"{minutes}m"
+    if secs or not text:
+        text += f"{secs:02d}s" if text else f"{secs}s"
+    return text
+
+
+def seconds_text(seconds: float) -> str:
+    """A measured time: tenths of a second under a minute (rehearsal steps and rollbacks
+    are often that short), else exact to the second in golive's syntax ("4m30s")."""
+    if abs(seconds) < 59.95:
+        return f"{seconds:.1f}s"
+    return ("-" if seconds < 0 else "") + duration_text(round(abs(seconds)))

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from golive import __version__
-from golive.core.durations import format_duration
+from golive.core.durations import format_duration, seconds_text
 from golive.core.engine import Engine
 from golive.core.events import Decisions
 from golive.core.record import Attempt, Moment, RunRecord, StepRecord
@@ -376,9 +376,7 @@ def span(seconds: float | None) -> str:
 
 def fine_span(seconds: float | None) -> str:
     """Tenths of a second under a minute: a drill measures rollbacks shorter than 1 s."""
-    if seconds is None:
-        return "–"
-    return f"{seconds:.1f}s" if abs(seconds) < 60 else format_duration(seconds)
+    return "–" if seconds is None else seconds_text(seconds)
 
 
 def clock(time: Time | None, with_offset: bool = True) -> str:

@@ -286,16 +286,32 @@ class TimelineRow:
     key: str
 
 
-class Timeline(LineList):
+class TimeAxisList(LineList):
+    """A LineList whose rows are drawn on one time axis (seconds since the start), right
+    of LABEL columns of row labels: the timeline and the metric charts line up."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.record: RunRecord | None = None
+        self.view = (0.0, 1.0)  # the seconds since the start that the axis spans
+
+    def axis(self) -> TimeAxis:
+        return TimeAxis(*self.view, max(1, self.scrollable_content_region.width - LABEL))
+
+    def set_view(self, view: tuple[float, float]) -> None:
+        if view != self.view:
+            self.view = view
+            self.redraw()
+
+
+class Timeline(TimeAxisList):
     """Planned against actual for every step, grouped by phase, under three tracks: how the
     forecast end moved, whether a rollback still fitted, and the run's moments."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.record: RunRecord | None = None
         self.plan: dict[str, float] = {}
         self.rows: list[TimelineRow] = []
-        self.view = (0.0, 1.0)
         self.cursor_m = 0.0
         self._moment_groups: list[tuple[str, Style, list[float]]] = []
 
@@ -309,14 +325,6 @@ class Timeline(LineList):
             self.rows.append(TimelineRow("phase", phase))
             self.rows += [TimelineRow("step", s.id) for s in record.steps if s.phase == phase]
         self.set_row_count(len(self.rows))
-
-    def axis(self) -> TimeAxis:
-        return TimeAxis(*self.view, max(1, self.scrollable_content_region.width - LABEL))
-
-    def set_view(self, view: tuple[float, float]) -> None:
-        if view != self.view:
-            self.view = view
-            self.redraw()
 
     def set_cursor(self, m: float) -> None:
         self.cursor_m = m
@@ -541,14 +549,12 @@ def forecast_at(record: RunRecord, m: float) -> ForecastPoint | None:
 METRICS = ("cpu", "mem", "err")
 
 
-class MetricChart(LineList):
+class MetricChart(TimeAxisList):
     """CPU %, memory % and errors per minute per host, one row each, on the timeline's axis.
     Each column shows the highest sample in its time span; ┃ marks where a step started."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self.record: RunRecord | None = None
-        self.view = (0.0, 1.0)
         self.rows: list[tuple[str, str]] = []  # (host, metric)
         self.message = "reading the metrics…"
         self.cpu_warn, self.mem_warn = 85.0, 90.0
@@ -570,14 +576,6 @@ class MetricChart(LineList):
         self._error_top = max([1.0, *peaks])
         self.message = "" if self.rows else "no samples in this journal (no host was monitored)"
         self.set_row_count(max(1, len(self.rows)))
-
-    def axis(self) -> TimeAxis:
-        return TimeAxis(*self.view, max(1, self.scrollable_content_region.width - LABEL))
-
-    def set_view(self, view: tuple[float, float]) -> None:
-        if view != self.view:
-            self.view = view
-            self.redraw()
 
     def redraw(self) -> None:
         self._boundaries = {}
