@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import of_type
+from tests.helpers import golive, of_type
 
 WIDTH, HEIGHT = 120, 40
 SESSION = "golive"
@@ -170,6 +170,13 @@ def test_demo_to_the_end_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
     attempts = of_type(journal, "step_finished", step="migrate", action="run")
     assert [e["status"] for e in attempts] == ["failed", "succeeded"]
     assert of_type(journal, "decision", step="unfreeze", decision="confirm")
+
+    # The README's second command: the demo run's report, naming the operator's rollback.
+    page = tmp_path / "demo-report.html"
+    made = golive("report", journal, "-o", page)
+    assert made.returncode == 0 and made.stdout.startswith(f"wrote {page} (html, "), made.stderr
+    html = page.read_text()
+    assert "3 orders rejected, currency codes" in html and "test order placed" in html
 
 
 def test_a_killed_run_screen_resumes_on_the_same_run(tmux: Tmux, tmp_path: Path) -> None:
