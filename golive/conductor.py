@@ -16,6 +16,7 @@ from golive.core.events import Decisions, event
 from golive.core.runbook import Step, StepKind
 from golive.core.state import Status
 from golive.execution import StepExecution
+from golive.io.journal import JournalError
 from golive.session import Session
 
 
@@ -26,6 +27,7 @@ class Conductor:
         self.engine = session.engine
         self._threads: dict[str, threading.Thread] = {}
         self._cancel = threading.Event()
+        self._failure = ""  # why a step thread could not go on: the run stops with it
 
     # -- moving on ----------------------------------------------------------
     def busy(self) -> bool:
@@ -38,6 +40,8 @@ class Conductor:
 
     def tick(self) -> list[Question]:
         """Start what may start; return the questions still open for a person."""
+        if self._failure:
+            raise JournalError(self._failure)
         state = self.session.state
         if state.outcome:
             return []
@@ -78,7 +82,7 @@ class Conductor:
                     )
                 )
             else:
-                self._spawn(step.id, self._runner(step))
+                self._spawn(step.id, self._runner(step), step.id, "run")
         questions = self.engine.questions(state)
         if not questions and not self.busy() and not state.paused and self.engine.finished(state):
             self.session.record(event(ev.RUN_FINISHED, outcome="completed", reason=""))
@@ -117,10 +121,34 @@ class Conductor:
     def _runner(self, step: Step) -> Callable[[], None]:
         return lambda: self.execution.run_step(step, self._cancel)
 
-    def _spawn(self, key: str, target: Callable[[], None]) -> None:
-        thread = threading.Thread(target=target, name=f"step-{key}", daemon=True)
+    def _spawn(self, key: str, target: Callable[[], None], step: str, action: str) -> None:
+        thread = threading.Thread(
+            target=self._guarded, args=(target, step, action), name=f"step-{key}", daemon=True
+        )
         self._threads[key] = thread
         thread.start()
+
+    def _guarded(self, target: Callable[[], None], step: str, action: str) -> None:
+        """A step thread never dies with a traceback. A journal that cannot be written (a
+        full disk) stops the run at the next tick with its one sentence; a fault in golive
+        itself fails the step, so the operator decides as for any failure."""
+        try:
+            try:
+                target()
+            except JournalError:
+                raise
+            except Exception as exc:
+                reason = f"golive could not run it: {type(exc).__name__}: {exc}"
+                self.session.record(
+                    event(
+                        ev.STEP_FINISHED, step=step, action=action, status="failed", reason=reason
+                    )
+                )
+        except JournalError as exc:
+            self._failure = self._failure or str(exc)
+        finally:
+            with self.session.changed:
+                self.session.changed.notify_all()
 
     def _automatic_answers(self) -> None:
         for question in self.engine.questions(self.session.state):
@@ -142,7 +170,7 @@ class Conductor:
                     cause=pending.get("step", ""),
                     actions=[a.step for a in plan.actions],
                     commands=[
-                        self.session.values.render(a.command).display if a.command else None
+                        self.session.values.display(a.command) if a.command else None
                         for a in plan.actions
                     ],
                     planned=plan.planned,
@@ -159,7 +187,10 @@ class Conductor:
         if remaining:
             step = self.engine.step(remaining[0])
             self._spawn(
-                f"rollback:{step.id}", lambda: self.execution.run_rollback(step, self._cancel)
+                f"rollback:{step.id}",
+                lambda: self.execution.run_rollback(step, self._cancel),
+                step.id,
+                "rollback",
             )
         else:
             status = "completed" if not state.aborting else "abandoned"
@@ -281,7 +312,7 @@ class Conductor:
                 )
             )
         else:
-            self._spawn(step_id, self._runner(step))
+            self._spawn(step_id, self._runner(step), step_id, "run")
 
     def note(self, text: str, by: str) -> None:
         self.session.record(event(ev.NOTE, text=text, by=by))

@@ -4,18 +4,28 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from golive.core import events as ev
 from golive.core.events import event
 from golive.core.runbook import Host, Step, StepKind
+from golive.core.templating import Rendered, UnsafeCommand
 from golive.io.executor import ExecutorSet, Job, JobResult
 from golive.io.http import run_http_check
 from golive.session import Session
 
 OUTPUT_CAP_LINES = 10_000
 OUTPUT_CAP_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a command went on a step's hosts: the first failure in a sentence, and whether
+    the outcome is unknown (a connection died while it ran: it may have finished)."""
+
+    failure: str | None = None
+    unknown: bool = False
 
 
 @dataclass
@@ -51,7 +61,13 @@ class StepExecution:
         self, step: Step, action: str, command: str | None, cancel: threading.Event
     ) -> None:
         session = self.session
-        rendered = session.values.render(command) if command else None
+        rendered: Rendered | None = None
+        refused = ""
+        if command:
+            try:
+                rendered = session.values.render(command)
+            except UnsafeCommand as exc:  # golive check refuses these; never run one
+                refused = f"not run: {exc}"
         hosts = session.runbook.targets(step.on)
         attempt = session.state.step(step.id).attempts + (1 if action == "run" else 0)
         session.record(
@@ -60,8 +76,8 @@ class StepExecution:
                 step=step.id,
                 action=action,
                 attempt=attempt,
-                command=rendered.display if rendered else None,
-                hosts=[h.name for h in hosts] if rendered else [],
+                command=session.values.display(command) if command else None,
+                hosts=[h.name for h in hosts] if command else [],
                 dry_run=self.dry_run,
             )
         )
@@ -79,11 +95,14 @@ class StepExecution:
                 )
             )
             return
+        if refused:
+            self._finish(step, action, Outcome(refused))
+            return
         if self.dry_run:
             verify = step.verify.command if step.verify and step.verify.command else None
             reason = "dry run: nothing executed"
             if verify and action == "run":
-                reason += f"; verify would run: {session.values.render(verify).display}"
+                reason += f"; verify would run: {session.values.display(verify)}"
             session.record(
                 event(
                     ev.STEP_FINISHED, step=step.id, action=action, status="succeeded", reason=reason
@@ -92,29 +111,37 @@ class StepExecution:
             return
         if step.kind is StepKind.WAIT and action == "run":
             self._sleep(step.planned, cancel)
-            self._finish(step, action, None if not cancel.is_set() else "cancelled by the operator")
+            cancelled = "cancelled by the operator" if cancel.is_set() else None
+            self._finish(step, action, Outcome(cancelled))
             return
-        failure: str | None = None
+        outcome = Outcome()
         if rendered is not None:
-            failure = self._on_hosts(step, action, rendered.command, rendered.env, hosts, cancel)
-        if failure is None and action == "run" and step.verify is not None:
-            ok, detail = self._verify(step, hosts, cancel)
-            failure = None if ok else f"verify failed: {detail}"
-        self._finish(step, action, failure)
+            outcome = self._on_hosts(step, action, rendered, hosts, cancel)
+        if outcome.failure is None and action == "run" and step.verify is not None:
+            verified, _ = self._verify(step, hosts, cancel)
+            if verified.failure is not None:
+                outcome = Outcome(f"verify failed: {verified.failure}", verified.unknown)
+        self._finish(step, action, outcome)
 
     def verify_again(self, step: Step, cancel: threading.Event) -> tuple[bool, str]:
         """Run `step`'s verify once more on its hosts (a drill proving that a rollback
         returned the state); journaled as verify_finished with drill = true."""
-        return self._verify(step, self.session.runbook.targets(step.on), cancel, drill=True)
+        outcome, detail = self._verify(step, self.session.runbook.targets(step.on), cancel, True)
+        return outcome.failure is None, detail
 
-    def _finish(self, step: Step, action: str, failure: str | None) -> None:
+    def _finish(self, step: Step, action: str, outcome: Outcome) -> None:
+        # An unknown outcome is not a failure with an exit status: like a step a crash
+        # interrupted, the operator decides whether to run it again, mark it done or roll back.
+        status = "succeeded"
+        if outcome.failure is not None:
+            status = "interrupted" if outcome.unknown else "failed"
         self.session.record(
             event(
                 ev.STEP_FINISHED,
                 step=step.id,
                 action=action,
-                status="failed" if failure else "succeeded",
-                reason=failure or "",
+                status=status,
+                reason=outcome.failure or "",
             )
         )
 
@@ -122,21 +149,27 @@ class StepExecution:
         self,
         step: Step,
         action: str,
-        command: str,
-        env: Mapping[str, str],
+        rendered: Rendered,
         hosts: list[Host],
         cancel: threading.Event,
-    ) -> str | None:
-        """Run on every host in parallel; a plain sentence for the first failure, or None."""
+    ) -> Outcome:
+        """Run on every host in parallel; how it went, in a sentence for the first failure."""
         budget = _OutputBudget()
         lock = threading.Lock()
         results: dict[str, JobResult] = {}
+        masker = self.session.values.masker()
 
         def run_on(host: Host) -> None:
             def sink(stream: str, line: str) -> None:
                 self._output(step, action, host.name, stream, line, budget, lock)
 
-            job = Job(command=command, host=host, timeout=step.timeout, env=env)
+            job = Job(
+                command=rendered.command,
+                host=host,
+                timeout=step.timeout,
+                env=rendered.env,
+                masker=masker,
+            )
             try:
                 result = self.executors.for_host(host).run(job, sink, cancel)
             except Exception as exc:  # an executor bug must not lose the step's record
@@ -152,6 +185,7 @@ class StepExecution:
                     seconds=round(result.seconds, 3),
                     timed_out=result.timed_out,
                     error=result.error,
+                    **({"unknown": True} if result.unknown else {}),
                 )
             )
 
@@ -176,15 +210,23 @@ class StepExecution:
                     cap_bytes=OUTPUT_CAP_BYTES,
                 )
             )
-        failed = [(name, r) for name, r in results.items() if not r.ok]
         if not hosts:
-            return f"{step.on} has no hosts"
-        if not failed or (action == "run" and len(failed) <= step.max_failed_hosts):
-            return None
-        name, result = failed[0]
-        where = f" on {name}" if len(hosts) > 1 or name != "local" else ""
+            return Outcome(f"{step.on} has no hosts")
+        failed = [(name, r) for name, r in results.items() if not r.ok]
+        unknown = [(name, r) for name, r in failed if r.unknown]
+        known = [(name, r) for name, r in failed if not r.unknown]
+        allowed = step.max_failed_hosts if action == "run" else 0
+        if not failed or (not unknown and len(known) <= allowed):
+            return Outcome()
+        # A definite failure beyond what the step allows decides; else the unknown does.
+        decisive = known if len(known) > allowed else unknown
+        name, result = decisive[0]
+        where = f" on {name}" if (len(hosts) > 1 or name != "local") and not result.unknown else ""
         more = f" (and {len(failed) - 1} more hosts)" if len(failed) > 1 else ""
-        return (result.error or f"exit status {result.exit}") + where + more
+        return Outcome(
+            (result.error or f"exit status {result.exit}") + where + more,
+            unknown=decisive is unknown,
+        )
 
     def _output(
         self,
@@ -208,23 +250,32 @@ class StepExecution:
 
     def _verify(
         self, step: Step, hosts: list[Host], cancel: threading.Event, drill: bool = False
-    ) -> tuple[bool, str]:
+    ) -> tuple[Outcome, str]:
+        """The verify's outcome (its failure is the whole detail), and the detail to show."""
         verify = step.verify
         assert verify is not None
         started = time.monotonic()
+        values = self.session.values
+        outcome = Outcome()
         if verify.http is not None:
-            values = self.session.values
             check = verify.http
             if check.contains is not None:
                 check = replace(check, contains=values.substitute(check.contains, reveal=True))
             ok, detail = run_http_check(check, values.substitute(check.url, reveal=True))
+            outcome = Outcome(None if ok else detail)
         else:
             assert verify.command is not None
-            rendered = self.session.values.render(verify.command)
-            failure = self._on_hosts(step, "verify", rendered.command, rendered.env, hosts, cancel)
-            ok, detail = failure is None, f"{rendered.display}: {failure or 'passed'}"
+            shown = values.display(verify.command)
+            try:
+                outcome = self._on_hosts(
+                    step, "verify", values.render(verify.command), hosts, cancel
+                )
+            except UnsafeCommand as exc:
+                outcome = Outcome(f"not run: {exc}")
+            ok, detail = outcome.failure is None, f"{shown}: {outcome.failure or 'passed'}"
+            outcome = Outcome(None if ok else detail, outcome.unknown)
         # The caller may print it (a drill's report): masked here, not only in the journal.
-        detail = self.session.values.masker().mask(detail)
+        detail = values.masker().mask(detail)
         self.session.record(
             event(
                 ev.VERIFY_FINISHED,
@@ -235,4 +286,4 @@ class StepExecution:
                 **({"drill": True} if drill else {}),
             )
         )
-        return ok, detail
+        return Outcome(None if ok else detail, outcome.unknown), detail

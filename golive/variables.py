@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import getpass
 import os
+import re
 from collections.abc import Mapping
 
 from golive.core.runbook import Runbook
-from golive.core.templating import Values
+from golive.core.templating import Values, referenced_names
 
 MIN_SECRET_LENGTH = 4
 
@@ -65,5 +66,26 @@ def resolve_values(
                 f"secret {name} is {len(value)} characters long; golive masks secrets by their text, "
                 f"so it needs at least {MIN_SECRET_LENGTH} (a shorter one would mask ordinary output)"
             )
+        if "\0" in value:
+            raise VariableError(f"variable {name} holds a NUL byte, which no command can receive")
         (secrets if variable.secret else plain)[name] = value
+    _check_urls(runbook, {**plain, **secrets})
     return Values(plain, secrets)
+
+
+_NOT_IN_URL = re.compile(r"[\x00-\x20\x7f-\x9f]")
+
+
+def _check_urls(runbook: Runbook, values: Mapping[str, str]) -> None:
+    """Values go into verify.http URLs as they are: a line break or control character
+    there could forge the request, so it is refused before the run starts."""
+    for step in runbook.steps:
+        http = step.verify.http if step.verify else None
+        if http is None:
+            continue
+        for name in referenced_names(http.url):
+            if _NOT_IN_URL.search(values.get(name, "")):
+                raise VariableError(
+                    f"variable {name} is used in the verify URL of step {step.id}, and a URL "
+                    "cannot hold spaces, line breaks or control characters; percent-encode them"
+                )

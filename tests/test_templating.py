@@ -1,4 +1,6 @@
-"""Variable substitution: the command receives every value verbatim, whatever the quoting."""
+"""Variable substitution: the command receives every value verbatim, whatever the quoting.
+
+(The injection matrix, with hostile payloads and real sshd, is tests/test_injection.py.)"""
 
 from __future__ import annotations
 
@@ -9,7 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from golive.core.templating import MASK, Masker, Values, quote_contexts
+from golive.core.shell import DOUBLE, HEREDOC, SINGLE, WORD, analyse
+from golive.core.templating import MASK, Masker, Values, plain_env_name
 
 TEMPLATES = [
     "printf '%s\\n' {{v}}",
@@ -34,15 +37,19 @@ def run(rendered_command: str, env: dict[str, str]) -> str:
 @settings(max_examples=40, deadline=None)
 @given(
     value=st.text(
-        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\n\r"),
+        alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00\r"),
         max_size=30,
     )
 )
 def test_plain_values_arrive_verbatim_in_every_quoting_context(template: str, value: str) -> None:
     rendered = Values({"v": value}, {}).render(template)
+    # The script does not depend on the value at all: it only refers to it.
+    assert rendered.command == Values({"v": "other"}, {}).render(template).command
     output = run(rendered.command, dict(rendered.env))
     if "prefix" in template:
         assert output == f"prefix {value} suffix\n"
+    elif "$(" in template:
+        assert output == value.rstrip("\n") + "\n"  # $( ) drops trailing line breaks
     else:
         assert output == value + "\n", (template, rendered.command)
 
@@ -57,13 +64,63 @@ def test_secrets_arrive_through_the_environment_and_are_never_in_the_text(templa
     assert secret in output
 
 
-def test_contexts_follow_quotes_and_command_substitution() -> None:
-    contexts = [
-        c for _, c in quote_contexts("a {{x}} '{{x}}' \"{{x}} $(b {{x}}) \\\"{{x}}\" \\'{{x}}")
-    ]
-    assert contexts == ["bare", "single", "double", "bare", "double", "bare"]
+def test_contexts_come_from_the_shell_grammar() -> None:
+    script = (
+        "# don't let this apostrophe open a quote\n"
+        'a {{x}} \'{{x}}\' "{{x}} $(b {{x}}) \\"{{x}}" --o={{x}}\n'
+        "cat <<EOF\n'{{x}}'\nEOF\n"
+    )
+    analysis = analyse(script)
+    assert not analysis.refusals
+    assert [p.context for p in analysis.placements] == [
+        WORD, SINGLE, DOUBLE, WORD, DOUBLE, WORD, HEREDOC,
+    ]  # fmt: skip
+
+
+def test_a_value_is_never_part_of_the_script_text() -> None:
+    value = "5.0.3; touch /tmp/x"
+    rendered = Values({"release": value}, {}).render("echo {{release}} '{{release}}'")
+    assert value not in rendered.command
+    assert rendered.env[plain_env_name("release")] == value
+    assert rendered.display == "echo '5.0.3; touch /tmp/x' '5.0.3; touch /tmp/x'"
+
+
+def test_every_command_sees_every_plain_value_and_only_its_own_secrets() -> None:
+    values = Values({"a": "1", "b": "2"}, {"pw": "hunter22", "other": "zzzz9"})
+    rendered = values.render("echo {{a}} {{pw}}")
+    assert rendered.env == {
+        "GOLIVE_VAR_a": "1",
+        "GOLIVE_VAR_b": "2",
+        "GOLIVE_SECRET_PW": "hunter22",
+    }
+
+
+def test_the_display_of_a_refused_script_keeps_the_placeholder_and_never_raises() -> None:
+    values = Values({"x": "1"}, {"pw": "hunter22"})
+    assert values.display("eval {{x}} {{pw}}") == "eval {{x}} {{pw}}"
 
 
 def test_masker_masks_longest_secret_first() -> None:
     masker = Masker(["abcd", "abcdefgh"])
     assert masker.mask("x abcdefgh y abcd") == f"x {MASK} y {MASK}"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    text=st.text(alphabet="ab\nc", max_size=60),
+    cuts=st.lists(st.integers(min_value=0, max_value=60), max_size=8),
+    secret=st.sampled_from(["abca", "ab\nc", "aaaa", "cab\nab"]),
+)
+def test_a_streaming_masker_masks_a_secret_wherever_the_stream_is_cut(
+    text: str, cuts: list[int], secret: str
+) -> None:
+    masker = Masker([secret])
+    stream = masker.stream()
+    pieces, start = [], 0
+    for cut in sorted(set(cuts)):
+        pieces.append(text[start:cut])
+        start = max(start, cut)
+    pieces.append(text[start:])
+    out = "".join(stream.feed(piece) for piece in pieces) + stream.flush()
+    assert out == masker.mask(text)
+    assert secret not in out

@@ -11,6 +11,7 @@ from golive.core.durations import format_duration
 from golive.core.graph import descendants, find_cycle, longest_path, topological
 from golive.core.reader import DocumentReader, did_you_mean
 from golive.core.runbook import LOCAL, Runbook, Step, StepKind
+from golive.core.shell import analyse
 from golive.core.templating import referenced_names
 
 
@@ -141,7 +142,12 @@ def _check_variables(runbook: Runbook, reader: DocumentReader, at: Any) -> None:
             )
             if step.verify.http and step.verify.http.contains:
                 texts[(*at(step, "verify"), "contains")] = step.verify.http.contains
+        shell = {at(step, "run"), at(step, "rollback"), (*at(step, "verify"), "run")}
         for where, text in texts.items():
+            if text and where in shell:
+                for refusal in analyse(text).refusals:
+                    line = reader.lines.line_at(where, text, refusal.offset)
+                    reader.error(where, refusal.message, refusal.hint, line)
             for name in dict.fromkeys(referenced_names(text or "")):
                 if name not in runbook.variables:
                     hint = (

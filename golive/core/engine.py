@@ -114,9 +114,10 @@ class Engine:
             s = state.step(step_id)
             step = self._steps[step_id]
             if s.status is Status.INTERRUPTED:
+                why = s.reason or "it was running when golive stopped"
                 found.append(Question(QuestionKind.INTERRUPTED, step_id,
                     (Decisions.RERUN, Decisions.MARK_DONE, Decisions.ROLLBACK),
-                    f"{step_id} was running when golive stopped: run it again, mark it done, or roll back?"))  # fmt: skip
+                    f"{step_id}: {why}: run it again, mark it done, or roll back?"))  # fmt: skip
             elif s.status is Status.FAILED and not s.decided:
                 found.append(Question(QuestionKind.FAILED, step_id,
                     (Decisions.RETRY, Decisions.SKIP, Decisions.ROLLBACK, Decisions.ABORT),

@@ -206,9 +206,14 @@ class RunState:
     def _step_finished(self, e: Event) -> None:
         state = self.step(e["step"])
         elapsed = e["m"] - state.started if state.started is not None else 0.0
+        # "interrupted": a connection died while the command ran, so nobody knows whether
+        # it finished; the step is treated like one a crash interrupted.
+        unknown = e["status"] == "interrupted"
         if e.get("action") == "rollback":
             ok = e["status"] == "succeeded"
-            state.rollback_status = Status.ROLLED_BACK if ok else Status.FAILED
+            state.rollback_status = (
+                Status.ROLLED_BACK if ok else Status.INTERRUPTED if unknown else Status.FAILED
+            )
             state.rollback_actual = elapsed
             if ok:
                 state.status = Status.ROLLED_BACK
@@ -216,7 +221,13 @@ class RunState:
                 if rollback is not None:
                     rollback.done.append(e["step"])
             return
-        state.status = Status.SUCCEEDED if e["status"] == "succeeded" else Status.FAILED
+        state.status = (
+            Status.SUCCEEDED
+            if e["status"] == "succeeded"
+            else Status.INTERRUPTED
+            if unknown
+            else Status.FAILED
+        )
         state.finished = e["m"]
         state.actual = elapsed
         state.reason = e.get("reason", "")

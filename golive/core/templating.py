@@ -1,4 +1,14 @@
-"""`{{name}}` substitution: shell-quoted values and masked secrets."""
+"""`{{name}}` substitution: values travel in the environment, never in the script.
+
+A plain value is handed to the command in the environment variable
+GOLIVE_VAR_<name>, a secret in GOLIVE_SECRET_<NAME>, and each placeholder
+becomes a reference to that variable, written for the context it stands in
+(golive.core.shell decides the context with a real shell grammar). So a value
+can never become shell syntax, whatever it holds: the shell expands a
+reference once, into one word, and never parses the result again. Places
+where that cannot be proved (a comment, `eval`, backquotes, ...) are refused
+by `golive check`, and by render() should a script get this far.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +17,8 @@ import shlex
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+from golive.core.shell import DOUBLE, HEREDOC, PLACEHOLDER, SINGLE, Analysis, analyse
+
 MASK = "••••••"
 
 
@@ -19,13 +30,21 @@ def secret_env_name(name: str) -> str:
     return f"GOLIVE_SECRET_{name.upper()}"
 
 
+def plain_env_name(name: str) -> str:
+    return f"GOLIVE_VAR_{name}"
+
+
+class UnsafeCommand(ValueError):
+    """A placeholder stands where golive cannot prove its value stays data."""
+
+
 @dataclass(frozen=True)
 class Rendered:
     """A command ready to execute, and how it may be shown.
 
-    Secrets are never spliced into `command`: it reads them from environment
-    variables listed in `env`, so they stay out of process listings, shell
-    history and the journal. `display` is the only form fit for a screen.
+    No value is spliced into `command`: it reads them from the environment
+    variables in `env`, so they stay out of the script's syntax, process
+    listings and shell history. `display` is the only form fit for a screen.
     """
 
     command: str
@@ -33,60 +52,23 @@ class Rendered:
     env: Mapping[str, str]
 
 
-def quote_contexts(command: str) -> list[tuple[re.Match[str], str]]:
-    """Each placeholder with the shell quoting around it: "bare", "single" or "double".
-
-    A small scanner of POSIX sh quoting: quotes, backslashes and $(...)
-    nesting (inside which quoting starts afresh). It lets a value be quoted
-    for exactly where it stands, so "{{x}}", '{{x}}' and {{x}} all give the
-    command the value verbatim.
-    """
-    found: list[tuple[re.Match[str], str]] = []
-    stack = ["bare"]
-    i = 0
-    while i < len(command):
-        top = stack[-1]
-        match = PLACEHOLDER.match(command, i)
-        if match:
-            found.append((match, top))
-            i = match.end()
-            continue
-        c = command[i]
-        if top == "single":
-            if c == "'":
-                stack.pop()
-        elif c == "\\":
-            i += 1
-        elif top == "double" and c == '"':
-            stack.pop()
-        elif c == "$" and command.startswith("$(", i):
-            stack.append("bare")
-            i += 1
-        elif top == "bare" and c == ")" and len(stack) > 1:
-            stack.pop()
-        elif top == "bare" and c == "'":
-            stack.append("single")
-        elif top == "bare" and c == '"':
-            stack.append("double")
-        i += 1
-    return found
-
-
-def _quoted(value: str, context: str) -> str:
-    if context == "single":
-        return value.replace("'", "'\\''")
-    if context == "double":
-        return re.sub(r'([\\"$`])', r"\\\1", value)
-    return shlex.quote(value)
-
-
-def _secret_reference(name: str, context: str) -> str:
-    variable = secret_env_name(name)
-    if context == "single":
+def _reference(variable: str, context: str) -> str:
+    if context == SINGLE:
         return f"'\"${{{variable}}}\"'"
-    if context == "double":
+    if context in (DOUBLE, HEREDOC):
         return f"${{{variable}}}"
     return f'"${{{variable}}}"'
+
+
+def _shown(value: str, context: str) -> str:
+    """The value as the command receives it, quoted the way a person would write it there."""
+    if context == SINGLE:
+        return value.replace("'", "'\\''")
+    if context == DOUBLE:
+        return re.sub(r'([\\"$`])', r"\\\1", value)
+    if context == HEREDOC:
+        return value
+    return shlex.quote(value)
 
 
 class Values:
@@ -95,28 +77,49 @@ class Values:
     def __init__(self, plain: Mapping[str, str], secrets: Mapping[str, str]) -> None:
         self.plain = dict(plain)
         self.secrets = dict(secrets)
+        # Every command sees every plain value (scripts may read $GOLIVE_VAR_x themselves);
+        # a secret only reaches the commands that name it.
+        self._plain_env = {plain_env_name(n): v for n, v in self.plain.items()}
 
     def render(self, command: str) -> Rendered:
-        env: dict[str, str] = {}
+        analysis = analyse(command)
+        if analysis.refusals:
+            refusal = analysis.refusals[0]
+            raise UnsafeCommand(f"{refusal.message} ({refusal.hint})")
+        env = dict(self._plain_env)
         pieces: list[str] = []
-        shown: list[str] = []
         position = 0
-        for match, context in quote_contexts(command):
-            pieces.append(command[position : match.start()])
-            shown.append(command[position : match.start()])
-            name = match.group(1)
-            if name in self.secrets:
-                env[secret_env_name(name)] = self.secrets[name]
-                pieces.append(_secret_reference(name, context))
-                shown.append(MASK)
+        for placement in analysis.placements:
+            pieces.append(command[position : placement.start])
+            if placement.name in self.secrets:
+                variable = secret_env_name(placement.name)
+                env[variable] = self.secrets[placement.name]
             else:
-                text = _quoted(self.plain[name], context)
-                pieces.append(text)
-                shown.append(text)
-            position = match.end()
+                variable = plain_env_name(placement.name)
+            pieces.append(_reference(variable, placement.context))
+            position = placement.end
         pieces.append(command[position:])
-        shown.append(command[position:])
-        return Rendered(command="".join(pieces), display="".join(shown), env=env)
+        return Rendered(command="".join(pieces), display=self._display(command, analysis), env=env)
+
+    def display(self, command: str) -> str:
+        """The command with its values shown (secrets masked); never raises, so a screen
+        can always show what a step would run, even a refused one."""
+        return self._display(command, analyse(command))
+
+    def _display(self, command: str, analysis: Analysis) -> str:
+        pieces: list[str] = []
+        position = 0
+        for placement in analysis.placements:
+            pieces.append(command[position : placement.start])
+            if placement.name in self.secrets:
+                pieces.append(MASK)
+            elif placement.name in self.plain:
+                pieces.append(_shown(self.plain[placement.name], placement.context))
+            else:
+                pieces.append(command[placement.start : placement.end])
+            position = placement.end
+        pieces.append(command[position:])
+        return "".join(pieces)
 
     def substitute(self, text: str, reveal: bool) -> str:
         """Plain substitution for non-shell text (URLs, body checks); secrets
@@ -144,8 +147,57 @@ class Masker:
     def __bool__(self) -> bool:
         return bool(self._secrets)
 
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(self._secrets)
+
     def mask(self, text: str) -> str:
         for secret in self._secrets:
             if secret in text:
                 text = text.replace(secret, MASK)
         return text
+
+    def stream(self) -> StreamMasker:
+        return StreamMasker(self)
+
+
+class StreamMasker:
+    """Masks a stream of text that arrives in pieces cut anywhere: reads of 64 KiB, a
+    line cut, a secret with line breaks in it.
+
+    Each piece is masked together with what was held back before it, and the longest
+    tail that could still be the start of a secret is held back again, so no secret is
+    ever split between two outputs. What it holds back is at most one character less
+    than the longest secret; `flush` gives it up at the end of the stream.
+    """
+
+    def __init__(self, masker: Masker) -> None:
+        self._masker = masker
+        self._held = ""
+
+    def feed(self, text: str) -> str:
+        if not self._masker:
+            return text
+        masked = self._masker.mask(self._held + text)
+        keep = self._partial_tail(masked)
+        self._held = masked[len(masked) - keep :] if keep else ""
+        return masked[: len(masked) - keep]
+
+    def flush(self) -> str:
+        held, self._held = self._held, ""
+        return held
+
+    def _partial_tail(self, text: str) -> int:
+        """Length of the longest tail of `text` that is a proper prefix of a secret."""
+        longest = 0
+        size = len(text)
+        for secret in self._masker.secrets:
+            # Candidates start where the secret's first character occurs in the last
+            # len(secret) - 1 characters; the earliest one that fits is the longest tail.
+            at = text.find(secret[0], max(size - len(secret) + 1, 0))
+            while at != -1 and size - at > longest:
+                if secret.startswith(text[at:]):
+                    longest = size - at
+                    break
+                at = text.find(secret[0], at + 1)
+        return longest

@@ -63,6 +63,15 @@ class KeyLines:
                 return first + offset
         return first
 
+    def line_at(self, path: Path, value: str, offset: int) -> int:
+        """The line of character `offset` of the string value at `path`: a multi-line
+        string that opens with a line break starts on the line after its key."""
+        first = self.line_of(path)
+        last = self._last_lines.get(tuple(path), first)
+        opening = self._text.split("\n", first)[first - 1] if first >= 1 else ""
+        start = first + 1 if re.search(r"(\"\"\"|''')\s*$", opening) else first
+        return min(start + value.count("\n", 0, offset), max(last, start))
+
     # -- scanning -----------------------------------------------------------
     def _peek(self, offset: int = 0) -> str:
         j = self._i + offset

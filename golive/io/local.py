@@ -10,9 +10,8 @@ import subprocess
 import threading
 import time
 
-from golive.io.executor import Job, JobResult, LineSink
+from golive.io.executor import Job, JobResult, LineSink, OutputStream
 
-MAX_LINE = 16 * 1024
 KILL_GRACE = 3.0
 
 
@@ -31,6 +30,10 @@ class LocalExecutor:
 
     def run(self, job: Job, sink: LineSink, cancel: threading.Event) -> JobResult:
         started = time.monotonic()
+        if any("\0" in value for value in job.env.values()):
+            return JobResult(
+                None, 0.0, error="a value holds a NUL byte, which no command can receive"
+            )
         try:
             process = subprocess.Popen(
                 ["/bin/sh", "-c", job.command],
@@ -46,12 +49,10 @@ class LocalExecutor:
         deadline = started + job.timeout if job.timeout else None
         timed_out = cancelled = False
         selector = selectors.DefaultSelector()
-        pending: dict[int, bytes] = {}
         for stream, pipe in (("out", process.stdout), ("err", process.stderr)):
             assert pipe is not None
             os.set_blocking(pipe.fileno(), False)
-            selector.register(pipe, selectors.EVENT_READ, stream)
-            pending[pipe.fileno()] = b""
+            selector.register(pipe, selectors.EVENT_READ, OutputStream(stream, sink, job.masker))
         killed_at: float | None = None
         while selector.get_map():
             now = time.monotonic()
@@ -62,21 +63,13 @@ class LocalExecutor:
             elif killed_at is not None and now - killed_at > KILL_GRACE:
                 _signal_group(process.pid, signal.SIGKILL)
             for key, _ in selector.select(timeout=0.2):
-                fd = key.fileobj.fileno()  # type: ignore[union-attr]
-                chunk = os.read(fd, 65536)
-                if not chunk:
-                    if pending[fd]:
-                        sink(key.data, _decode(pending[fd]))
+                output: OutputStream = key.data
+                chunk = os.read(key.fileobj.fileno(), 65536)  # type: ignore[union-attr]
+                if chunk:
+                    output.feed(chunk)
+                else:
+                    output.close()
                     selector.unregister(key.fileobj)
-                    continue
-                data = pending[fd] + chunk
-                *lines, rest = data.split(b"\n")
-                for line in lines:
-                    sink(key.data, _decode(line))
-                if len(rest) > MAX_LINE:
-                    sink(key.data, _decode(rest[:MAX_LINE]) + " …[line cut]")
-                    rest = b""
-                pending[fd] = rest
             if killed_at is not None and process.poll() is not None:
                 # The shell is gone; a grandchild holding the pipe must not keep us here.
                 _signal_group(process.pid, signal.SIGKILL)
@@ -97,10 +90,6 @@ class LocalExecutor:
         if cancelled:
             return JobResult(None, seconds, error="cancelled by the operator", pid=process.pid)
         return JobResult(code if code >= 0 else 128 - code, seconds, pid=process.pid)
-
-
-def _decode(raw: bytes) -> str:
-    return raw.rstrip(b"\r").decode("utf-8", errors="replace")
 
 
 def _signal_group(pid: int, sig: signal.Signals) -> None:

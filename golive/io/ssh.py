@@ -310,6 +310,7 @@ class SshPool:
         known_hosts: str | None = None,
         ssh_config: str | None = None,
         heartbeat_every: float = HEARTBEAT_EVERY,
+        heartbeat_timeout: float = HEARTBEAT_TIMEOUT,
     ) -> None:
         self.known_hosts = known_hosts
         self.ssh_config = ssh_config
@@ -321,6 +322,7 @@ class SshPool:
         self._last_connect = 0.0
         self._stop = threading.Event()
         self._heartbeat_every = heartbeat_every
+        self._heartbeat_timeout = heartbeat_timeout
         self._watcher = threading.Thread(target=self._watch, name="ssh-heartbeat", daemon=True)
         self._watcher.start()
 
@@ -359,7 +361,9 @@ class SshPool:
             with self._lock:
                 live = [c for c in self._connections.values() if c.alive]
             for connection in live:
-                threading.Thread(target=connection.heartbeat, daemon=True).start()
+                threading.Thread(
+                    target=connection.heartbeat, args=(self._heartbeat_timeout,), daemon=True
+                ).start()
 
     def close(self) -> None:
         self._stop.set()

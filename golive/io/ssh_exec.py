@@ -4,8 +4,10 @@ How a remote command is stopped: golive does not rely on SSH signal
 requests (OpenSSH ignores most of them) or on a pty (it would merge stderr
 into stdout). Each command runs under a small sh wrapper that
 
-1. reads the step's secrets, one line each, from the channel's stdin (so
-   they never appear on a command line or in the remote process list);
+1. reads the command's variables (plain values and secrets) from the
+   channel's stdin and exports them, so they never appear on a command line
+   or in the remote process list: for each one, a line with its number of
+   lines, then the value itself, so a value may hold line breaks;
 2. starts the command with `setsid`, in a process group of its own, with
    stdin from /dev/null;
 3. keeps reading stdin: when it reaches end of file, the wrapper sends
@@ -18,6 +20,7 @@ way the remote command is killed, never left running unseen.
 
 from __future__ import annotations
 
+import re
 import select
 import shlex
 import threading
@@ -26,16 +29,31 @@ import time
 import paramiko
 
 from golive.core.runbook import Host
-from golive.io.executor import Executor, Job, JobResult, LineSink
-from golive.io.local import MAX_LINE, LocalExecutor
+from golive.io.executor import Executor, Job, JobResult, LineSink, OutputStream
+from golive.io.local import LocalExecutor
 from golive.io.ssh import SshError, SshPool
 
 KILL_GRACE = 5.0  # the remote wrapper waits 3 s between TERM and KILL
 
 # A background job's stdin is /dev/null in a non-interactive sh, so the watcher
-# reads the channel's stdin through a copy on fd 3.
+# reads the channel's stdin through a copy on fd 3. The values are read by
+# golive_value: a count of lines, then that many lines (`read -r` keeps
+# backslashes, IFS= keeps blanks), joined again with line breaks.
 _WRAPPER = r"""
+golive_value() {
+  IFS= read -r golive_n || exit 125
+  golive_v=
+  while [ "$golive_n" -gt 0 ]; do
+    IFS= read -r golive_l || exit 125
+    golive_v="$golive_v$golive_l"
+    golive_n=$((golive_n - 1))
+    if [ "$golive_n" -gt 0 ]; then golive_v="$golive_v
+"; fi
+  done
+  export "$1=$golive_v"
+}
 {reads}
+unset golive_n golive_v golive_l
 exec 3<&0
 setsid /bin/sh -c "$1" </dev/null 3<&- &
 child=$!
@@ -48,12 +66,22 @@ status=$?
 kill "$watcher" 2>/dev/null
 exit "$status"
 """
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
-def remote_command(command: str, secret_names: list[str]) -> str:
-    reads = "\n".join(f"IFS= read -r {name}; export {name}" for name in secret_names)
-    wrapper = _WRAPPER.format(reads=reads)
+def remote_command(command: str, names: list[str]) -> str:
+    """The wrapper around `command`, reading the values of `names` from stdin first."""
+    for name in names:
+        if not _NAME.match(name):
+            raise ValueError(f"not an environment variable name: {name!r}")
+    reads = "\n".join(f"golive_value {name}" for name in names)
+    wrapper = _WRAPPER.replace("{reads}", reads)
     return f"exec /bin/sh -c {shlex.quote(wrapper)} golive-step {shlex.quote(command)}"
+
+
+def value_lines(value: str) -> bytes:
+    """How one value travels on the wrapper's stdin: its line count, then its lines."""
+    return f"{value.count(chr(10)) + 1}\n{value}\n".encode()
 
 
 class SshExecutor:
@@ -62,19 +90,16 @@ class SshExecutor:
 
     def run(self, job: Job, sink: LineSink, cancel: threading.Event) -> JobResult:
         started = time.monotonic()
+        if any("\0" in value for value in job.env.values()):
+            return JobResult(
+                None, 0.0, error="a value holds a NUL byte, which no command can receive"
+            )
         try:
             connection = self.pool.connection(job.host)
             with connection.channel() as chan:
                 names = sorted(job.env)
-                if any("\n" in job.env[n] for n in names):
-                    return JobResult(
-                        None,
-                        0.0,
-                        error="a secret contains a line break and cannot be sent over SSH",
-                    )
                 chan.exec_command(remote_command(job.command, names))
-                for name in names:
-                    chan.sendall((job.env[name] + "\n").encode())
+                chan.sendall(b"".join(value_lines(job.env[name]) for name in names))
                 return self._stream(chan, job, sink, cancel, started)
         except SshError as exc:
             return JobResult(None, time.monotonic() - started, error=str(exc))
@@ -87,24 +112,11 @@ class SshExecutor:
         cancel: threading.Event,
         started: float,
     ) -> JobResult:
-        pending = {"out": b"", "err": b""}
+        out = OutputStream("out", sink, job.masker)
+        err = OutputStream("err", sink, job.masker)
         deadline = started + job.timeout if job.timeout else None
         stopped_at: float | None = None
         timed_out = False
-
-        def emit(stream: str, data: bytes, final: bool = False) -> None:
-            buffered = pending[stream] + data
-            *lines, rest = buffered.split(b"\n")
-            for line in lines:
-                sink(stream, line.rstrip(b"\r").decode("utf-8", errors="replace"))
-            if len(rest) > MAX_LINE:
-                sink(stream, rest[:MAX_LINE].decode("utf-8", errors="replace") + " …[line cut]")
-                rest = b""
-            if final and rest:
-                sink(stream, rest.rstrip(b"\r").decode("utf-8", errors="replace"))
-                rest = b""
-            pending[stream] = rest
-
         while True:
             now = time.monotonic()
             if stopped_at is None and ((deadline and now >= deadline) or cancel.is_set()):
@@ -115,32 +127,37 @@ class SshExecutor:
                 break
             select.select([chan], [], [], 0.2)
             while chan.recv_ready():
-                emit("out", chan.recv(65536))
+                out.feed(chan.recv(65536))
             while chan.recv_stderr_ready():
-                emit("err", chan.recv_stderr(65536))
+                err.feed(chan.recv_stderr(65536))
             if chan.exit_status_ready() and not chan.recv_ready() and not chan.recv_stderr_ready():
                 break
             if chan.closed or not chan.get_transport().is_active():
                 break
-        emit("out", b"", final=True)
-        emit("err", b"", final=True)
+        out.close()
+        err.close()
         seconds = time.monotonic() - started
         if timed_out:
             return JobResult(
                 None,
                 seconds,
                 timed_out=True,
-                error=f"timed out after {job.timeout:g}s and was killed on {job.host.name}",
+                error=f"timed out after {job.timeout:g}s and was killed",
             )
         if cancel.is_set():
             return JobResult(None, seconds, error="cancelled by the operator")
-        if not chan.exit_status_ready():
+        # paramiko reports -1 when the channel closed without an exit status: the
+        # connection died (sshd killed, or frozen past the heartbeat), not the command.
+        status = chan.recv_exit_status() if chan.exit_status_ready() else -1
+        if status == -1:
             return JobResult(
                 None,
                 seconds,
-                error=f"the connection to {job.host.name} was lost while the command ran; its outcome is unknown",
+                error=f"the connection to {job.host.name} was lost while the command ran; "
+                "its outcome is unknown",
+                unknown=True,
             )
-        return JobResult(chan.recv_exit_status(), seconds)
+        return JobResult(status, seconds)
 
 
 class HostExecutors:
