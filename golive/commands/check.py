@@ -6,6 +6,7 @@ import sys
 
 from golive.core.checks import summary
 from golive.core.loader import load_runbook
+from golive.core.text import visible
 
 
 def check_command(files: list[str], strict: bool) -> int:
@@ -13,12 +14,13 @@ def check_command(files: list[str], strict: bool) -> int:
     for path in files:
         result = load_runbook(path)
         for diagnostic in sorted(result.diagnostics, key=lambda d: (d.line, d.severity.value)):
-            print(diagnostic.render(), file=sys.stderr)
+            print(visible(diagnostic.render()), file=sys.stderr)  # one line each
         if result.errors or (strict and result.warnings):
             failed = True
             continue
         assert result.runbook is not None
-        print(f"{path}: ok")
+        print(f"{visible(path)}: ok")
         for line in summary(result.runbook):
-            print(f"  {line}")
+            # The runbook's name, phases and hosts are shown, never obeyed, on one line each.
+            print(f"  {visible(line)}")
     return 2 if failed else 0

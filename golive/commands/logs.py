@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import BinaryIO
 
 from golive.core.loglevels import LEVELS_HIGH_FIRST, LevelCounter
+from golive.core.text import visible
 
 CHUNK_BYTES = 1 << 20  # read and classify 1 MiB at a time: a 1 GB file is never held whole
 _BINARY_PROBE = 8192  # a NUL byte in the first 8 KiB means a binary file, as for grep
@@ -109,15 +110,14 @@ def logs_command(files: list[str], as_json: bool) -> int:
         try:
             counter = count_file(path)
         except LogFileError as exc:
-            print(f"golive: {path}: {exc}", file=sys.stderr)
+            print(f"golive: {visible(path)}: {exc}", file=sys.stderr)
             failed = True
             continue
         if as_json:
             print(json.dumps(as_record(path, counter)), flush=True)
         else:
-            rows.append(
-                (path, {"lines": counter.lines, "messages": counter.messages, **counter.levels()})
-            )
+            counts = {"lines": counter.lines, "messages": counter.messages, **counter.levels()}
+            rows.append((visible(path), counts))  # a file name is shown, never obeyed
     if rows:
         for line in _table(rows):
             print(line)

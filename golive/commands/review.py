@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from golive.core.text import visible
 from golive.io.journal import JournalError
 from golive.recorded import Loaded, load_record
 
@@ -14,12 +15,12 @@ def review_command(args: argparse.Namespace) -> int:
     try:
         loaded = load_journal(path)
     except JournalError as exc:
-        print(f"golive: {exc}", file=sys.stderr)
+        print(f"golive: {visible(str(exc))}", file=sys.stderr)
         return 2
     if not (sys.stdin.isatty() and sys.stdout.isatty()):
         print(
             "golive: review is a full-screen view and needs a terminal; "
-            f"without one, use: golive report {path}",
+            f"without one, use: golive report {visible(path)}",
             file=sys.stderr,
         )
         return 2

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import TextIO
 
+from golive.console.guard import guarded
 from golive.console.printer import clock
 from golive.core.durations import format_duration
 from golive.core.engine import Question, QuestionKind
@@ -20,7 +21,7 @@ class ConsoleOperator:
         self.session = session
         self.policy = policy
         self.stdin = stdin
-        self.out = out
+        self.out = guarded(out)  # questions quote runbook text: shown, never obeyed
         self._automatic = AutoAnswers(session, policy)
 
     def answer(self, question: Question) -> Answer:

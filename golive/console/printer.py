@@ -6,8 +6,10 @@ import threading
 from datetime import datetime
 from typing import TextIO
 
+from golive.console.guard import guarded
 from golive.core.durations import format_duration
 from golive.core.events import Event
+from golive.core.text import visible
 from golive.session import Session
 
 _OUTCOME = {
@@ -18,8 +20,8 @@ _OUTCOME = {
 
 
 def short_command(command: str) -> str:
-    """The first line of a script, and how many more there are."""
-    lines = [line for line in command.strip().splitlines() if line.strip()]
+    """The first line of a script, and how many more there are (control characters shown)."""
+    lines = [line for line in visible(command, newlines=True).strip().split("\n") if line.strip()]
     if len(lines) <= 1:
         return lines[0] if lines else ""
     return f"{lines[0]}  … (+{len(lines) - 1} lines)"
@@ -32,7 +34,8 @@ def clock(moment: datetime | None) -> str:
 class ConsolePrinter:
     def __init__(self, session: Session, out: TextIO) -> None:
         self.session = session
-        self.out = out
+        # Behind the guard whoever made the printer: what it prints comes from runbooks and hosts.
+        self.out = guarded(out)
         width = max((len(h) for h in [*session.runbook.hosts, "local"]), default=5)
         self._host_width = min(width, 16)
         self._lock = threading.Lock()
@@ -52,7 +55,7 @@ class ConsolePrinter:
 
     def _run_started(self, e: Event) -> None:
         mode = e["mode"].upper()
-        self.say(f"golive · {e['name']} · {mode}")
+        self.say(f"golive · {visible(e['name'])} · {mode}")
         window = e.get("window")
         if window:
             start, end = (
@@ -82,15 +85,17 @@ class ConsolePrinter:
         if e.get("action") != "run":
             return
         attempt = f" (attempt {e['attempt']})" if e.get("attempt", 1) > 1 else ""
-        owner = f" · {step.owner}" if step.owner else ""
+        # One-line fields stay on one line: a line break in a title cannot fake a line.
+        owner = f" · {visible(step.owner)}" if step.owner else ""
         planned = f" · planned {format_duration(step.planned)}" if step.duration else ""
+        phase, label = visible(step.phase), visible(step.label)
         if step.kind.needs_operator:
-            self.say(f"\n? [{step.phase}] {step.id}: {step.label}{owner}{planned}{attempt}")
-            for line in step.instructions.strip().splitlines():
+            self.say(f"\n? [{phase}] {step.id}: {label}{owner}{planned}{attempt}")
+            for line in visible(step.instructions, newlines=True).strip().split("\n"):
                 self.say(f"  {line.strip()}")
             return
-        target = f" on {step.on}" if e.get("hosts") else ""
-        self.say(f"\n▶ [{step.phase}] {step.id}: {step.label}{target}{owner}{planned}{attempt}")
+        target = f" on {visible(step.on)}" if e.get("hosts") else ""
+        self.say(f"\n▶ [{phase}] {step.id}: {label}{target}{owner}{planned}{attempt}")
         if e.get("command"):
             self.say(f"  $ {short_command(e['command'])}")
         if e.get("dry_run"):
@@ -100,7 +105,7 @@ class ConsolePrinter:
 
     def _output(self, e: Event) -> None:
         mark = "!" if e.get("stream") == "err" else "|"
-        self.say(f"  {e['host']:<{self._host_width}} {mark} {e['line']}")
+        self.say(f"  {visible(e['host']):<{self._host_width}} {mark} {visible(e['line'])}")
 
     def _output_capped(self, e: Event) -> None:
         self.say(
@@ -111,7 +116,8 @@ class ConsolePrinter:
         if len(self.session.runbook.targets(self.session.engine.step(e["step"]).on)) < 2:
             return
         status = e.get("error") or f"exit {e['exit']}"
-        self.say(f"  {e['host']:<{self._host_width}} = {status} in {format_duration(e['seconds'])}")
+        host = visible(e["host"])
+        self.say(f"  {host:<{self._host_width}} = {status} in {format_duration(e['seconds'])}")
 
     def _verify_finished(self, e: Event) -> None:
         self.say(f"  verify {'passed' if e['ok'] else 'FAILED'}: {e['detail']}")
@@ -171,15 +177,15 @@ class ConsolePrinter:
         value = f" {e['value']}" if e.get("value") is not None else ""
         mark = "⚠" if e["status"] == "raised" else "✓"
         self.say(
-            f"  {mark} {e['host']}: {e['metric']}{value} {e['status']} (threshold {e.get('threshold')})"
+            f"  {mark} {visible(e['host'])}: {e['metric']}{value} {e['status']} (threshold {e.get('threshold')})"
         )
 
     def _host_state(self, e: Event) -> None:
-        reason = f": {e['reason']}" if e.get("reason") else ""
+        reason = f": {visible(e['reason'])}" if e.get("reason") else ""
         if e["state"] in ("DOWN", "STALE", "LIVE") and (
             e["state"] != "LIVE" or self._was_unhappy.pop(e["host"], False)
         ):
-            self.say(f"  ● host {e['host']} {e['state']}{reason}")
+            self.say(f"  ● host {visible(e['host'])} {e['state']}{reason}")
         if e["state"] in ("DOWN", "STALE"):
             self._was_unhappy[e["host"]] = True
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from golive.conductor import Conductor
+from golive.console.guard import guarded
 from golive.console.operator import ConsoleOperator, NoAnswer, Policy
 from golive.console.printer import ConsolePrinter, clock
 from golive.core.events import Decisions
@@ -37,12 +38,17 @@ def drive(
     session: Session,
     executors: ExecutorSet,
     policy: Policy,
-    stdin: TextIO = sys.stdin,
-    out: TextIO = sys.stdout,
+    stdin: TextIO | None = None,
+    out: TextIO | None = None,
     printer: ConsolePrinter | None = None,
     before_close: Callable[[], None] | None = None,
 ) -> int:
-    """Run `session` to its end in the terminal; returns the exit status."""
+    """Run `session` to its end in the terminal; returns the exit status.
+
+    `stdin` and `out` default to sys.stdin and sys.stdout as they are at the call (the
+    console guard's, under `golive`); `out` is put behind the guard if it is not."""
+    stdin = stdin if stdin is not None else sys.stdin
+    out = guarded(out if out is not None else sys.stdout)
     printer = printer or next((p for p in session.listeners if isinstance(p, ConsolePrinter)), None)
     if printer is None:
         printer = ConsolePrinter(session, out)

@@ -14,8 +14,8 @@ from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.css.query import NoMatches
-from textual.markup import escape
 from textual.message import Message
 from textual.widgets import Footer, Log, Static
 
@@ -31,6 +31,7 @@ from golive.tui.driver import RunDriver
 from golive.tui.event_text import describe
 from golive.tui.palette import RunActions
 from golive.tui.screens import ChoiceScreen, ConfirmScreen, HelpScreen, HostScreen, TextScreen
+from golive.tui.shown import visible
 from golive.tui.table import RowTable
 from golive.tui.widgets import HeaderBar, HostsTable, StepsTable, hhmm
 
@@ -109,7 +110,7 @@ class GoliveApp(App[int]):
         self._pending_hosts: tuple[HostSnapshot, ...] | None = None
         self._user_moved = -1e9  # when the operator last moved the steps cursor
         self._followed_to: str | None = None  # the row the cursor last followed the run to
-        self._detail_shown: str | None = None
+        self._detail_shown: Content | None = None
         for old in self._history:
             self._remember(old)
 
@@ -239,10 +240,9 @@ class GoliveApp(App[int]):
             self._user_moved = time.monotonic()
 
     def on_driver_failed(self, message: DriverFailed) -> None:
-        self.notify(
-            message.error, title="the run stopped", severity="error", timeout=30, markup=False
-        )
-        self.query_one("#events", Log).write_line(f"✘ {message.error}")
+        error = visible(message.error)
+        self.notify(error, title="the run stopped", severity="error", timeout=30, markup=False)
+        self.query_one("#events", Log).write_line(f"✘ {error}")
 
     def on_row_table_row_highlighted(self, message: RowTable.RowHighlighted) -> None:
         if isinstance(message.table, StepsTable):
@@ -336,34 +336,35 @@ class GoliveApp(App[int]):
         except NoMatches:  # the app is shutting down
             return
         if step_id is None:
-            self._update_detail(detail, "")
+            self._update_detail(detail, Content(""))
             return
         step = self.session.engine.step(step_id)
         s = self.session.state.step(step_id)
-        # Only the step id is markup: commands, instructions and reasons are shown as written
-        # (a "[/]" in a command would otherwise break the pane).
+        # No markup: commands, instructions and reasons are shown as written (a "[/]" in a
+        # command would otherwise break the pane), and their control characters as visible
+        # escapes (an ESC in a title must not reach the terminal). Only the step id is bold.
         lines = [
-            f"[b]{escape(step.id)}[/b] "
-            + escape(
-                f"{step.label} · {step.kind.value} · owner {step.owner or '-'} · on {step.on} · {s.status.value} {s.status.icon}"
+            visible(
+                f" {step.label} · {step.kind.value} · owner {step.owner or '-'} · on {step.on} · {s.status.value} {s.status.icon}"
             )
         ]
         if step.run:
-            lines.append(
-                "$ " + self.session.values.render(step.run).display.strip().splitlines()[0][:200]
-            )
+            command = visible(self.session.values.render(step.run).display, newlines=True)
+            lines.append("$ " + command.strip().split("\n")[0][:200])
         if step.instructions:
-            lines.append(step.instructions.strip())
+            lines.append(visible(step.instructions.strip(), newlines=True))
         if s.verify_ok is not None:
             lines.append("verify: " + ("passed" if s.verify_ok else "FAILED"))
         if s.reason:
-            lines.append(f"reason: {s.reason}")
+            lines.append(f"reason: {visible(s.reason, newlines=True)}")
         if s.hosts and len(s.hosts) > 1:
             lines.append(
                 "hosts: "
-                + "  ".join(f"{h} {'✔' if r.exit == 0 else '✘'}" for h, r in s.hosts.items())
+                + "  ".join(
+                    f"{visible(h)} {'✔' if r.exit == 0 else '✘'}" for h, r in s.hosts.items()
+                )
             )
-        self._update_detail(detail, "\n".join(lines[:1] + [escape(line) for line in lines[1:]]))
+        self._update_detail(detail, Content.assemble((step.id, "b"), "\n".join(lines)))
         if refill:
             output = self.query_one("#output", Log)
             output.clear()
@@ -375,10 +376,10 @@ class GoliveApp(App[int]):
                     f"({s.output_lines} lines of output are in the journal; golive review shows them)"
                 )
 
-    def _update_detail(self, detail: Static, text: str) -> None:
+    def _update_detail(self, detail: Static, text: Content) -> None:
         # The pane's height follows its text, so each update lays the screen out again:
-        # only when the text changes, not on every refresh.
-        if text != self._detail_shown:
+        # only when the text changes, not on every refresh (only the id, first, is bold).
+        if self._detail_shown is None or text.plain != self._detail_shown.plain:
             self._detail_shown = text
             detail.update(text)
 
@@ -396,9 +397,10 @@ class GoliveApp(App[int]):
 
     @staticmethod
     def _output_line(event: Event) -> str:
+        """One line of the output pane; a host's control characters shown, never obeyed."""
         mark = "!" if event.get("stream") == "err" else "|"
         prefix = "undo " if event.get("action") == "rollback" else ""
-        return f"{prefix}{event['host']} {mark} {event['line']}"
+        return visible(f"{prefix}{event['host']} {mark} {event['line']}")
 
     # -- operator actions -------------------------------------------------------
     def question(self, *kinds: QuestionKind) -> Question | None:
@@ -696,4 +698,4 @@ def describe_event(e: Event) -> str:
     """One line per event for the events pane, with its wall-clock time; "" for events
     the pane does not list (output, samples)."""
     text = describe(e)
-    return f"{e.get('t', '')[11:19]} {text}" if text else ""
+    return f"{visible(str(e.get('t', ''))[11:19])} {text}" if text else ""

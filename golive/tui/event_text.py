@@ -5,11 +5,17 @@ from __future__ import annotations
 from golive.core import events as ev
 from golive.core.events import Event
 from golive.core.state import Status
+from golive.core.text import visible
 
 
 def describe(e: Event) -> str:
     """One line for a journal event, as the run screen's events pane and the review list it;
-    "" for events neither lists (output, samples, verify results)."""
+    "" for events neither lists (output, samples, verify results). Reasons, notes and host
+    errors come from people and hosts: their control characters are shown as escapes."""
+    return visible(_describe(e), newlines=True)
+
+
+def _describe(e: Event) -> str:
     kind, step = e.get("type"), e.get("step")
     undo = "undo " if e.get("action") == "rollback" else ""
     reason = f": {e['reason']}" if e.get("reason") else ""

@@ -42,6 +42,7 @@ from golive.tui.review_widgets import (
     planned_starts,
     text_strip,
 )
+from golive.tui.shown import visible
 from golive.tui.table import RowTable
 from golive.tui.widgets import HeaderBar, StepsTable, hhmm
 
@@ -159,7 +160,7 @@ class EventList(LineList):
                               self.rich_style, self.app.console)  # fmt: skip
         row = self.rows[index]
         e = self.events[row.index]
-        wall = str(e.get("t", ""))[11:19]
+        wall = visible(str(e.get("t", ""))[11:19])
         line = Text(f" {wall:<8} {self.offset_text(float(e.get('m', 0))):>7} {describe(e)}")
         if index == self.current:
             line.stylize("bold")
@@ -185,7 +186,8 @@ class OutputScreen(ModalScreen[None]):
 
     def __init__(self, title: str, lines: list[str]) -> None:
         super().__init__()
-        self._title, self._lines = title, lines
+        # What hosts printed, as the journal kept it: control characters shown, never obeyed.
+        self._title, self._lines = visible(title), [visible(line, newlines=True) for line in lines]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog output"):
@@ -338,7 +340,7 @@ class ReviewApp(App[int]):
 
     def on_worker_state_changed(self, message: Worker.StateChanged) -> None:
         if message.state is WorkerState.ERROR:
-            error = str(message.worker.error)
+            error = visible(str(message.worker.error))
             self.query_one(MetricChart).message = f"the samples could not be read: {error}"
             self.query_one(MetricChart).redraw()
             self.notify(error, title="golive review", severity="error", markup=False)
@@ -358,7 +360,7 @@ class ReviewApp(App[int]):
                 f"⚠ the last line (line {integrity.torn_line}) is torn: golive stopped while "
                 "writing it; it is left out."
             )
-        banner.update("\n".join(lines))
+        banner.update(visible("\n".join(lines), newlines=True))
         banner.set_class(integrity.checked and not integrity.ok, "broken")
         banner.set_class(integrity.torn_line is not None, "torn")
         banner.display = bool(lines)
@@ -391,7 +393,7 @@ class ReviewApp(App[int]):
                 self.query_one(HeaderBar).show(self.runbook, state, timing, self.readout(state))
                 self.query_one(StepsTable).show(self.runbook, state, timing)
             else:
-                self.query_one(HeaderBar).update(Text(self.readout(state), no_wrap=True))
+                self.query_one(HeaderBar).update(Text(visible(self.readout(state)), no_wrap=True))
             timeline.set_view(self.view)
             chart.set_view(self.view)
             timeline.set_cursor(self.cursor_m)
@@ -462,7 +464,7 @@ class ReviewApp(App[int]):
             return
         found = self.record.step(step).started_m
         if found is None:
-            self.notify(f"{step} never started.", timeout=3)
+            self.notify(f"{visible(step)} never started.", timeout=3, markup=False)
             return
         index = next(i for i, e in enumerate(self.loaded.events)
                      if e["type"] == ev.STEP_STARTED and e.get("step") == step)  # fmt: skip
@@ -573,7 +575,7 @@ class ReviewApp(App[int]):
         self.query_one(EventList).show_rows(self.loaded.events, self.filtered, fine)
         self.filtered_indexes = [r.index for r in self.filtered]
         self.query_one("#filters", Static).update(
-            f" events: {len(self.filtered)} · kind {self.kind} (k) · host {self.host} (f)"
+            visible(f" events: {len(self.filtered)} · kind {self.kind} (k) · host {self.host} (f)")
         )
 
     def action_panes(self) -> None:

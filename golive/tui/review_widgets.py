@@ -25,6 +25,7 @@ from golive.core.engine import Engine
 from golive.core.record import ForecastPoint, RunRecord, StepRecord
 from golive.core.runbook import Runbook
 from golive.core.state import Status
+from golive.tui.shown import visible, visible_text
 
 LABEL = 14  # columns of row labels: the timeline and the charts share it, so their axes line up
 SPARK = "▁▂▃▄▅▆▇█"
@@ -125,7 +126,9 @@ def cells_strip(cells: list[tuple[str, Style | None]], base: Style) -> Strip:
 
 
 def text_strip(text: Text, width: int, base: Style, console: object) -> Strip:
-    text = text.copy()
+    """One line of `text`; its control characters (a step id, a host name or an event
+    from the journal) shown as visible escapes."""
+    text = visible_text(text).copy()
     text.truncate(width, overflow="ellipsis", pad=True)
     segments = Segment.apply_style(text.render(console), base)  # type: ignore[arg-type]
     return Strip(segments, width)
@@ -390,12 +393,12 @@ class Timeline(TimeAxisList):
                 row.key
             ](cells, axis)
         elif row.kind == "phase":
-            label = Text(f"▸ {row.key}", style="bold")
+            label = Text(f"▸ {visible(row.key)}", style="bold")
             self._phase(cells, axis, row.key)
         else:
             step = self.record.step(row.key)
             status = Status(step.status) if step.status in Status._value2member_map_ else None
-            label = Text(f"{status.icon if status else '?'} {step.id}")
+            label = Text(f"{status.icon if status else '?'} {visible(step.id)}")
             self._step(cells, axis, step)
         return Strip.join([text_strip(label, LABEL, self.rich_style, self.app.console),
                            cells_strip(cells, self.rich_style)])  # fmt: skip
@@ -627,7 +630,7 @@ class MetricChart(TimeAxisList):
                 style = boundary + style if style else boundary
             cells.append((SPARK[level], style))
         first = index == 0 or self.rows[index - 1][0] != host
-        name = host[:9] if first else ""
+        name = visible(host)[:9] if first else ""
         label = Text(f"{name:<9} {metric:>3} ", style="bold" if first else "")
         return Strip.join([text_strip(label, LABEL, self.rich_style, self.app.console),
                            cells_strip(cells, self.rich_style)])  # fmt: skip

@@ -2,7 +2,9 @@
 
 Their text is never markup: key hints such as "[y]" must show as written, and a
 step's command, a reason or a log line with brackets ("[/var/log]") must not
-break the screen.
+break the screen. Their control characters are shown as visible escapes: a dialog
+built from a runbook's instructions or a host's error lines never sends an ESC to
+the terminal.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from golive.core.hostwatch import HostSnapshot
+from golive.tui.shown import visible
 from golive.tui.widgets import sparkline
 
 
@@ -27,7 +30,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def __init__(self, title: str, body: str) -> None:
         super().__init__()
-        self._title, self._body = title, body
+        self._title, self._body = visible(title), visible(body, newlines=True)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -46,7 +49,8 @@ class TextScreen(ModalScreen[str | None]):
 
     def __init__(self, title: str, prompt: str, required: bool = False, value: str = "") -> None:
         super().__init__()
-        self._title, self._prompt, self._required, self._value = title, prompt, required, value
+        self._title, self._prompt = visible(title), visible(prompt)
+        self._required, self._value = required, visible(value)
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -80,7 +84,8 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def __init__(self, title: str, body: str, choices: list[tuple[str, str, str]]) -> None:
         super().__init__()
-        self._title, self._body, self._choices = title, body, choices
+        self._title, self._body = visible(title), visible(body, newlines=True)
+        self._choices = [(key, visible(label), value) for key, label, value in choices]
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
@@ -144,15 +149,18 @@ class HostScreen(ModalScreen[None]):
         s = self._snapshot
         with Vertical(classes="dialog"):
             yield Label(
-                f"{s.host}: {s.state.value} {s.reason}", classes="dialog-title", markup=False
+                visible(f"{s.host}: {s.state.value} {s.reason}"),
+                classes="dialog-title",
+                markup=False,
             )
             yield Label(f"cpu  {sparkline(s.cpu_history, 60)}")
             yield Label(f"mem  {sparkline(s.mem_history, 60)}")
             yield Label(f"err/min, last 30 minutes  {sparkline(s.error_history, 30, top=1.0)}")
-            yield Label(f"levels this minute: {s.levels_this_minute or 'none'}", markup=False)
+            levels = visible(f"levels this minute: {s.levels_this_minute or 'none'}")
+            yield Label(levels, markup=False)
             yield Label("last error lines:")
             for line in s.last_errors[-12:] or ("(none)",):
-                yield Label(f"  {line[:150]}", markup=False)
+                yield Label(visible(f"  {line[:150]}"), markup=False)
             yield Label("[esc] close", classes="dialog-keys", markup=False)
 
     def action_close(self) -> None:

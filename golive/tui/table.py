@@ -20,7 +20,15 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from golive.tui.shown import visible, visible_text
+
 Cell = Text | str
+
+
+def shown(cell: Cell) -> Cell:
+    """A cell as the table draws it: control characters (a host name, an owner from the
+    runbook) as visible escapes; ordinary text is the same object."""
+    return visible_text(cell) if isinstance(cell, Text) else visible(cell)
 
 
 class RowTable(ScrollView, can_focus=True):
@@ -98,7 +106,7 @@ class RowTable(ScrollView, can_focus=True):
             raise ValueError(f"row {key!r}: {len(cells)} cells for {len(self._columns)} columns")
         self._row_index[key] = len(self._keys)
         self._keys.append(key)
-        self._row_cells.append(list(cells))
+        self._row_cells.append([shown(cell) for cell in cells])
         self._resize()
 
     # Columns given up, in this order, when the table is narrower than all of them: a
@@ -143,6 +151,7 @@ class RowTable(ScrollView, can_focus=True):
     # -- changing -----------------------------------------------------------------
     def update_cell(self, row: str, column: str, value: Cell) -> None:
         """Set a cell; an unchanged value costs a comparison, not a repaint."""
+        value = shown(value)
         index = self._row_index[row]
         cells = self._row_cells[index]
         at = self._column_index[column]

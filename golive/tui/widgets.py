@@ -13,6 +13,7 @@ from golive.core.hostwatch import HostSnapshot, HostState
 from golive.core.runbook import Runbook, Step
 from golive.core.state import RunState, Status
 from golive.core.timeline import Timing
+from golive.tui.shown import visible, visible_text
 from golive.tui.table import RowTable
 
 SPARK = "▁▂▃▄▅▆▇█"
@@ -65,7 +66,9 @@ class HeaderBar(Static):
             line.append(f" ■ {state.outcome.upper().replace('_', ' ')} ", style="bold reverse")
         if state.paused:
             line.append(" ⏸ PAUSED ", style="bold reverse")
-        line.append(f"  {runbook.name}  ", style="bold")
+        # Text from the runbook or the run is made visible before it becomes a Text (which
+        # would drop a BEL or a CR of it silently, and keep an ESC).
+        line.append(f"  {visible(runbook.name)}  ", style="bold")
         line.append(f"{hhmm(timing.now)}  ")
         # Amber, then red, as the margin shrinks: relative to the window, so a short
         # rehearsal window is not amber from its first minute.
@@ -89,18 +92,19 @@ class HeaderBar(Static):
         if timing.rollback_deadline is not None:
             style, mark = margin_style(timing.rollback_margin, warn, alarm)
             line.append(
-                f"{mark}rollback by {hhmm(timing.rollback_deadline)} (to {timing.rollback_point})",
+                f"{mark}rollback by {hhmm(timing.rollback_deadline)} (to {visible(str(timing.rollback_point))})",
                 style=style,
             )
         else:
-            line.append(f"rollback: {timing.no_rollback_reason}", style="dim")
+            line.append(f"rollback: {visible(timing.no_rollback_reason)}", style="dim")
         second = Text(
-            f" {question}" if question else " ",
+            f" {visible(question)}" if question else " ",
             style="bold" if question else "dim",
             no_wrap=True,
             overflow="ellipsis",
         )
-        shown = Text("\n").join([line, second])
+        # Whatever else was appended: control characters as visible escapes, too.
+        shown = Text("\n").join([visible_text(line), visible_text(second)])
         if shown.plain != self._shown_plain or shown.spans != self._shown_spans:
             self._shown_plain, self._shown_spans = shown.plain, shown.spans
             self.update(shown, layout=False)  # two lines, always: no layout needed
@@ -131,7 +135,7 @@ class StepsTable(RowTable):
         for phase in runbook.phases:
             self.add_row(
                 Text(""),
-                Text(f"── {phase} ──", style="bold"),
+                Text(f"── {visible(phase)} ──", style="bold"),
                 "",
                 "",
                 "",
@@ -226,7 +230,7 @@ class HostsTable(RowTable):
             mark = "! " if unhappy else ""
             m = s.metrics
             cells: dict[str, Text | str] = {
-                "host": Text(f"{mark}{s.host}", style=style),
+                "host": Text(f"{mark}{visible(s.host)}", style=style),
                 "state": Text(f"{s.state.value}{age}", style=style),
                 "cpu": Text(
                     f"{m.cpu:3.0f}% {sparkline(s.cpu_history, 6)}"
