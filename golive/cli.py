@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import threading
 from collections.abc import Sequence
 
 from golive import __version__
@@ -85,8 +86,30 @@ def build_parser() -> argparse.ArgumentParser:
     resume.add_argument("--operator", default="")
     resume.add_argument("--console", action="store_true")
 
-    verify = sub.add_parser("verify", help="check a journal's hash chain")
+    verify = sub.add_parser("verify", help="check a journal's hash chain and its seal")
     verify.add_argument("journal", metavar="JOURNAL")
+    verify.add_argument(
+        "--key",
+        metavar="FILE",
+        help="the journal key to check a keyed seal with (default: GOLIVE_JOURNAL_KEY, "
+        "else ~/.config/golive/journal.key); given, the journal must be sealed with it",
+    )
+    verify.add_argument(
+        "--expect-head",
+        metavar="HASH",
+        help="the head hash recorded at the end of the run (at least 12 hex digits)",
+    )
+
+    keys = sub.add_parser("keys", help="the key that seals journals")
+    keys_sub = keys.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
+    keys_init = keys_sub.add_parser(
+        "init", help="create a journal key (never overwrites one); prints its key id"
+    )
+    keys_init.add_argument(
+        "--key",
+        metavar="PATH",
+        help="where (default: GOLIVE_JOURNAL_KEY, else $XDG_CONFIG_HOME/golive/journal.key)",
+    )
 
     demo = sub.add_parser("demo", help="rehearse the bundled demo cutover on this machine")
     demo.add_argument(
@@ -183,7 +206,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _thread_fault(args: threading.ExceptHookArgs) -> None:
+    """The last resort: a fault in any thread is one sentence, never a traceback."""
+    if args.exc_type is SystemExit:
+        return
+    name = args.thread.name if args.thread is not None else "a thread"
+    print(
+        f"golive: internal error in {name}: {args.exc_type.__name__}: {args.exc_value}",
+        file=sys.stderr,
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    from golive.console.guard import guard_console
+
+    guard_console()  # control characters in anything golive prints are shown, never obeyed
+    threading.excepthook = _thread_fault
     args = build_parser().parse_args(argv)
     try:
         if args.command == "check":
@@ -193,7 +231,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "verify":
             from golive.commands.verify import verify_command
 
-            return verify_command(args.journal)
+            return verify_command(args.journal, args.key, args.expect_head)
+        if args.command == "keys":
+            from golive.commands.keys import keys_init_command
+
+            return keys_init_command(args.key)
         if args.command == "monitor":
             from golive.commands.monitor import monitor_command
 

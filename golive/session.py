@@ -17,6 +17,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 
 from golive import __version__
 from golive.core import events as ev
@@ -27,13 +28,30 @@ from golive.core.runbook import Runbook
 from golive.core.state import RunState
 from golive.core.templating import Values
 from golive.core.timeline import Timing, compute
-from golive.io.journal import JournalError, JournalWriter, Tail, replay_journal
+from golive.io.journal import (
+    JournalError,
+    JournalKey,
+    JournalKeyError,
+    JournalWriter,
+    LockedJournal,
+    Tail,
+    find_key,
+    replay_journal,
+)
 from golive.io.monitor import Monitor, SnapshotSink, message_levels
 from golive.io.ssh import SshPool
 
 Listener = Callable[[Event], None]
 Watcher = Callable[["Session"], Listener]
 MODES = ("live", "rehearsal", "dry-run")
+
+
+class _Find(Enum):
+    KEY = "find the journal key (GOLIVE_JOURNAL_KEY, else the default path)"
+
+
+FIND_KEY = _Find.KEY
+KeyChoice = JournalKey | None | _Find
 
 
 @dataclass(frozen=True)
@@ -119,11 +137,14 @@ def start_session(
     options: RunOptions,
     watch: Watcher | None = None,
     engine: Engine | None = None,
+    key: KeyChoice = FIND_KEY,
 ) -> Session:
-    """Open a new journal and record the run's start. `watch` builds a listener
-    that sees every event, the first one included. `engine` replaces the runbook's
-    own (a drill runs only some steps)."""
-    writer = JournalWriter(journal_path, clock, values.masker())
+    """Open (and lock) a new journal and record the run's start. `watch` builds a
+    listener that sees every event, the first one included. `engine` replaces the
+    runbook's own (a drill runs only some steps). `key` seals the journal at its end
+    (found as find_key() does unless given; JournalKeyError if it cannot be used)."""
+    sealer = find_key() if isinstance(key, _Find) else key
+    writer = JournalWriter(journal_path, clock, values.masker(), key=sealer)
     session = Session(runbook, writer, RunState(), values, engine)
     if watch is not None:
         session.listeners.append(watch(session))
@@ -160,6 +181,7 @@ def start_session(
             golive=__version__,
             inject_failure=list(options.inject_failure),
             **({"drill": dict(options.drill)} if options.drill else {}),
+            **({"key_id": sealer.id} if sealer is not None else {}),
         )
     )
     return session
@@ -174,11 +196,14 @@ class Recorded:
     runbook_source: str
     tail_m: float
     tail_wall: str | None
+    key_id: str | None = None  # the journal key the run started with
 
 
-def read_journal(path: str) -> tuple[Recorded, Tail]:
+def read_journal(path: str, locked: LockedJournal | None = None) -> tuple[Recorded, Tail]:
+    """Replay a journal into a RunState. With `locked` (see LockedJournal), read through
+    the locked descriptor, so what is read is what will be appended to."""
     state = RunState()
-    report = replay_journal(path, state.apply)
+    report = replay_journal(path, state.apply, locked)
     if not report.ok:
         raise JournalError(
             f"{path}:{report.broken_line}: {report.problem}; it cannot be resumed (golive verify shows details)"
@@ -187,8 +212,25 @@ def read_journal(path: str) -> tuple[Recorded, Tail]:
         raise JournalError(f"{path}: not a golive journal (no run_started event)")
     assert report.tail is not None
     return Recorded(
-        state, state.runbook_path, state.runbook_source, report.tail.m, report.tail.wall
+        state,
+        state.runbook_path,
+        state.runbook_source,
+        report.tail.m,
+        report.tail.wall,
+        report.started_key_id,
     ), report.tail
+
+
+def resume_key(path: str, recorded: Recorded, key: KeyChoice = FIND_KEY) -> JournalKey | None:
+    """The key the resumed run seals with: the one it started with, if it started keyed."""
+    found = find_key() if isinstance(key, _Find) else key
+    if recorded.key_id is not None and (found is None or found.id != recorded.key_id):
+        here = "no journal key is set up here" if found is None else f"the key here is {found.id}"
+        raise JournalKeyError(
+            f"{path}: this run started with journal key {recorded.key_id} and {here}; "
+            "give the same key to resume it (GOLIVE_JOURNAL_KEY=FILE)"
+        )
+    return found
 
 
 def resume_session(
@@ -198,8 +240,41 @@ def resume_session(
     clock: Clock,
     accept_changed_runbook: bool = False,
     watch: Watcher | None = None,
+    *,
+    locked: LockedJournal | None = None,
+    recorded: tuple[Recorded, Tail] | None = None,
+    key: KeyChoice = FIND_KEY,
 ) -> Session:
-    recorded, tail = read_journal(path)
+    """Resume the run a journal holds. The journal is locked before it is read and
+    appended to through the same descriptor: give `locked` (and what read_journal()
+    read through it) when the caller has read it already, or it is opened and locked
+    here. A lock this function took is dropped again if it fails."""
+    owned = locked is None
+    if locked is None:
+        locked = LockedJournal(path)
+    try:
+        return _resume(
+            path, runbook, values, clock, accept_changed_runbook, watch, locked, recorded, key
+        )
+    except BaseException:
+        if owned:
+            locked.close()
+        raise
+
+
+def _resume(
+    path: str,
+    runbook: Runbook,
+    values: Values,
+    clock: Clock,
+    accept_changed_runbook: bool,
+    watch: Watcher | None,
+    locked: LockedJournal,
+    recorded_tail: tuple[Recorded, Tail] | None,
+    key: KeyChoice,
+) -> Session:
+    recorded, tail = recorded_tail or read_journal(path, locked)
+    sealer = resume_key(path, recorded, key)
     state = recorded.state
     diff = ""
     if runbook.sha256 != state.runbook_sha256:
@@ -220,10 +295,27 @@ def resume_session(
     gap = 0.0
     if recorded.tail_wall:
         gap = max(0.0, (clock.wall() - datetime.fromisoformat(recorded.tail_wall)).total_seconds())
-    writer = JournalWriter(path, clock, values.masker(), tail=tail, base_m=recorded.tail_m + gap)
+    writer = JournalWriter(
+        path,
+        clock,
+        values.masker(),
+        tail=tail,
+        base_m=recorded.tail_m + gap,
+        key=sealer,
+        locked=locked,
+    )
     session = Session(runbook, writer, state, values)
-    if watch is not None:
-        session.listeners.append(watch(session))
+    try:
+        if watch is not None:
+            session.listeners.append(watch(session))
+        _record_resumed(session, diff, tail, sealer)
+    except BaseException:
+        writer.close()
+        raise
+    return session
+
+
+def _record_resumed(session: Session, diff: str, tail: Tail, sealer: JournalKey | None) -> None:
     session.record(
         event(
             ev.SESSION_RESUMED,
@@ -231,11 +323,11 @@ def resume_session(
             machine=socket.gethostname(),
             runbook_changed=bool(diff),
             runbook_diff=diff,
-            runbook_sha256=runbook.sha256,
+            runbook_sha256=session.runbook.sha256,
             repaired_bytes=tail.torn_bytes,
+            **({"key_id": sealer.id} if sealer is not None else {}),
         )
     )
-    return session
 
 
 def operator_name() -> str:

@@ -39,6 +39,20 @@ def kill_when(journal: Path, ready: Callable[[], bool]) -> str:
     return stdout
 
 
+def assert_unsealed(journal: Path) -> None:
+    """A killed run's journal: the chain holds, but it ends without its seal (exit status 5)."""
+    result = golive("verify", journal)
+    assert result.returncode == 5, result.stdout + result.stderr
+    assert "without its seal" in result.stdout and "cut, or still being written" in result.stdout
+
+
+def assert_sealed(journal: Path) -> None:
+    """A run resumed to its end: intact and sealed (exit status 0)."""
+    result = golive("verify", journal)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert ", sealed, " in result.stdout or "keyed seal verified" in result.stdout
+
+
 def assert_shown_was_recorded(stdout: str, journal: Path) -> None:
     """Everything the operator saw as started or done is in the journal."""
     started = {e["step"] for e in of_type(journal, "step_started")}
@@ -69,7 +83,7 @@ run = "echo c >> {log}"
     journal = tmp_path / "j.jsonl"
     stdout = kill_when(journal, lambda: pg.exists() and bool(pg.read_text().strip()))
     assert_shown_was_recorded(stdout, journal)
-    assert golive("verify", journal).returncode == 0
+    assert_unsealed(journal)
     # Without an answer for the interrupted step, --yes refuses to guess.
     refused = golive("resume", journal, "--yes")
     assert refused.returncode == 1 and "--interrupted" in refused.stdout
@@ -83,7 +97,7 @@ run = "echo c >> {log}"
     assert log.read_text().split() == ["a", "b-again", "c"]  # a was not re-run
     assert [e["attempt"] for e in of_type(journal, "step_started", step="b")] == [1, 2]
     assert of_type(journal, "decision", step="b")[0]["decision"] == "rerun"
-    assert golive("verify", journal).returncode == 0
+    assert_sealed(journal)
 
 
 def test_killed_during_a_rollback(tmp_path: Path, groups: list[Path]) -> None:
@@ -110,9 +124,10 @@ on_failure = "rollback"
     journal = tmp_path / "j.jsonl"
     stdout = kill_when(journal, lambda: pg.exists() and bool(pg.read_text().strip()))
     assert_shown_was_recorded(stdout, journal)
-    assert golive("verify", journal).returncode == 0
+    assert_unsealed(journal)
     resumed = golive("resume", journal, "--yes", "--interrupted", "rerun")
     assert resumed.returncode == 3, resumed.stdout + resumed.stderr
+    assert_sealed(journal)  # a run that ends rolled back is sealed too
     assert log.read_text().split() == ["p", "x", "y", "undo-y", "undo-x"]
     assert [e["step"] for e in of_type(journal, "step_finished", action="rollback")] == ["y", "x"]
     assert of_type(journal, "rollback_finished")[0]["status"] == "completed"
@@ -136,9 +151,10 @@ run = "echo next >> {log}"
     journal = tmp_path / "j.jsonl"
     kill_when(journal, lambda: bool(of_type(journal, "decision", step="freeze")))
     assert not of_type(journal, "step_started", step="next")
-    assert golive("verify", journal).returncode == 0
+    assert_unsealed(journal)
     resumed = golive("resume", journal, "--yes")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert_sealed(journal)
     assert log.read_text().split() == ["next"]
     assert len(of_type(journal, "decision", step="freeze")) == 1  # never asked twice
     kinds = [e["type"] for e in events(journal)]
@@ -169,9 +185,10 @@ def test_the_demo_killed_mid_run_resumes_to_the_end(tmp_path: Path) -> None:
     assert of_type(
         journal, "rollback_finished", status="completed"
     )  # failure and rollback came first
-    assert golive("verify", journal).returncode == 0
+    assert_unsealed(journal)
     resumed = golive("resume", journal, "--yes", "--interrupted", "rerun")
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    assert_sealed(journal)
     assert of_type(journal, "run_finished")[0]["outcome"] == "completed"
     assert [
         e["attempt"] for e in of_type(journal, "step_started", step="migrate", action="run")

@@ -230,6 +230,13 @@ def test_golive_monitor_prints_json_lines_and_records_a_baseline(tmp_path: Path,
     assert recorded[0]["type"] == "monitor_started" and recorded[0]["baseline"] is True
     assert any(e["type"] == "sample" for e in recorded)
     assert os.stat(baseline).st_mode & 0o077 == 0
+    # The baseline names its writer and ends with monitor_finished, which seals it.
+    assert isinstance(recorded[0]["pid"], int) and recorded[0]["machine"]
+    assert recorded[-1]["type"] == "monitor_finished" and recorded[-1]["seal"]["alg"] == "sha256"
+    assert f"baseline recorded: {baseline} (head " in result.stderr
+    verified = golive("verify", baseline, env={"HOME": str(home)})
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert "unkeyed: anyone who can write this file could rewrite it" in verified.stdout
 
 
 def test_a_local_host_is_sampled_with_psutil_and_its_log_followed(tmp_path: Path) -> None:

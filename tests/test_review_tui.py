@@ -302,14 +302,17 @@ async def test_a_tampered_journal_opens_with_a_banner_naming_the_broken_line(
 
 async def test_a_torn_last_line_is_noted(demo_journal: Path, tmp_path: Path) -> None:
     torn = tmp_path / "torn.jsonl"
-    data = demo_journal.read_bytes()
-    torn.write_bytes(data + b'{"seq":999,"t":"2026-11-22T08:00:00.000+00:00","m":9.9,"ty')
-    lines = data.count(b"\n")
+    # Killed while writing its last event (the sealed run_finished): nothing may follow a
+    # seal, so the torn line is that event itself, cut short.
+    *whole, last = demo_journal.read_bytes().splitlines(keepends=True)
+    torn.write_bytes(b"".join(whole) + last[:40])
+    lines = len(whole)
     async with reviewing(torn) as (app, _):
         banner = app.query_one("#banner", Static)
         assert banner.display and banner.has_class("torn") and not banner.has_class("broken")
         assert f"the last line (line {lines + 1}) is torn" in str(banner.render())
-        assert "COMPLETED" in header(app)  # everything before it is shown
+        assert "COMPLETED" not in header(app)  # the torn run_finished is left out...
+        assert icon(app, "unfreeze") == "✔"  # ...and everything before it is shown
 
 
 # -- 4. from a step to its output ---------------------------------------------------------------

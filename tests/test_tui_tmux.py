@@ -222,4 +222,6 @@ def test_a_killed_run_screen_resumes_on_the_same_run(tmux: Tmux, tmp_path: Path)
     verified = subprocess.run(
         [sys.executable, "-m", "golive", "verify", str(journal)], capture_output=True, text=True
     )
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    # Intact, and still open (the operator left it to resume later): unsealed, exit status 5.
+    assert verified.returncode == 5, verified.stdout + verified.stderr
+    assert "without its seal" in verified.stdout

@@ -25,7 +25,7 @@ from golive.core.drill import PASS, DrillEngine, DrillError, DrillPlan, plan_dri
 from golive.core.loader import load_runbook
 from golive.core.runbook import Runbook
 from golive.drill import Drill, report_lines
-from golive.io.journal import JournalError
+from golive.io.journal import JournalError, JournalInUse, JournalKeyError, find_key
 from golive.io.ssh import SshPool
 from golive.io.ssh_exec import HostExecutors
 from golive.session import RunOptions, Session, operator_name, start_session, watch_hosts
@@ -57,6 +57,11 @@ def drill_command(args: argparse.Namespace) -> int:
     except VariableError as exc:
         print(f"golive: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    try:
+        key = find_key()
+    except JournalKeyError as exc:
+        print(f"golive: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     journal = args.journal or default_journal(
         os.path.dirname(os.path.abspath(args.runbook)), f"{runbook.name} drill {plan.to}"
     )
@@ -79,7 +84,11 @@ def drill_command(args: argparse.Namespace) -> int:
             ),
             watch=lambda s: ConsolePrinter(s, sys.stdout),
             engine=DrillEngine(runbook, plan),
+            key=key,
         )
+    except JournalInUse as exc:
+        print(f"golive: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except JournalError as exc:
         print(f"golive: {exc}", file=sys.stderr)
         return EXIT_JOURNAL

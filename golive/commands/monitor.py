@@ -5,11 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import socket
 import sys
 import threading
 import time
 from typing import TextIO
 
+from golive.console.guard import write_control
 from golive.console.printer import clock
 from golive.core import events as ev
 from golive.core.clock import SystemClock
@@ -17,7 +19,13 @@ from golive.core.durations import DurationError, parse_duration
 from golive.core.events import Event, event
 from golive.core.hostwatch import HostSnapshot
 from golive.core.loader import load_runbook
-from golive.io.journal import JournalError, JournalWriter
+from golive.io.journal import (
+    JournalError,
+    JournalInUse,
+    JournalKeyError,
+    JournalWriter,
+    find_key,
+)
 from golive.io.monitor import Monitor, message_levels
 from golive.io.ssh import SshPool
 
@@ -85,25 +93,39 @@ def monitor_command(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
     recorder: JournalWriter | None = None
     if args.record:
         try:
-            recorder = JournalWriter(args.record, system_clock)
+            key = find_key()
+            recorder = JournalWriter(args.record, system_clock, key=key)
+        except JournalKeyError as exc:
+            print(f"golive: {exc}", file=sys.stderr)
+            return 2
+        except JournalInUse as exc:
+            print(f"golive: {exc}", file=sys.stderr)
+            return 2
         except JournalError as exc:
             print(f"golive: {exc}", file=sys.stderr)
             return 4
         m = runbook.monitor
-        recorder.append(
-            event(
-                ev.MONITOR_STARTED, runbook=os.path.abspath(runbook.path), runbook_sha256=runbook.sha256,
-                name=runbook.name, hosts=list(runbook.hosts), interval=m.interval, baseline=True,
-                thresholds={"cpu": m.cpu_warn, "mem": m.mem_warn, "errors_per_min": m.errors_warn_per_min},
-            )
-        )  # fmt: skip
+        try:
+            recorder.append(
+                event(
+                    ev.MONITOR_STARTED, runbook=os.path.abspath(runbook.path), runbook_sha256=runbook.sha256,
+                    name=runbook.name, hosts=list(runbook.hosts), interval=m.interval, baseline=True,
+                    thresholds={"cpu": m.cpu_warn, "mem": m.mem_warn, "errors_per_min": m.errors_warn_per_min},
+                    machine=socket.gethostname(), pid=os.getpid(),
+                    **({"key_id": key.id} if key is not None else {}),
+                )
+            )  # fmt: skip
+        except JournalError as exc:
+            recorder.close()
+            print(f"golive: {exc}", file=sys.stderr)
+            return 4
     lock = threading.Lock()
     tty = out.isatty() and not args.json
 
     def on_events(events: list[Event]) -> None:
         with lock:
             for e in events:
-                if recorder is not None:
+                if recorder is not None and not recorder.sealed:
                     recorder.append(e)
                 if not args.json and e["type"] in (ev.ALERT, ev.HOST_STATE):
                     detail = e.get("reason") or ""
@@ -123,7 +145,7 @@ def monitor_command(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
                     print(snapshot_json(s, wall), file=out)
             else:
                 if tty:
-                    print("\x1b[H\x1b[2J", end="", file=out)
+                    write_control(out, "\x1b[H\x1b[2J")  # golive's own redraw, sent raw
                 print(f"{runbook.name} · {wall}", file=out)
                 for line in table(snapshots):
                     print(line, file=out)
@@ -131,17 +153,35 @@ def monitor_command(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
 
     pool = SshPool(known_hosts=runbook.known_hosts_path)
     monitor = Monitor(runbook, pool, message_levels, on_events, on_snapshots)
-    monitor.start()
+    reason = "duration"
     try:
+        monitor.start()
         deadline = time.monotonic() + duration if duration else None
         while deadline is None or time.monotonic() < deadline:
             time.sleep(0.2)
     except KeyboardInterrupt:
-        pass
+        reason = "interrupted"
     finally:
         monitor.stop()
         pool.close()
-        if recorder is not None:
-            recorder.close()
-            print(f"baseline recorded: {args.record}", file=sys.stderr)
+    if recorder is None:
+        return 0
+    return _finish_baseline(recorder, lock, reason, args.record)
+
+
+def _finish_baseline(recorder: JournalWriter, lock: threading.Lock, reason: str, path: str) -> int:
+    """End the baseline with monitor_finished, which seals it, and close it."""
+    try:
+        with lock:
+            recorder.append(event(ev.MONITOR_FINISHED, reason=reason))
+    except JournalError as exc:
+        print(f"golive: {exc}", file=sys.stderr)
+        return 4
+    finally:
+        recorder.close()
+    protection = f"keyed seal, key {recorder.key_id}" if recorder.key_id else "unkeyed seal"
+    print(
+        f"baseline recorded: {path} (head {recorder.head[:12]}, {recorder.seq + 1} events, {protection})",
+        file=sys.stderr,
+    )
     return 0

@@ -18,7 +18,7 @@ from golive.core.durations import format_duration
 from golive.core.loader import load_runbook
 from golive.core.runbook import Runbook
 from golive.drill import drill_of_journal
-from golive.io.journal import JournalError
+from golive.io.journal import JournalError, JournalInUse, JournalKeyError, LockedJournal, find_key
 from golive.io.ssh import SshPool
 from golive.io.ssh_exec import HostExecutors
 from golive.session import (
@@ -26,6 +26,7 @@ from golive.session import (
     Session,
     operator_name,
     read_journal,
+    resume_key,
     resume_session,
     start_session,
     watch_hosts,
@@ -88,6 +89,11 @@ def _start(
                 "use --rehearsal to rehearse",
                 file=sys.stderr,
             )
+    try:
+        key = find_key()
+    except JournalKeyError as exc:
+        print(f"golive: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     journal = args.journal or default_journal(journal_dir, runbook.name)
     tui = _wants_tui(args)
     try:
@@ -103,7 +109,11 @@ def _start(
                 inject_failure=tuple(getattr(args, "inject_failure", [])),
             ),
             watch=None if tui else (lambda s: ConsolePrinter(s, sys.stdout)),
+            key=key,
         )
+    except JournalInUse as exc:
+        print(f"golive: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
     except JournalError as exc:
         print(f"golive: {exc}", file=sys.stderr)
         return EXIT_JOURNAL
@@ -138,9 +148,23 @@ def _wants_tui(args: argparse.Namespace) -> bool:
 
 
 def resume_command(args: argparse.Namespace) -> int:
+    """Lock the journal, then read it, then append to it through the same descriptor:
+    a second resume, or the run itself still alive, is refused (exit status 2)."""
+    try:
+        locked = LockedJournal(args.journal)
+    except JournalError as exc:
+        print(f"golive: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        return _resume_locked(args, locked)
+    finally:
+        locked.close()  # a no-op once the session's writer owns the descriptor
+
+
+def _resume_locked(args: argparse.Namespace, locked: LockedJournal) -> int:
     clock = SystemClock()
     try:
-        recorded, _ = read_journal(args.journal)
+        recorded, tail = read_journal(args.journal, locked)
     except JournalError as exc:
         print(f"golive: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -162,6 +186,7 @@ def resume_command(args: argparse.Namespace) -> int:
     if runbook is None:
         return EXIT_BAD_INPUT
     try:
+        key = resume_key(args.journal, recorded)
         values = resolve_values(
             runbook,
             parse_assignments(args.var),
@@ -177,8 +202,11 @@ def resume_command(args: argparse.Namespace) -> int:
             clock,
             args.accept_changed_runbook,
             watch=None if tui else (lambda s: ConsolePrinter(s, sys.stdout)),
+            locked=locked,
+            recorded=(recorded, tail),
+            key=key,
         )
-    except (VariableError, JournalError) as exc:
+    except (VariableError, JournalError, JournalKeyError) as exc:
         print(f"golive: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     policy = Policy(

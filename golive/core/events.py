@@ -29,7 +29,8 @@ NOTE = "note"  # text, by
 ROLLBACK_STARTED = "rollback_started"  # to, cause, actions, planned
 ROLLBACK_FINISHED = "rollback_finished"  # to, status ("completed"|"failed"|"abandoned")
 RUN_FINISHED = "run_finished"  # outcome ("completed"|"rolled_back"|"aborted"), reason
-MONITOR_STARTED = "monitor_started"  # a baseline journal: runbook, runbook_sha256, name, hosts, interval, thresholds
+MONITOR_STARTED = "monitor_started"  # a baseline journal: runbook, runbook_sha256, name, hosts, interval, thresholds, pid, machine
+MONITOR_FINISHED = "monitor_finished"  # the sealed last event of a baseline journal: reason
 HOST_STATE = "host_state"  # host, state (CONNECTING|LIVE|STALE|DOWN|RECONNECTING), reason
 ALERT = "alert"  # host, metric (cpu|mem|errors|down), status ("raised"|"cleared"), value, threshold
 SAMPLE = "sample"  # host, cpu, mem, load1, disk, errors_per_min, warnings_per_min: at most once per interval
@@ -40,7 +41,7 @@ DURABLE = frozenset(
     {
         RUN_STARTED, SESSION_RESUMED, STEP_STARTED, HOST_FINISHED, VERIFY_FINISHED,
         STEP_FINISHED, DECISION, NOTE, ROLLBACK_STARTED, ROLLBACK_FINISHED, RUN_FINISHED,
-        OUTPUT_CAPPED, MONITOR_STARTED, HOST_STATE, ALERT,
+        OUTPUT_CAPPED, MONITOR_STARTED, MONITOR_FINISHED, HOST_STATE, ALERT,
     }
 )  # fmt: skip
 

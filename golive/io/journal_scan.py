@@ -11,6 +11,9 @@ thousand remaining events in order.
 Samples are matched with a regular expression written for the line the journal
 writer produces (keys in the order golive writes them); any other sample line is
 parsed with json, so an unusual but valid line is never lost.
+
+The seal on the last line (see golive.io.journal) is checked by the parent: that
+line is never a sample, so the workers only need to find its `prev` before it.
 """
 
 from __future__ import annotations
@@ -36,7 +39,9 @@ _SAMPLE = re.compile(
     + rb',"errors_per_min":' + _NUMBER + rb',"warnings_per_min":' + _NUMBER
     + rb',"prev":"([0-9a-f]*)"\}$'
 )  # fmt: skip
-_PREV = re.compile(rb',"prev":"([0-9a-f]*)"\}$')
+# A line ends with its prev, or, on the sealed last line, with its prev and the seal
+# (a flat object: no braces inside).
+_PREV = re.compile(rb',"prev":"([0-9a-f]*)"(?:,"seal":\{[^{}]*\})?\}$')
 
 
 @dataclass
@@ -83,6 +88,10 @@ class ScannedJournal:
     torn_line: int | None
     head: str
     workers: int
+    sealed: bool = False
+    protection: str = "unsealed"  # "keyed", "unkeyed" or "unsealed"
+    key_id: str | None = None
+    seal_checked: bool = False  # the seal's MAC was checked (a keyed seal needs the key here)
 
 
 def _number(text: bytes) -> float:
@@ -207,6 +216,7 @@ def _stitch(chunks: list[Chunk], torn: bool, workers: int) -> ScannedJournal:
     prev = ""
     base = 0
     sample_count = 0
+    sealed: tuple[int, bytes, dict[str, object]] | None = None  # the first seal: line, text, event
     for chunk in chunks:
         if chunk.lines and chunk.first_prev != prev and broken is None:
             broken, problem = (
@@ -228,13 +238,15 @@ def _stitch(chunks: list[Chunk], torn: bool, workers: int) -> ScannedJournal:
                     broken = base + index + 1
                     problem = "not a valid journal event (corrupted or edited)"
                 continue
+            if sealed is None and "seal" in record:
+                sealed = (base + index + 1, line, record)
             events.append(record)
         for host, series in chunk.samples.items():
             samples.setdefault(host, HostSamples()).extend(series)
         sample_count += chunk.sample_count
         base += chunk.lines
         prev = chunk.last_hash or prev
-    return ScannedJournal(
+    scanned = ScannedJournal(
         events=events,
         samples=samples,
         sample_count=sample_count,
@@ -245,3 +257,31 @@ def _stitch(chunks: list[Chunk], torn: bool, workers: int) -> ScannedJournal:
         head=prev,
         workers=workers,
     )
+    if sealed is not None:
+        _check_seal(scanned, *sealed)
+    return scanned
+
+
+def _check_seal(
+    scanned: ScannedJournal, number: int, line: bytes, record: dict[str, object]
+) -> None:
+    """The seal on line `number`: it must be the last line and hold; a keyed seal is checked
+    when the key is here (a report on another machine only says it is keyed)."""
+    from golive.io.journal import AFTER_SEAL, check_keyed, quiet_key, read_seal
+
+    def broken(at: int, why: str) -> None:
+        if scanned.broken_line is None:
+            scanned.broken_line, scanned.problem = at, why
+
+    if number < scanned.lines or scanned.torn_line is not None:
+        broken(number + 1, AFTER_SEAL)
+        return
+    seal, problem = read_seal(line, record, number)
+    if seal is None:
+        broken(number, problem)
+        return
+    checked, keyed_problem = check_keyed(seal, quiet_key() if seal.key_id else None)
+    if problem or keyed_problem:
+        broken(number, problem or keyed_problem)
+    scanned.sealed, scanned.protection, scanned.key_id = True, seal.protection, seal.key_id
+    scanned.seal_checked = checked

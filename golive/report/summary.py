@@ -1,7 +1,7 @@
 """A recorded run as the report's plain data: one stable, JSON-ready dict (golive-report/1).
 
-Pure: it reads a RunRecord, and the runbook for the plan's dependencies and the
-monitor's thresholds, and touches no file. Markdown, HTML and JSON all render this
+It reads a RunRecord, and the runbook for the plan's dependencies and the
+monitor's thresholds; the only file it touches is the end of the journal, for its seal. Markdown, HTML and JSON all render this
 one dict, so the three formats never disagree on a number. docs/report-schema.md
 documents every field; a field is only ever added, never renamed or dropped, while
 the schema stays golive-report/1.
@@ -19,6 +19,7 @@ from golive.core.engine import Engine
 from golive.core.events import Decisions
 from golive.core.record import Attempt, Moment, RunRecord, StepRecord
 from golive.core.runbook import Runbook
+from golive.io.journal import seal_status
 
 SCHEMA = "golive-report/1"
 
@@ -142,6 +143,9 @@ def _s(seconds: float | None) -> float | None:
 
 def _journal(record: RunRecord) -> dict[str, Any]:
     i = record.integrity
+    # How the end is sealed: read from the journal's last line (the one input besides the
+    # record; the chain check, which also holds the seal to its line, is in `integrity`).
+    seal = seal_status(record.journal)
     return {
         "path": record.journal,
         "checked": i.checked,
@@ -151,6 +155,10 @@ def _journal(record: RunRecord) -> dict[str, Any]:
         "broken_line": i.broken_line,
         "problem": i.problem,
         "torn_line": i.torn_line,
+        "sealed": seal.sealed,
+        "protection": seal.protection,
+        "key_id": seal.key_id,
+        "seal_checked": seal.checked,
     }
 
 
