@@ -21,6 +21,8 @@ import pytest
 from golive.io.journal import JournalInUse, LockedJournal
 from tests.helpers import events, golive, of_type, spawn, wait_until, write_runbook
 
+pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
+
 HOST = socket.gethostname()
 
 

@@ -15,6 +15,8 @@ import pytest
 
 from tests.helpers import events, golive, of_type, spawn, wait_until, write_runbook
 
+pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
+
 
 @pytest.fixture
 def groups() -> Iterator[list[Path]]:

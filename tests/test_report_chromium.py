@@ -24,6 +24,8 @@ import pytest
 
 from tests.helpers import golive
 
+pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
+
 WIDTH, HEIGHT = 1400, 2000
 QUIET = [
     "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",

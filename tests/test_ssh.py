@@ -9,8 +9,12 @@ import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.helpers import HEADER, events, golive, of_type, wait_until
 from tests.terminal import Terminal
+
+pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
 
 
 def ssh_runbook(

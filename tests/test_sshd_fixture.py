@@ -17,6 +17,8 @@ import pytest
 from tests import sshd as sshd_module
 from tests.sshd import MAX_LISTEN_ADDRESSES, SshdError, SshFarm, SshServer, require_sshd
 
+pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
+
 
 @pytest.fixture(autouse=True)
 def _ssh_client() -> None:

@@ -22,6 +22,8 @@ import pytest
 
 from tests.helpers import golive, of_type
 
+pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
+
 WIDTH, HEIGHT = 120, 40
 SESSION = "golive"
 SETTLE = 0.5  # the driver thread publishes the new question just after the journal event

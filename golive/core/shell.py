@@ -102,8 +102,8 @@ WRAPPERS = frozenset({"sudo", "doas", "env", "nohup", "timeout", "nice", "ionice
 EVALUATORS = SHELLS | CODE_RUNNERS | NAME_TAKERS | frozenset(CODE_OPTIONS) | PROGRAM_OPERAND
 
 _HINT_ARGUMENT = (
-    "pass the value as an argument instead, e.g. sh -c 'echo \"$1\"' sh {{NAME}}, "
-    "or read it from the environment inside the script"
+    "pass the value as an argument of a script instead, as in sh -c 'echo \"$1\"' sh {{NAME}}, "
+    "or read $GOLIVE_VAR_NAME inside it"
 )
 
 

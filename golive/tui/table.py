@@ -93,6 +93,7 @@ class RowTable(ScrollView, can_focus=True):
         self._row_cells: list[list[Cell]] = []
         self._strips: dict[int, Strip] = {}  # rendered rows, without the cursor
         self._hidden: frozenset[str] = frozenset()  # columns dropped to fit a narrow screen
+        self._scroll_pending = False  # the cursor moved while the table had no height
         self.cursor_row = 0
 
     # -- building ---------------------------------------------------------------
@@ -132,6 +133,8 @@ class RowTable(ScrollView, can_focus=True):
             self._strips.clear()
             self._resize()
             self.refresh()
+        if self._scroll_pending and event.size.height:
+            self.call_after_refresh(self._scroll_to_cursor, False)
 
     # -- reading ----------------------------------------------------------------
     @property
@@ -178,8 +181,11 @@ class RowTable(ScrollView, can_focus=True):
 
     def _scroll_to_cursor(self, animate: bool) -> None:
         if not self.scrollable_content_region.height:
-            self.call_after_refresh(self._scroll_to_cursor, False)  # not laid out yet
+            # Not laid out yet, or squeezed to nothing on a small screen: scroll when it
+            # gets a height (on_resize), not by asking again after every refresh.
+            self._scroll_pending = True
             return
+        self._scroll_pending = False
         top, rows = round(self.scroll_offset.y), self._visible_rows()
         if self.cursor_row < top:
             self.scroll_to(y=self.cursor_row, animate=animate)
