@@ -10,6 +10,18 @@ import pytest
 
 from tests.sshd import SshFarm, SshServer, loopback_addresses, require_sshd
 
+# -- the fast lane --------------------------------------------------------------------
+# `pytest -m "not slow"` is the developer's quick feedback; it leaves out every test that
+# starts a real sshd or runs the whole demo, besides the modules marked slow themselves.
+SLOW_FIXTURES = frozenset({"sshd", "sshd_group", "sshd_farm", "demo_journal"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
+
+
 # -- SSH: a real OpenSSH sshd on loopback (see tests/sshd.py) ------------------
 # These fail, never skip, when sshd is missing: CI must not pass without SSH tests.
 

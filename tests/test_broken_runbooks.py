@@ -154,6 +154,7 @@ def test_manifest_covers_the_corpus() -> None:
     assert len(MANIFEST) >= 45
 
 
+@pytest.mark.slow  # one process per file; the fast lane checks them all in one call below
 @pytest.mark.parametrize("name", sorted(MANIFEST))
 def test_broken_runbook_is_refused(name: str) -> None:
     line, text = MANIFEST[name]

@@ -19,6 +19,8 @@ from golive.core.calibrate import planned_seconds, set_durations
 from golive.core.durations import duration_text, parse_duration
 from tests.helpers import events, golive, of_type, write_runbook
 
+pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
+
 ROOT = Path(__file__).resolve().parent.parent
 
 RUNBOOK = '''

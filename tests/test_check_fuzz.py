@@ -388,6 +388,7 @@ def key_paths(value: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[st
 BARE = re.compile(r"[A-Za-z0-9_-]+")
 
 
+@pytest.mark.slow
 @FUZZ
 @given(doc=documents, multiline=st.booleans(), aot=st.booleans())
 def test_structured_documents_never_raise(

@@ -16,6 +16,8 @@ from golive.core.compare import durations_only, run_labels, slower
 from golive.core.record import build_record
 from tests.helpers import events, golive, of_type, spawn, wait_until, write_runbook
 
+pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
+
 RUNBOOK = """
 [vars]
 t = "0.2"

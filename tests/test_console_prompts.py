@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import of_type, write_runbook
 from tests.terminal import Terminal
+
+pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
 
 
 def test_operator_confirms_passes_a_gate_rolls_back_and_continues(tmp_path: Path) -> None:

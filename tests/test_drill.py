@@ -23,6 +23,8 @@ from golive.core.runbook import Runbook
 from golive.core.state import RunState
 from tests.helpers import HEADER, events, golive, of_type, spawn, wait_until, write_runbook
 
+pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
+
 
 def drill(runbook: Path, journal: Path, *extra: str, env: dict[str, str] | None = None) -> Any:
     return golive("drill", runbook, "--journal", journal, "--console", *extra, env=env)

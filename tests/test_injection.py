@@ -259,6 +259,7 @@ def attack_runbook(tmp_path: Path) -> Iterator[Path]:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("payload", [p for p in PAYLOADS if MARK in p])
 def test_the_reported_attack_through_the_cli_creates_nothing(
     tmp_path: Path, attack_runbook: Path, payload: str

@@ -29,6 +29,7 @@ def plain_read(path: Path) -> tuple[list[dict[str, object]], list[dict[str, obje
     ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2, 3])
 def test_the_scan_matches_json_parsing_line_for_line(night: Path, workers: int) -> None:
     others, samples = plain_read(night)
@@ -48,6 +49,7 @@ def test_the_scan_matches_json_parsing_line_for_line(night: Path, workers: int) 
         assert list(columns.errors) == [s["errors_per_min"] for s in mine]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("workers", [1, 2])
 def test_an_edited_line_is_reported_where_the_chain_breaks(
     night: Path, tmp_path: Path, workers: int
@@ -85,6 +87,7 @@ def test_a_sample_line_in_another_shape_is_parsed_not_lost(tmp_path: Path) -> No
     assert scanned.broken_line is None and scanned.sample_count == 2
 
 
+@pytest.mark.slow
 def test_a_review_can_draw_before_the_samples_and_the_chain(night: Path) -> None:
     quick = load_record(str(night), samples=False)
     assert not quick.record.integrity.checked and len(quick.record.hosts["db00"].m) == 0

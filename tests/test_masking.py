@@ -118,6 +118,7 @@ def test_a_remote_command_never_prints_a_secret_across_any_boundary(
     assert_masked(lines, secret)
 
 
+@pytest.mark.slow
 def test_a_multi_line_secret_is_masked_in_the_journal_and_the_console(tmp_path: Path) -> None:
     runbook = write_runbook(
         tmp_path,
@@ -144,6 +145,7 @@ def test_a_multi_line_secret_is_masked_in_the_journal_and_the_console(tmp_path: 
     assert [e["line"] for e in of_type(journal, "output")] == [f"key:{MASK}:end", MASK]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("secret", [SECRET, MULTILINE])
 def test_the_journal_and_the_console_never_show_a_secret_across_any_boundary(
     tmp_path: Path, secret: str

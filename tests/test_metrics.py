@@ -33,6 +33,8 @@ from golive.core.metrics import (
     sampler_script,
 )
 
+pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
+
 BLOCK_1 = """\
 @golive 1 5021.37
 cpu  4705 150 1120 16250 520 0 30 0 0 0

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import pytest
 
 from golive.core.clock import SystemClock
 from golive.core.events import Event
@@ -22,6 +23,8 @@ from golive.io.journal import JournalWriter, verify_journal
 from golive.io.monitor import Monitor, message_levels
 from golive.io.ssh import SshPool
 from tests.helpers import events, golive, wait_until
+
+pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
 
 
 def monitored_runbook(

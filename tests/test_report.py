@@ -22,6 +22,8 @@ from golive.report.svg import BUCKETS, Axis, envelope
 from tests.helpers import events, golive, of_type, spawn, wait_until, write_runbook
 from tests.terminal import Terminal
 
+pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
+
 ROOT = Path(__file__).resolve().parent.parent
 HOSTILE_TITLE = 'Slow <b>step</b> & "co" </td><script>x()</script>'
 GATE_BY = "Bob <owner> & co"

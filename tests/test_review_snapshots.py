@@ -24,6 +24,8 @@ from golive.recorded import load_record
 from golive.tui.review import ReviewApp
 from golive.tui.review_widgets import Timeline
 
+pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
+
 JOURNAL = Path(__file__).resolve().parent / "data" / "demo-review.jsonl"
 SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
 

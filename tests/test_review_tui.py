@@ -39,6 +39,8 @@ from golive.tui.review_widgets import column_peaks as peaks_of
 from golive.tui.widgets import HeaderBar, StepsTable
 from tests.helpers import events, golive, of_type, write_runbook
 
+pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
+
 WIDE = (160, 48)
 LISTED = {"run_started", "step_started", "step_finished", "decision", "note", "alert",
           "host_state", "rollback_started", "rollback_finished", "run_finished",

@@ -14,6 +14,8 @@ import pytest
 
 from tests.helpers import events, golive, of_type, write_runbook
 
+pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
+
 
 def journal_in(tmp_path: Path) -> Path:
     return tmp_path / "run.jsonl"

@@ -22,6 +22,8 @@ import pytest
 from golive.commands.verify import verify_command
 from tests.helpers import events, golive, of_type, spawn, wait_until, write_runbook
 
+pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
+
 SEAL = b',"seal":'
 STEPS = """
 [[steps]]

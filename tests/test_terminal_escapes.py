@@ -33,6 +33,8 @@ from tests.test_tui import answer, dialog, dialog_text, header, load, running, t
 from tests.test_tui_tmux import SETTLE, Tmux, row
 from tests.test_tui_tmux import tmux as tmux  # the fixture
 
+pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
+
 OSC_TITLE, CLEAR = "\x1b]2;PWNED\x07", "\x1b[2J"
 # What golive shows instead: the sequences spelled out.
 SHOWN_TITLE, SHOWN_CLEAR, SHOWN_CSI, SHOWN_BIDI = (

@@ -38,6 +38,8 @@ from golive.tui.screens import ChoiceScreen, ConfirmScreen, HelpScreen, TextScre
 from golive.tui.widgets import HeaderBar, StepsTable
 from tests.helpers import events, of_type, write_runbook
 
+pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
+
 DEMO = Path(__file__).resolve().parent.parent / "runbooks" / "demo.toml"
 TIMEOUT = 60.0  # generous: a slow CI machine waits, it never fails on time
 

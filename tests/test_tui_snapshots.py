@@ -36,6 +36,8 @@ from golive.tui.run import build_app
 from golive.tui.widgets import StepsTable
 from golive.variables import resolve_values
 
+pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
+
 RUNBOOK = """\
 [runbook]
 name = "Shop 2.0 go-live"

@@ -127,6 +127,7 @@ TEXT = st.text(
 )
 
 
+@pytest.mark.slow
 @given(st.recursive(st.none() | TEXT, lambda inner: st.lists(inner) | st.dictionaries(TEXT, inner)))
 def test_json_shown_through_it_stays_valid_json_with_the_same_value(value: object) -> None:
     """`golive report --format json` (ensure_ascii=False) goes to stdout through the guard."""
