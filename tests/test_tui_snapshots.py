@@ -281,7 +281,7 @@ class Script:
         """A command step starts on `hosts`; a manual step or gate (no hosts) is put to
         the operator and waits for an answer."""
         run = self.session.engine.step(step).run
-        command = self.session.values.render(run).display if run and hosts else None
+        command = self.session.values.display(run) if run and hosts else None
         self.at(
             m,
             ev.STEP_STARTED,

@@ -145,7 +145,7 @@ class ConsoleOperator:
         print(f"  rolling back to {target} runs, in this order:", file=self.out)
         for action in plan.actions:
             what = (
-                self.session.values.render(action.command).display
+                self.session.values.display(action.command)
                 if action.command
                 else "(nothing to undo)"
             )

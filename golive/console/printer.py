@@ -99,7 +99,7 @@ class ConsolePrinter:
         if e.get("command"):
             self.say(f"  $ {short_command(e['command'])}")
         if e.get("dry_run"):
-            step_rollback = step.rollback and self.session.values.render(step.rollback).display
+            step_rollback = step.rollback and self.session.values.display(step.rollback)
             if step_rollback:
                 self.say(f"  rollback would be: {step_rollback}")
 

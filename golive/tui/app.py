@@ -349,7 +349,7 @@ class GoliveApp(App[int]):
             )
         ]
         if step.run:
-            command = visible(self.session.values.render(step.run).display, newlines=True)
+            command = visible(self.session.values.display(step.run), newlines=True)
             lines.append("$ " + command.strip().split("\n")[0][:200])
         if step.instructions:
             lines.append(visible(step.instructions.strip(), newlines=True))
@@ -582,7 +582,7 @@ class GoliveApp(App[int]):
         lines = [f"Rolling back to {target} runs, in this order:"]
         for action in plan.actions:
             what = (
-                self.session.values.render(action.command).display.strip().splitlines()[0]
+                self.session.values.display(action.command).strip().splitlines()[0]
                 if action.command
                 else "(nothing to undo)"
             )
