@@ -7,6 +7,7 @@ hands the questions that need a person back to its caller.
 
 from __future__ import annotations
 
+import queue
 import threading
 from collections.abc import Callable
 
@@ -20,23 +21,59 @@ from golive.io.journal import JournalError
 from golive.session import Session
 
 
+class Workers:
+    """Daemon threads that run step commands, kept and reused when idle.
+
+    Starting a thread costs more than running `true`, and a 2,000-step chain would start
+    2,000 of them; parallel streams still get a thread each (a new one when none is
+    idle). Daemon, so that golive can exit (Ctrl-C) while a command still runs: it is
+    named, never waited for."""
+
+    def __init__(self) -> None:
+        self._tasks: queue.SimpleQueue[tuple[Callable[[], None], str]] = queue.SimpleQueue()
+        self._idle = 0
+        self._lock = threading.Lock()
+
+    def submit(self, task: Callable[[], None], name: str) -> None:
+        with self._lock:
+            reuse = self._idle > 0
+            if reuse:
+                self._idle -= 1  # that idle worker takes this task
+        if reuse:
+            self._tasks.put((task, name))
+        else:
+            threading.Thread(target=self._work, args=(task, name), daemon=True).start()
+
+    def _work(self, task: Callable[[], None], name: str) -> None:
+        while True:
+            threading.current_thread().name = name
+            task()
+            with self._lock:
+                self._idle += 1
+            task, name = self._tasks.get()
+
+
 class Conductor:
     def __init__(self, session: Session, execution: StepExecution) -> None:
         self.session = session
         self.execution = execution
         self.engine = session.engine
-        self._threads: dict[str, threading.Thread] = {}
+        # The steps (and undo actions) running now, by key; each takes itself out when it
+        # ends, so asking costs nothing. They run on reused worker threads.
+        self._threads: dict[str, bool] = {}
+        self._threads_lock = threading.Lock()
+        self._workers = Workers()
         self._cancel = threading.Event()
         self._failure = ""  # why a step thread could not go on: the run stops with it
 
     # -- moving on ----------------------------------------------------------
     def busy(self) -> bool:
-        self._threads = {k: t for k, t in self._threads.items() if t.is_alive()}
-        return bool(self._threads)
+        with self._threads_lock:
+            return bool(self._threads)
 
     def running_here(self) -> list[str]:
-        self.busy()
-        return list(self._threads)
+        with self._threads_lock:
+            return list(self._threads)
 
     def tick(self) -> list[Question]:
         """Start what may start; return the questions still open for a person."""
@@ -122,13 +159,15 @@ class Conductor:
         return lambda: self.execution.run_step(step, self._cancel)
 
     def _spawn(self, key: str, target: Callable[[], None], step: str, action: str) -> None:
-        thread = threading.Thread(
-            target=self._guarded, args=(target, step, action), name=f"step-{key}", daemon=True
-        )
-        self._threads[key] = thread
-        thread.start()
+        with self._threads_lock:
+            self._threads[key] = True
+        if self.execution.dry_run:
+            # A dry run executes nothing: its step is over at once, on this thread.
+            self._guarded(target, key, step, action)
+        else:
+            self._workers.submit(lambda: self._guarded(target, key, step, action), f"step-{key}")
 
-    def _guarded(self, target: Callable[[], None], step: str, action: str) -> None:
+    def _guarded(self, target: Callable[[], None], key: str, step: str, action: str) -> None:
         """A step thread never dies with a traceback. A journal that cannot be written (a
         full disk) stops the run at the next tick with its one sentence; a fault in golive
         itself fails the step, so the operator decides as for any failure."""
@@ -147,8 +186,9 @@ class Conductor:
         except JournalError as exc:
             self._failure = self._failure or str(exc)
         finally:
-            with self.session.changed:
-                self.session.changed.notify_all()
+            with self._threads_lock:
+                self._threads.pop(key, None)
+            self.session.wake()
 
     def _automatic_answers(self) -> None:
         for question in self.engine.questions(self.session.state):

@@ -71,6 +71,7 @@ class Drill:
         """Run the drill to its end; the result is journaled in run_finished."""
         state = self.session.state
         while state.outcome is None:
+            seen = self.session.changes
             if state.aborting:
                 # No tick while aborting: the conductor would end the run without the drill.
                 if not self.conductor.busy():
@@ -96,7 +97,7 @@ class Drill:
                         f"no step of the drill can start; unfinished: {blocked}"
                     )
                     continue
-            self.session.wait_for_change(0.25)
+            self.session.wait_for_change(seen, 0.25)
         # Only the drill ends a drill's run; this is a safety net, not a path.
         raise RuntimeError(f"the drill's run ended without the drill ({state.outcome})")
 

@@ -42,6 +42,13 @@ from golive.io.monitor import Monitor, SnapshotSink, message_levels
 from golive.io.ssh import SshPool
 
 Listener = Callable[[Event], None]
+# Events that never change what the run loop may do next: they do not wake it (a step
+# printing 10,000 lines a second would otherwise wake it 10,000 times). The step's end
+# (step_finished, or its thread ending) does.
+QUIET = frozenset(
+    {ev.OUTPUT, ev.OUTPUT_CAPPED, ev.HOST_FINISHED, ev.VERIFY_FINISHED, ev.SAMPLE, ev.ALERT,
+     ev.HOST_STATE}
+)  # fmt: skip
 Watcher = Callable[["Session"], Listener]
 MODES = ("live", "rehearsal", "dry-run")
 
@@ -78,12 +85,14 @@ class Session:
         self.values = values
         self.listeners: list[Listener] = []
         self.changed = threading.Condition()
+        self._changes = 0
         self._lock = threading.Lock()
 
-    def record(self, new_event: Event) -> Event:
-        """Make `new_event` durable, fold it in, then show it. Thread-safe."""
+    def record(self, new_event: Event, sync: bool = True) -> Event:
+        """Make `new_event` durable, fold it in, then show it. Thread-safe. `sync=False`:
+        the caller records a durable event right after this one (see JournalWriter.append)."""
         with self._lock:
-            recorded = self.journal.append(new_event)
+            recorded = self.journal.append(new_event, sync)
             self.state.apply(recorded)
         self._notify(recorded)
         return recorded
@@ -97,8 +106,22 @@ class Session:
                     f"golive: display error ({type(exc).__name__}: {exc}); the journal is unaffected",
                     file=sys.stderr,
                 )
+        # The run loop is woken after the listeners: what it does next (the next step's
+        # start) is shown after what this event showed.
+        if recorded["type"] not in QUIET:
+            self.wake()
+
+    def wake(self) -> None:
+        """Count a change and wake whoever waits for one (a recorded event, a step thread
+        that ended, an operator's intent)."""
         with self.changed:
+            self._changes += 1
             self.changed.notify_all()
+
+    @property
+    def changes(self) -> int:
+        """How many changes so far: read it before looking, then wait_for_change(it)."""
+        return self._changes
 
     def record_while_running(self, new_event: Event) -> Event | None:
         """Record `new_event` unless the run has ended: side streams (the monitor)
@@ -121,9 +144,12 @@ class Session:
     def timing(self) -> Timing:
         return compute(self.engine, self.state, self.now_m())
 
-    def wait_for_change(self, timeout: float) -> None:
+    def wait_for_change(self, seen: int, timeout: float) -> None:
+        """Wait until something changed since `changes` was `seen` (at once if it did
+        already: a change between looking and waiting is never missed), or `timeout`."""
         with self.changed:
-            self.changed.wait(timeout)
+            if self._changes == seen:
+                self.changed.wait(timeout)
 
     def close(self) -> None:
         self.journal.close()
@@ -144,7 +170,9 @@ def start_session(
     runbook's own (a drill runs only some steps). `key` seals the journal at its end
     (found as find_key() does unless given; JournalKeyError if it cannot be used)."""
     sealer = find_key() if isinstance(key, _Find) else key
-    writer = JournalWriter(journal_path, clock, values.masker(), key=sealer)
+    writer = JournalWriter(
+        journal_path, clock, values.masker(), key=sealer, sync_each=options.mode != "dry-run"
+    )
     session = Session(runbook, writer, RunState(), values, engine)
     if watch is not None:
         session.listeners.append(watch(session))
@@ -303,6 +331,7 @@ def _resume(
         base_m=recorded.tail_m + gap,
         key=sealer,
         locked=locked,
+        sync_each=state.mode != "dry-run",
     )
     session = Session(runbook, writer, state, values)
     try:

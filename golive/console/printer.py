@@ -206,6 +206,9 @@ class ConsolePrinter:
         self.say(f"\n{_OUTCOME.get(e['outcome'], e['outcome'])}{reason}")
         timing = self.session.timing()
         for phase, t in timing.phases.items():
+            if t.actual is None or t.variance is None:
+                self.say(f"  phase {phase}: planned {format_duration(t.planned)}, not run")
+                continue
             sign = "+" if t.variance >= 0 else ""
             self.say(
                 f"  phase {phase}: planned {format_duration(t.planned)}, actual {format_duration(t.actual)} ({sign}{format_duration(t.variance)})"

@@ -58,6 +58,7 @@ def drive(
     waiting_note = ""
     try:
         while not _ended(session):
+            seen = session.changes
             questions = conductor.tick()
             if _ended(session):
                 break
@@ -90,7 +91,7 @@ def drive(
                 )
                 conductor.answer_abort(f"no step can start; unfinished: {blocked}")
                 continue
-            session.wait_for_change(0.25)
+            session.wait_for_change(seen, 0.25)
     except JournalError as exc:
         print(f"golive: {exc}", file=sys.stderr)
         running = conductor.running_steps()

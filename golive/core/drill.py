@@ -127,7 +127,7 @@ class DrillEngine(Engine):
         return super().rollback_target(state, step_id)
 
     def after_point(self, step_id: str) -> bool:
-        return step_id in descendants(self.plan.to, self.deps)
+        return step_id in self.below(self.plan.to)
 
 
 # -- the verdict ---------------------------------------------------------------------

@@ -7,17 +7,17 @@ and fold them into the state, then ask again.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
 
 from golive.core.checks import dependency_map
 from golive.core.events import Decisions
-from golive.core.graph import descendants, topological
+from golive.core.graph import descendants, longest_path, topological
+from golive.core.progress import Progress, is_satisfied
 from golive.core.runbook import OnFailure, Runbook, Step, StepKind
 from golive.core.state import RunState, Status
-
-DONE = (Status.SUCCEEDED, Status.SKIPPED)
 
 
 class QuestionKind(Enum):
@@ -65,25 +65,65 @@ class Engine:
         self.deps = dependency_map(runbook)
         self.order = topological([s.id for s in runbook.steps], self.deps)
         self._steps = {s.id: s for s in runbook.steps}
+        self.children: dict[str, list[str]] = {}
+        for step_id, parents in self.deps.items():
+            for parent in parents:
+                self.children.setdefault(parent, []).append(step_id)
+        self._below: dict[str, set[str]] = {}
+        self._progress: Progress | None = None
+        self._phase_plans: dict[str, float] | None = None
+        self._lock = threading.Lock()
 
     def step(self, step_id: str) -> Step:
         return self._steps[step_id]
 
+    def phase_plans(self) -> dict[str, float]:
+        """Each phase's planned time: the critical path of its own steps."""
+        if self._phase_plans is None:
+            plans: dict[str, float] = {}
+            for phase in self.runbook.phases:
+                ids = [s.id for s in self.runbook.steps if s.phase == phase]
+                inside = set(ids)
+                deps = {i: [d for d in self.deps[i] if d in inside] for i in ids}
+                plans[phase], _ = longest_path(ids, deps, lambda i: self._steps[i].planned)
+            self._phase_plans = plans
+        return self._phase_plans
+
+    def below(self, step_id: str) -> set[str]:
+        """Every step that depends on `step_id`, directly or not (cached: the graph is fixed)."""
+        found = self._below.get(step_id)
+        if found is None:
+            found = self._below[step_id] = descendants(step_id, self.deps)
+        return found
+
+    def progress(self, state: RunState) -> Progress:
+        """The index of `state`'s progress, brought up to date (a new one for a new state)."""
+        with self._lock:
+            progress = self._progress
+            if progress is None or progress.state is not state:
+                wanted = set(self.order)
+                points = [i for i in self.order if self._steps[i].rollback_point]
+                above: dict[str, list[str]] = {}
+                for point in points:
+                    for step_id in self.below(point) & wanted:
+                        above.setdefault(step_id, []).append(point)
+                progress = self._progress = Progress(
+                    self.runbook, self.order, self.deps, self.children, above, state
+                )
+            else:
+                progress.sync()
+            return progress
+
     # -- readiness ----------------------------------------------------------
     def satisfied(self, state: RunState, step_id: str) -> bool:
-        s = state.step(step_id)
-        return s.status in DONE or (s.status is Status.FAILED and s.accepted_failure)
+        return is_satisfied(state, step_id)
 
     def ready(self, state: RunState) -> list[Step]:
         """Pending steps whose dependencies are done, in plan order."""
         if state.outcome or state.aborting or state.active_rollback or state.pending_rollback:
             return []
-        return [
-            self._steps[i]
-            for i in self.order
-            if state.step(i).status is Status.PENDING
-            and all(self.satisfied(state, d) for d in self.deps[i])
-        ]
+        progress = self.progress(state)
+        return [self._steps[i] for i in progress.in_order(progress.ready)]
 
     def startable(self, state: RunState, now: datetime, honour_clock: bool = True) -> list[Step]:
         """Ready steps that may start now: not paused, not aborting, no failure
@@ -103,14 +143,16 @@ class Engine:
         return any(q.kind not in operator_steps for q in self.questions(state))
 
     def running(self, state: RunState) -> list[str]:
-        return [i for i in self.order if state.step(i).status is Status.RUNNING]
+        progress = self.progress(state)
+        return progress.in_order(progress.running)
 
     # -- questions ----------------------------------------------------------
     def questions(self, state: RunState) -> list[Question]:
         if state.outcome:
             return []
         found: list[Question] = []
-        for step_id in self.order:
+        progress = self.progress(state)
+        for step_id in progress.in_order(progress.attention):
             s = state.step(step_id)
             step = self._steps[step_id]
             if s.status is Status.INTERRUPTED:
@@ -161,20 +203,17 @@ class Engine:
         return None
 
     def finished(self, state: RunState) -> bool:
-        return all(self.satisfied(state, i) for i in self.order)
+        return self.progress(state).counts()[0] == len(self.order)
 
     def past_point_of_no_return(self, state: RunState) -> bool:
-        return any(
-            self._steps[i].point_of_no_return and state.step(i).status is Status.SUCCEEDED
-            for i in self.order
-        )
+        return self.progress(state).counts()[1] > 0
 
     # -- rollback -----------------------------------------------------------
     def reached_points(self, state: RunState) -> list[str]:
         """Rollback points a rollback can return to now, latest first."""
         if self.past_point_of_no_return(state):
             return []
-        reached = [i for i in state.completion_order if self._steps[i].rollback_point]
+        reached = self.progress(state).reached()
         live = [i for i in reached if state.step(i).status is Status.SUCCEEDED]
         return list(dict.fromkeys(reversed(live)))
 
@@ -182,7 +221,7 @@ class Engine:
         """The latest reached rollback point, preferring one the step depends on."""
         points = self.reached_points(state)
         if step_id is not None:
-            ancestors = {p for p in points if step_id in descendants(p, self.deps)}
+            ancestors = {p for p in points if step_id in self.below(p)}
             for point in points:
                 if point in ancestors:
                     return point
@@ -194,7 +233,7 @@ class Engine:
         A failed or interrupted step is undone too: it may have changed half
         of what it meant to change.
         """
-        after = descendants(to, self.deps)
+        after = self.below(to)
         touched = [
             i
             for i in state.completion_order
@@ -212,6 +251,14 @@ class Engine:
             for i in ordered
         )
         return RollbackPlan(to, actions)
+
+    def full_rollback(self, state: RunState) -> tuple[str, float] | None:
+        """The earliest reached point (a rollback to the state before the change) and the
+        planned time of undoing what ran below it; None when no rollback is possible."""
+        points = self.reached_points(state)
+        if not points:
+            return None
+        return points[-1], self.progress(state).undo_for(points[-1])
 
     def remaining_rollback(self, state: RunState) -> list[str]:
         rollback = state.active_rollback

@@ -35,13 +35,18 @@ HOST_STATE = "host_state"  # host, state (CONNECTING|LIVE|STALE|DOWN|RECONNECTIN
 ALERT = "alert"  # host, metric (cpu|mem|errors|down), status ("raised"|"cleared"), value, threshold
 SAMPLE = "sample"  # host, cpu, mem, load1, disk, errors_per_min, warnings_per_min: at most once per interval
 
-# Events that change what the operator must do next. They are fsync'd before
-# anyone sees them; output lines are group-committed instead.
+# Events that are fsync'd before anyone sees them: what starts work (a step's start
+# must be on disk before its command runs, or a power cut could let a resume run it a
+# second time unasked), every decision, note and rollback, and the run's end. A step's
+# result (host_finished, verify_finished, step_finished) and output lines are written
+# at once and group-committed: fsync'd within a second, and by the next durable event,
+# such as the next step's start. A crash of golive loses none of them; a power cut in
+# that second leaves the step "interrupted" on resume, for the operator to confirm.
 DURABLE = frozenset(
     {
-        RUN_STARTED, SESSION_RESUMED, STEP_STARTED, HOST_FINISHED, VERIFY_FINISHED,
-        STEP_FINISHED, DECISION, NOTE, ROLLBACK_STARTED, ROLLBACK_FINISHED, RUN_FINISHED,
-        OUTPUT_CAPPED, MONITOR_STARTED, MONITOR_FINISHED, HOST_STATE, ALERT,
+        RUN_STARTED, SESSION_RESUMED, STEP_STARTED, DECISION, NOTE, ROLLBACK_STARTED,
+        ROLLBACK_FINISHED, RUN_FINISHED, OUTPUT_CAPPED, MONITOR_STARTED, MONITOR_FINISHED,
+        HOST_STATE, ALERT,
     }
 )  # fmt: skip
 

@@ -49,6 +49,8 @@ class StepState:
     status: Status = Status.PENDING
     attempts: int = 0
     started: float | None = None  # run offset of the current attempt
+    first_started: float | None = None  # run offset of its first attempt (a phase's span)
+    last_ended: float | None = None  # the latest end of any of its attempts (a retry keeps it)
     finished: float | None = None
     actual: float | None = None  # seconds the last finished attempt took
     reason: str = ""
@@ -104,6 +106,9 @@ class RunState:
     pending_rollback: Event | None = None  # decided, not yet started
     aborting: bool = False  # abort decided: no new steps, finish when idle
     window_shift: float = 0.0  # rehearsals: seconds the window moved to start now
+    # Steps in the order their status (or a question about them) changed, one entry per
+    # change: the engine follows this list to update its indexes for only those steps.
+    touched: list[str] = field(default_factory=list)
 
     def step(self, step_id: str) -> StepState:
         state = self.steps.get(step_id)  # a lookup per output line: no throwaway StepState
@@ -157,19 +162,23 @@ class RunState:
         self.window_shift = float(e.get("window_shift", 0.0))
         for step_id in e.get("steps", []):
             self.steps.setdefault(step_id, StepState())
+        self.touched.extend(self.steps)
         self.sessions = 1
 
     def _session_resumed(self, e: Event) -> None:
         self.sessions += 1
         # Whatever was running when the last session died did not finish.
-        for state in self.steps.values():
+        for step_id, state in self.steps.items():
             if state.status is Status.RUNNING:
                 state.status = Status.INTERRUPTED
+                self.touched.append(step_id)
             if state.rollback_status is Status.RUNNING:
                 state.rollback_status = Status.INTERRUPTED
+                self.touched.append(step_id)
 
     def _step_started(self, e: Event) -> None:
         state = self.step(e["step"])
+        self.touched.append(e["step"])
         if e.get("action") == "rollback":
             state.rollback_status = Status.RUNNING
             state.started = e["m"]
@@ -177,6 +186,8 @@ class RunState:
         state.status = Status.RUNNING
         state.attempts = e.get("attempt", state.attempts + 1)
         state.started = e["m"]
+        if state.first_started is None:
+            state.first_started = e["m"]
         state.finished = None
         state.decided = False
         state.accepted_failure = False
@@ -205,6 +216,7 @@ class RunState:
 
     def _step_finished(self, e: Event) -> None:
         state = self.step(e["step"])
+        self.touched.append(e["step"])
         elapsed = e["m"] - state.started if state.started is not None else 0.0
         # "interrupted": a connection died while the command ran, so nobody knows whether
         # it finished; the step is treated like one a crash interrupted.
@@ -229,6 +241,7 @@ class RunState:
             else Status.FAILED
         )
         state.finished = e["m"]
+        state.last_ended = e["m"]
         state.actual = elapsed
         state.reason = e.get("reason", "")
         if state.status is Status.SUCCEEDED:
@@ -239,6 +252,8 @@ class RunState:
         decision = e["decision"]
         step_id = e.get("step")
         state = self.steps.get(step_id) if step_id else None
+        if state is not None:
+            self.touched.append(step_id)  # type: ignore[arg-type]
         if state is not None and e.get("action") == "rollback":
             if decision == Decisions.RETRY:
                 state.rollback_status = None
@@ -259,14 +274,15 @@ class RunState:
             self.paused = False
         elif state is None:
             if decision == Decisions.RESUME_FROM_POINT:
-                for step_state in self.steps.values():
+                for again, step_state in self.steps.items():
                     if step_state.status is Status.ROLLED_BACK:
                         step_state.status = Status.PENDING
                         step_state.rollback_status = None
+                        self.touched.append(again)
             return
         elif decision in (Decisions.CONFIRM, Decisions.GO, Decisions.MARK_DONE):
             state.status = Status.SUCCEEDED
-            state.finished = e["m"]
+            state.finished = state.last_ended = e["m"]
             state.actual = e["m"] - (state.started if state.started is not None else e["m"])
             state.decided = True
             self.completion_order.append(step_id)  # type: ignore[arg-type]

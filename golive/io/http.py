@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 
-import httpx
-
 from golive.core.runbook import HttpCheck
 
 
 def run_http_check(check: HttpCheck, url: str) -> tuple[bool, str]:
     """(passed, one-line detail) for an HTTP verify."""
+    import httpx  # here, not at the top: a run without HTTP checks never pays its import
+
     started = time.monotonic()
     try:
         with httpx.Client(timeout=check.timeout, follow_redirects=False) as client:

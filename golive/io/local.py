@@ -9,6 +9,7 @@ import signal
 import subprocess
 import threading
 import time
+from collections.abc import Mapping
 
 from golive.io.executor import Job, JobResult, LineSink, OutputStream
 
@@ -27,6 +28,17 @@ class LocalExecutor:
 
     def __init__(self, cwd: str | None = None) -> None:
         self.cwd = cwd
+        self._base_env: dict[bytes, bytes] | None = None
+
+    def _environment(self, extra: Mapping[str, str]) -> dict[bytes, bytes]:
+        """golive's environment plus the job's values, as bytes: encoding every variable
+        of os.environ again for each command costs more than running `true`."""
+        if self._base_env is None:
+            self._base_env = dict(os.environb)
+        env = dict(self._base_env)
+        for name, value in extra.items():
+            env[os.fsencode(name)] = os.fsencode(value)
+        return env
 
     def run(self, job: Job, sink: LineSink, cancel: threading.Event) -> JobResult:
         started = time.monotonic()
@@ -40,7 +52,7 @@ class LocalExecutor:
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
-                env={**os.environ, **job.env},
+                env=self._environment(job.env),
                 cwd=self.cwd,
                 start_new_session=True,
             )

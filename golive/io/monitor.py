@@ -27,7 +27,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO
 
-import paramiko
 import psutil
 
 from golive.core.events import Event
@@ -271,6 +270,8 @@ class Monitor:
         link.streams = []
 
     def _readable(self, stream: _Stream) -> None:
+        from paramiko import SSHException  # loaded already: this stream is an SSH channel
+
         chan = stream.channel
         link = self._links[stream.host]
         if stream not in link.streams and not link.host.local:
@@ -283,7 +284,7 @@ class Monitor:
                 chan.recv_stderr(
                     READ_CHUNK
                 )  # tail's complaints about a missing file: not log lines
-        except (OSError, EOFError, paramiko.SSHException):
+        except (OSError, EOFError, SSHException):
             pass
         if data:
             self._feed(link, stream, data.decode("utf-8", errors="replace"))

@@ -22,8 +22,10 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import paramiko
+if TYPE_CHECKING:  # imported where it is used: a runbook without SSH hosts never loads it
+    import paramiko
 
 from golive.core.runbook import Host
 
@@ -71,6 +73,8 @@ class SshTarget:
 
 
 def _ssh_config(path: str | None) -> paramiko.SSHConfig:
+    import paramiko
+
     path = os.path.expanduser(path or "~/.ssh/config")
     if os.path.isfile(path):
         try:
@@ -101,19 +105,25 @@ def resolve_target(host: Host, ssh_config_path: str | None = None) -> SshTarget:
     )
 
 
-class _RefuseUnknown(paramiko.MissingHostKeyPolicy):
-    """Refuses a host key that no known_hosts file lists, saying how to trust it."""
+def _refuse_unknown() -> paramiko.MissingHostKeyPolicy:
+    """A policy that refuses a host key no known_hosts file lists, saying how to trust it."""
+    import paramiko
 
-    def missing_host_key(
-        self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey
-    ) -> None:
-        raise SshError(
-            f"the host key of {hostname} is not known ({key.get_name()} {fingerprint(key)}); "
-            "check the fingerprint with the host's owner, then run: golive hosts trust RUNBOOK"
-        )
+    class RefuseUnknown(paramiko.MissingHostKeyPolicy):
+        def missing_host_key(
+            self, client: paramiko.SSHClient, hostname: str, key: paramiko.PKey
+        ) -> None:
+            raise SshError(
+                f"the host key of {hostname} is not known ({key.get_name()} {fingerprint(key)}); "
+                "check the fingerprint with the host's owner, then run: golive hosts trust RUNBOOK"
+            )
+
+    return RefuseUnknown()
 
 
 def load_known_hosts(client: paramiko.SSHClient, extra: str | None) -> None:
+    import paramiko
+
     for path in ("~/.ssh/known_hosts", extra):
         if path and os.path.isfile(os.path.expanduser(path)):
             try:
@@ -124,6 +134,8 @@ def load_known_hosts(client: paramiko.SSHClient, extra: str | None) -> None:
 
 def explain(exc: BaseException, target: SshTarget) -> str:
     """A plain sentence for a failed connection: never a traceback."""
+    import paramiko
+
     where = f"{target.hostname}:{target.port}"
     if isinstance(exc, SshError):
         return str(exc)
@@ -184,6 +196,8 @@ class SshConnection:
     @contextmanager
     def channel(self, timeout: float = CONNECT_TIMEOUT) -> Iterator[paramiko.Channel]:
         """A session channel, waiting for a free slot so sshd's MaxSessions is never hit."""
+        import paramiko
+
         if not self._slots.acquire(timeout=timeout):
             raise SshError(
                 f"{self.target.name}: all {CHANNELS_PER_CONNECTION} sessions of the connection are busy"
@@ -231,6 +245,8 @@ def open_connection(
     target: SshTarget, known_hosts: str | None, timeout: float = CONNECT_TIMEOUT
 ) -> SshConnection:
     """Connect and authenticate, or raise SshError with a plain sentence."""
+    import paramiko
+
     jump_client: paramiko.SSHClient | None = None
     try:
         sock = None
@@ -243,7 +259,7 @@ def open_connection(
             )
         client = paramiko.SSHClient()
         load_known_hosts(client, known_hosts)
-        client.set_missing_host_key_policy(_RefuseUnknown())
+        client.set_missing_host_key_policy(_refuse_unknown())
         client.connect(
             target.hostname,
             port=target.port,

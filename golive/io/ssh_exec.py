@@ -25,13 +25,15 @@ import select
 import shlex
 import threading
 import time
-
-import paramiko
+from typing import TYPE_CHECKING
 
 from golive.core.runbook import Host
 from golive.io.executor import Executor, Job, JobResult, LineSink, OutputStream
 from golive.io.local import LocalExecutor
 from golive.io.ssh import SshError, SshPool
+
+if TYPE_CHECKING:
+    import paramiko
 
 KILL_GRACE = 5.0  # the remote wrapper waits 3 s between TERM and KILL
 

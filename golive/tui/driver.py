@@ -55,16 +55,16 @@ class RunDriver:
         self.wake()
 
     def wake(self) -> None:
-        with self.session.changed:
-            self.session.changed.notify_all()
+        self.session.wake()
 
     def _loop(self) -> None:
         try:
             while not self._stop.is_set():
+                seen = self.session.changes
                 self._run_intents()
                 if self.session.state.outcome is not None:
                     self._publish(())
-                    self.session.wait_for_change(0.5)
+                    self.session.wait_for_change(seen, 0.5)
                     continue
                 questions = self.conductor.tick()
                 pending = tuple(q for q in questions if not self._answered_automatically(q))
@@ -74,7 +74,7 @@ class RunDriver:
                 if not pending and self.conductor.stuck():
                     self.conductor.answer_abort("no step can start: a dependency can never finish")
                     continue
-                self.session.wait_for_change(0.25)
+                self.session.wait_for_change(seen, 0.25)
         except Exception as exc:  # a journal failure (disk full) or a bug: show it, never hide it
             self._on_error(f"{type(exc).__name__}: {exc}")
 

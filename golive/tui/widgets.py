@@ -12,7 +12,7 @@ from golive.core.engine import Engine
 from golive.core.hostwatch import HostSnapshot, HostState
 from golive.core.runbook import Runbook, Step
 from golive.core.state import RunState, Status
-from golive.core.timeline import Timing
+from golive.core.timeline import Timing, step_timing
 from golive.tui.shown import visible, visible_text
 from golive.tui.table import RowTable
 
@@ -177,7 +177,7 @@ class StepsTable(RowTable):
         }
         for step in runbook.steps:
             s = state.step(step.id)
-            t = timing.steps[step.id]
+            t = step_timing(step, state, timing.now_m)
             style = styles.get(s.status, "")
             self.update_cell(step.id, "", Text(f"{s.status.icon}", style=style))
             actual = "" if t.actual is None else format_duration(t.actual)
