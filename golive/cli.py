@@ -95,6 +95,11 @@ def build_parser() -> argparse.ArgumentParser:
         "else ~/.config/golive/journal.key); given, the journal must be sealed with it",
     )
     verify.add_argument(
+        "--no-key",
+        action="store_true",
+        help="check a journal recorded without a key as unkeyed, although a key is set up here",
+    )
+    verify.add_argument(
         "--expect-head",
         metavar="HASH",
         help="the head hash recorded at the end of the run (at least 12 hex digits)",
@@ -231,7 +236,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "verify":
             from golive.commands.verify import verify_command
 
-            return verify_command(args.journal, args.key, args.expect_head)
+            return verify_command(args.journal, args.key, args.expect_head, args.no_key)
         if args.command == "keys":
             from golive.commands.keys import keys_init_command
 

@@ -259,9 +259,16 @@ class StepExecution:
         outcome = Outcome()
         if verify.http is not None:
             check = verify.http
+            shown_contains = None
             if check.contains is not None:
+                shown_contains = values.substitute(check.contains, reveal=False)
                 check = replace(check, contains=values.substitute(check.contains, reveal=True))
-            ok, detail = run_http_check(check, values.substitute(check.url, reveal=True))
+            ok, detail = run_http_check(
+                check,
+                values.substitute(check.url, reveal=True),
+                values.substitute(verify.http.url, reveal=False),
+                shown_contains,
+            )
             outcome = Outcome(None if ok else detail)
         else:
             assert verify.command is not None

@@ -68,9 +68,24 @@ def resolve_values(
             )
         if "\0" in value:
             raise VariableError(f"variable {name} holds a NUL byte, which no command can receive")
+        if not _is_text(value):
+            # os.environ and argv keep undecodable bytes as lone surrogates: such a value
+            # could neither be journaled nor be recognised (and masked) in output.
+            raise VariableError(
+                f"variable {name} is not UTF-8 text (it holds bytes of another encoding); "
+                "give it as UTF-8"
+            )
         (secrets if variable.secret else plain)[name] = value
     _check_urls(runbook, {**plain, **secrets})
     return Values(plain, secrets)
+
+
+def _is_text(value: str) -> bool:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 _NOT_IN_URL = re.compile(r"[\x00-\x20\x7f-\x9f]")

@@ -231,3 +231,29 @@ def test_a_recording_monitor_holds_its_baseline_until_it_seals_it(tmp_path: Path
     assert events(baseline)[-1]["type"] == "monitor_finished"
     assert events(baseline)[-1]["reason"] == "interrupted"
     assert golive("verify", baseline).returncode == 0
+
+
+def test_a_journal_replaced_while_its_run_writes_it_is_neither_resumed_nor_written_blind(
+    tmp_path: Path, groups: list[Path]
+) -> None:
+    """The lock is on the file: a copy renamed over the journal while the run writes it is
+    a new, unlocked file. A resume still refuses (the last writer is alive), and the run
+    stops recording (exit 4) rather than write to a file nobody can read by its name."""
+    log, go, pg = gated_runbook(tmp_path)
+    groups.append(pg)
+    journal = tmp_path / "j.jsonl"
+    run = start_run(tmp_path, journal)
+    try:
+        copy = tmp_path / "j.copy"
+        copy.write_bytes(journal.read_bytes())
+        os.replace(copy, journal)
+        refused = golive("resume", journal, "--yes", "--interrupted", "rerun", "--console")
+        assert refused.returncode == 2, refused.stdout + refused.stderr
+        assert f"pid {run.pid}" in refused.stderr and "still running" in refused.stderr
+    finally:
+        go.touch()
+        stdout, stderr = run.communicate(timeout=60)
+    assert run.returncode == 4, stdout + stderr
+    assert "was replaced or removed while this run wrote it" in stderr
+    assert "Traceback" not in stderr
+    assert log.read_text().split().count("b") <= 1  # no step ran twice

@@ -273,14 +273,20 @@ def test_the_same_forgery_of_a_keyed_journal_fails_with_the_key(
     target = next(i for i, line in enumerate(lines) if b'"line":"more output"' in line)
     journal.write_bytes(forge(lines, target, b"more output", b"less output"))
     status, text = verify(journal, "--key", key_file, env=clean_env)
-    assert status == 1 and "the seal is unkeyed, but --key was given" in text, text
-    status, text = verify(journal, env=keyed)  # the key found, not given: still caught
-    assert status == 1 and f"started with journal key {key_id}" in text, text
+    assert (
+        status == 1 and f"the seal is unkeyed, but this machine's journal key is {key_id}" in text
+    )
+    status, text = verify(journal, env=keyed)  # the key found, not given: caught the same
+    assert status == 1 and f"journal key is {key_id}" in text, text
     # A forger who also takes the key id out of run_started: caught with the key...
     rewritten = forge(lines, target, b"more output", b"less output").splitlines(keepends=True)
     journal.write_bytes(forge(rewritten, 0, f',"key_id":"{key_id}"'.encode(), b""))
     status, text = verify(journal, "--key", key_file, env=clean_env)
     assert status == 1, text
+    status, text = verify(journal, env=keyed)  # ...and with the key found through the env
+    assert status == 1, text
+    status, text = verify(journal, "--no-key", env=keyed)  # asked to: checked as unkeyed
+    assert status == 0 and "unkeyed: anyone who can write this file" in text, text
     # ...and, where no key is at hand, passes only as what it is: unkeyed.
     status, text = verify(journal, env=clean_env)
     assert status == 0 and "unkeyed: anyone who can write this file" in text, text
@@ -304,7 +310,9 @@ def test_a_fresh_unkeyed_seal_on_a_keyed_journal_fails_with_the_key(
     lines[-1] = body + SEAL + json.dumps(seal, separators=(",", ":")).encode() + b"}\n"
     journal.write_bytes(b"".join(lines))
     status, text = verify(journal, "--key", key_file, env=clean_env)
-    assert status == 1 and "unkeyed, but --key was given" in text, text
+    assert status == 1 and "unkeyed, but this machine's journal key" in text, text
+    status, text = verify(journal, env=keyed)
+    assert status == 1 and "unkeyed, but this machine's journal key" in text, text
     # Guessing a keyed seal without the key does not help either.
     seal = {"v": 1, "events": len(lines), "head": prev, "alg": "hmac-sha256", "key": key_id,
             "mac": hmac.new(b"a guess", body, hashlib.sha256).hexdigest()}  # fmt: skip
@@ -325,9 +333,16 @@ def test_a_journal_sealed_with_another_key_is_refused_with_the_key_given(
     assert golive("keys", "init", "--key", other, env=clean_env).returncode == 0
     journal, _ = run(tmp_path, "j.jsonl", {**clean_env, "GOLIVE_JOURNAL_KEY": str(other)})
     status, text = verify(journal, "--key", key_file, env=clean_env)
-    assert status == 1 and f"not with the key given ({key_id})" in text, text
-    # Found rather than given, another key only means the seal could not be checked here.
+    assert status == 1 and f"not with this machine's key {key_id}" in text, text
+    # Found rather than given, the key set up here is the one that counts: a forger could
+    # reseal with a key of their own.
     status, text = verify(journal, env={**clean_env, "GOLIVE_JOURNAL_KEY": str(key_file)})
+    assert status == 1 and f"not with this machine's key {key_id}" in text, text
+    status, text = verify(
+        journal, "--key", other, env={**clean_env, "GOLIVE_JOURNAL_KEY": str(key_file)}
+    )
+    assert status == 0 and "keyed seal verified" in text, text
+    status, text = verify(journal, "--no-key", env=clean_env)
     assert status == 0 and "could not be checked" in text, text
 
 

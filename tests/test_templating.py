@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from golive.core.shell import DOUBLE, HEREDOC, SINGLE, WORD, analyse
-from golive.core.templating import MASK, Masker, Values, plain_env_name
+from golive.core.templating import MASK, Masker, UnsafeCommand, Values, plain_env_name
 
 TEMPLATES = [
     "printf '%s\\n' {{v}}",
@@ -91,13 +91,16 @@ def test_every_command_sees_every_plain_value_and_only_its_own_secrets() -> None
     assert rendered.env == {
         "GOLIVE_VAR_a": "1",
         "GOLIVE_VAR_b": "2",
-        "GOLIVE_SECRET_PW": "hunter22",
+        "GOLIVE_SECRET_pw": "hunter22",
     }
 
 
-def test_the_display_of_a_refused_script_keeps_the_placeholder_and_never_raises() -> None:
+def test_the_display_of_a_refused_script_never_raises_and_masks_secrets() -> None:
     values = Values({"x": "1"}, {"pw": "hunter22"})
-    assert values.display("eval {{x}} {{pw}}") == "eval {{x}} {{pw}}"
+    with pytest.raises(UnsafeCommand):
+        values.render("eval {{x}} {{pw}}")
+    assert values.display("eval {{x}} {{pw}}") == f"eval 1 {MASK}"
+    assert values.display("# {{x}} {{pw}}") == "# {{x}} {{pw}}"  # no context: kept as written
 
 
 def test_masker_masks_longest_secret_first() -> None:
@@ -124,3 +127,19 @@ def test_a_streaming_masker_masks_a_secret_wherever_the_stream_is_cut(
     out = "".join(stream.feed(piece) for piece in pieces) + stream.flush()
     assert out == masker.mask(text)
     assert secret not in out
+
+
+def test_secrets_that_hold_or_overlap_each_other_are_masked_whole() -> None:
+    masker = Masker(["Kx9-fj2Q", "Kx9-fj2Q-77hzQp3LmW", "abcd1234", "1234wxyz"])
+    assert masker.mask("t: Kx9-fj2Q-77hzQp3LmW s: Kx9-fj2Q") == f"t: {MASK} s: {MASK}"
+    assert masker.mask("x abcd1234wxyz y") == f"x {MASK} y"
+
+
+def test_a_longer_secret_that_begins_with_a_shorter_one_waits_for_its_end() -> None:
+    masker = Masker(["Kx9-fj2Q", "Kx9-fj2Q-77hzQp3LmW"])
+    stream = masker.stream()
+    out = stream.feed("token: Kx9-fj2Q") + stream.feed("-77hzQp3LmW\n") + stream.flush()
+    assert out == f"token: {MASK}\n"
+    stream = masker.stream()
+    out = stream.feed("token: Kx9-fj2Q") + stream.feed(" and more\n") + stream.flush()
+    assert out == f"token: {MASK} and more\n"

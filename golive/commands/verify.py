@@ -33,17 +33,23 @@ HEAD_SHOWN = 12  # the console prints the head's first 12 hex digits
 _HEAD = re.compile(r"[0-9a-f]{12,32}")
 
 
-def verify_command(path: str, key_file: str | None = None, expect_head: str | None = None) -> int:
+def verify_command(
+    path: str, key_file: str | None = None, expect_head: str | None = None, no_key: bool = False
+) -> int:
     expected = expect_head.strip().lower() if expect_head is not None else None
     if expected is not None and not _HEAD.fullmatch(expected):
         return _bad(
             f"--expect-head {expect_head}: give the journal's head hash, "
             f"{HEAD_SHOWN} to 32 hex digits (the console prints it at the end of a run)"
         )
+    # A key that is set up here (--key, GOLIVE_JOURNAL_KEY or the default file) is the
+    # key the journal must be sealed with: a forger without it can only write an
+    # unkeyed seal or one with a key of their own. --no-key checks a journal recorded
+    # elsewhere without a key, and says what that proves.
     given: JournalKey | None = None
-    if key_file is not None:
+    if not no_key:
         try:
-            given = load_key(key_file)
+            given = load_key(key_file) if key_file is not None else find_key()
         except JournalKeyError as exc:
             return _bad(str(exc))
     try:
@@ -85,8 +91,9 @@ def _sealed(report: Verification, head: str, given: JournalKey | None, pinned: b
     if seal.key_id is None:
         if given is not None:
             return _tampered(
-                f"{path}: the seal is unkeyed, but --key was given: a journal sealed with "
-                f"key {given.id} was rewritten by someone without it (or this journal never had a key)"
+                f"{path}: the seal is unkeyed, but this machine's journal key is {given.id} "
+                f"({given.path}): a journal sealed with it was rewritten by someone without it; "
+                "if this journal was recorded without a key, check it with --no-key"
             )
         if report.started_key_id is not None:
             return _tampered(
@@ -97,21 +104,14 @@ def _sealed(report: Verification, head: str, given: JournalKey | None, pinned: b
         print(f"unkeyed: anyone who can write this file could rewrite it; {pin}")
         return EXIT_OK
     key = given
-    if key is None:
-        try:
-            key = find_key()
-        except JournalKeyError as exc:
-            return _bad(str(exc))
     if key is None or key.id != seal.key_id:
         if given is not None:
             return _tampered(
-                f"{path}: sealed with key {seal.key_id}, not with the key given ({given.id})"
+                f"{path}: sealed with key {seal.key_id}, not with this machine's key {given.id} "
+                f"({given.path}): rewritten and resealed by someone without it, or recorded with "
+                "another key (give that one with --key FILE)"
             )
-        why = (
-            "there is no journal key here"
-            if key is None
-            else f"the key here ({key.path}) is {key.id}, another one"
-        )
+        why = "there is no journal key here, or --no-key was given"
         print(intact)
         print(
             f"the keyed seal (key {seal.key_id}) could not be checked: {why}; give the key with "

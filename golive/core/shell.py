@@ -9,18 +9,18 @@ here-document. tree-sitter-bash parses the script; each placeholder is first
 replaced by a probe, `${__golive_N__}`, and the node the probe becomes says
 where it is.
 
-Places where no reference can be proved safe are refused, with a hint:
+Refused, with a hint, are the places where no reference can be proved safe:
 
 - where the shell does not expand at all: a comment, a here-document with a
   quoted delimiter, `$'...'`, a backslash-escaped `\\{{x}}`;
-- where the shell evaluates the text once more: backquotes (their body is
-  unquoted a second time), arithmetic (`$((..))`, `((..))`, `[[ .. ]]`, array
-  subscripts: bash evaluates `a[$(cmd)]` inside them), `${x:-{{y}}}`;
-- arguments that another program runs as code or reads as variable names:
-  `eval`, `trap`, `sh -c`, `ssh`, `su`, `source`, `python -c`, `awk`, `sed`,
-  `read`, `declare -i`, `test -v` and their kin, also behind `sudo`, `env`,
-  `timeout` and other wrappers, and data piped or fed as a here-document into
-  a shell.
+- where the shell evaluates the text once more: backquotes, arithmetic
+  (`$((..))`, `((..))`, `[[ .. ]]`, array subscripts: bash evaluates `a[$(cmd)]`
+  in them), `${x:-{{y}}}`;
+- where the grammar and the shell could read the script differently: a carriage
+  return, a line continuation inside a word or a here-document, a here-document
+  whose end line is not exactly its delimiter;
+- data that reaches a program reading it as code, through its arguments, a pipe or
+  a here-document, even by way of a variable (golive.core.shell_programs).
 
 A script that does not parse refuses every placeholder it holds. Scripts
 without placeholders are not analysed: there is nothing of ours to protect.
@@ -34,6 +34,14 @@ from functools import lru_cache
 
 import tree_sitter_bash
 from tree_sitter import Language, Node, Parser
+
+from golive.core.shell_programs import (
+    SPECIAL_VARIABLES,
+    Finding,
+    commands_in,
+    consumer_reads_only_data,
+    judge_command,
+)
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 
@@ -58,7 +66,7 @@ class Refusal:
     """A placeholder golive will not fill, said for `golive check`."""
 
     name: str
-    offset: int  # character offset of the placeholder in the script
+    offset: int  # character offset in the script of what is refused
     message: str
     hint: str
 
@@ -74,41 +82,45 @@ class Analysis:
 
 
 _PARSER = Parser(Language(tree_sitter_bash.language()))
-
-# Programs that read an argument as shell code (sh -c STRING), or their operand as a script.
-SHELLS = frozenset({"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "yash", "posh", "fish",
-                    "csh", "tcsh"})  # fmt: skip
-# Programs whose arguments are code: run here, on another host, or later.
-CODE_RUNNERS = frozenset({"eval", "trap", "alias", "let", "ssh", "su", "runuser", "watch",
-                          "script", "parallel", "at", "batch", "tmux", "screen", "expect",
-                          "source", "."})  # fmt: skip
-# Builtins whose arguments are variable names (bash evaluates a[$(cmd)] in a name).
-NAME_TAKERS = frozenset({"unset", "read", "mapfile", "readarray", "getopts", "export",
-                         "readonly", "declare", "typeset", "local", "wait"})  # fmt: skip
-# Interpreters whose option takes a program in another language.
-CODE_OPTIONS = {
-    "python": ("-c",), "python3": ("-c",), "python2": ("-c",), "perl": ("-e", "-E"),
-    "ruby": ("-e",), "node": ("-e", "--eval", "-p", "--print"), "php": ("-r",),
-    "lua": ("-e",), "Rscript": ("-e",), "osascript": ("-e",), "flock": ("-c", "--command"),
-    "psql": ("-c", "--command"), "mysql": ("-e", "--execute"),
-}  # fmt: skip
-# Programs whose first operand is a program (unless -e or -f gives it).
-PROGRAM_OPERAND = frozenset({"awk", "gawk", "mawk", "nawk", "busybox-awk", "sed", "gsed", "jq"})
-# Commands that run the rest of their words as another command.
-WRAPPERS = frozenset({"sudo", "doas", "env", "nohup", "timeout", "nice", "ionice", "chrt",
-                      "stdbuf", "setsid", "exec", "command", "builtin", "time", "xargs",
-                      "find", "chroot", "unshare", "nsenter", "systemd-run", "taskset",
-                      "numactl", "strace", "ltrace", "busybox"})  # fmt: skip
-EVALUATORS = SHELLS | CODE_RUNNERS | NAME_TAKERS | frozenset(CODE_OPTIONS) | PROGRAM_OPERAND
-
-_HINT_ARGUMENT = (
-    "pass the value as an argument of a script instead, as in sh -c 'echo \"$1\"' sh {{NAME}}, "
-    "or read $GOLIVE_VAR_NAME inside it"
-)
+_PROBE_BYTES = re.compile(rb"\$\{__golive_(\d+)__\}")
 
 
-def _refuse(name: str, offset: int, message: str, hint: str) -> Refusal:
-    return Refusal(name, offset, message.replace("NAME", name), hint.replace("NAME", name))
+class _Probed:
+    """The script with each placeholder replaced by its probe, and the way back from a
+    byte of the probed text to a character of the script."""
+
+    def __init__(self, script: str, matches: list[re.Match[str]]) -> None:
+        pieces: list[bytes] = []
+        self.spans: list[tuple[int, int]] = []
+        self._map: list[tuple[int, int]] = []  # (byte in source, char in script) at each piece
+        size = position = 0
+        for index, match in enumerate(matches):
+            before = script[position : match.start()]
+            self._map.append((size, position))
+            pieces.append(before.encode())
+            size += len(pieces[-1])
+            probe = b"${__golive_%d__}" % index
+            self._map.append((size, match.start()))
+            self.spans.append((size, size + len(probe)))
+            pieces.append(probe)
+            size += len(probe)
+            position = match.end()
+        self._map.append((size, position))
+        pieces.append(script[position:].encode())
+        self.source = b"".join(pieces)
+        self.script = script
+
+    def char(self, byte: int) -> int:
+        """The script's character offset for a byte of the probed source."""
+        start, char = 0, 0
+        for mapped_byte, mapped_char in self._map:
+            if mapped_byte > byte:
+                break
+            start, char = mapped_byte, mapped_char
+        inside = self.source[start:byte].decode(errors="replace")
+        if _PROBE_BYTES.match(self.source, start):
+            return char  # inside a probe: its placeholder
+        return char + len(inside)
 
 
 @lru_cache(maxsize=4096)
@@ -117,49 +129,232 @@ def analyse(script: str) -> Analysis:
     matches = list(PLACEHOLDER.finditer(script))
     if not matches:
         return Analysis((), ())
-    # The script with each placeholder replaced by its probe, and where each probe is.
-    pieces: list[bytes] = []
-    spans: list[tuple[int, int]] = []
-    size = 0
-    position = 0
-    for index, match in enumerate(matches):
-        before = script[position : match.start()].encode()
-        probe = b"${__golive_%d__}" % index
-        pieces.append(before)
-        size += len(before)
-        spans.append((size, size + len(probe)))
-        pieces.append(probe)
-        size += len(probe)
-        position = match.end()
-    pieces.append(script[position:].encode())
-    source = b"".join(pieces)
+    probed = _Probed(script, matches)
+    source = probed.source
     root = _PARSER.parse(source).root_node
-    placements: list[Placement] = []
+    names = [m.group(1) for m in matches]
     refusals: list[Refusal] = []
-    broken = _first_error(root) if root.has_error else None
-    for index, match in enumerate(matches):
-        name = match.group(1)
-        if broken is not None:
-            line = source.count(b"\n", 0, broken.start_byte) + 1
-            refusals.append(
-                _refuse(
-                    name,
-                    match.start(),
-                    "the script does not parse as shell "
-                    f"(line {line} of the script), so golive cannot tell where {{{{NAME}}}} stands",
-                    "fix the shell syntax; sh -n checks it",
-                )
+
+    def refuse(at: int, message: str, hint: str, index: int | None = None) -> None:
+        if index is None:
+            index = _probe_at(probed, at)
+        name = names[index]
+        refusals.append(
+            Refusal(
+                name, probed.char(at), message.replace("NAME", name), hint.replace("NAME", name)
             )
-            continue
-        start, end = spans[index]
+        )
+
+    if root.has_error:
+        broken = _first_error(root)
+        line = source.count(b"\n", 0, broken.start_byte) + 1
+        for index, (start, _) in enumerate(probed.spans):
+            refuse(start, "the script does not parse as shell "
+                   f"(line {line} of the script), so golive cannot tell where {{{{NAME}}}} stands",
+                   "fix the shell syntax; sh -n checks it", index)  # fmt: skip
+        return Analysis((), tuple(refusals))
+    for finding in _script_findings(root, source):
+        refuse(finding.at, finding.message, finding.hint)
+    placements: list[Placement] = []
+    for index, match in enumerate(matches):
+        start, end = probed.spans[index]
         node = root.descendant_for_byte_range(start, end)
-        verdict = _judge(node, index, source) if node is not None else "not found"
+        verdict = _judge(node, index, source) if node is not None else ("not found", "")
         if isinstance(verdict, tuple):
-            message, hint = verdict
-            refusals.append(_refuse(name, match.start(), message, hint))
+            refuse(start, verdict[0], verdict[1], index)
         else:
-            placements.append(Placement(name, match.start(), match.end(), verdict))
-    return Analysis(tuple(placements), tuple(refusals))
+            placements.append(Placement(names[index], match.start(), match.end(), verdict))
+    if refusals:
+        unique = list({(r.offset, r.message): r for r in refusals}.values())
+        return Analysis(tuple(placements), tuple(sorted(unique, key=lambda r: r.offset)))
+    return Analysis(tuple(placements), ())
+
+
+def _probe_at(probed: _Probed, at: int) -> int:
+    """The placeholder a finding at byte `at` is about: the first one at or after it on
+    the same command, else the script's first."""
+    for index, (start, _) in enumerate(probed.spans):
+        if start >= at:
+            return index
+    return 0
+
+
+def _first_error(node: Node) -> Node:
+    for child in node.children:
+        if child.is_error or child.is_missing:
+            return child
+        if child.has_error:
+            return _first_error(child)
+    return node
+
+
+# -- the script as a whole ----------------------------------------------------------------
+
+
+def _script_findings(root: Node, source: bytes) -> list[Finding]:
+    """What makes a script with placeholders unsafe wherever its placeholders stand."""
+    found: list[Finding] = []
+    carriage = source.find(b"\r")
+    if carriage >= 0:
+        found.append(Finding(carriage, "the script holds a carriage return, which shells and "
+                             "golive's grammar read differently, and it holds {{NAME}}",
+                             "save the runbook with plain line ends (LF)"))  # fmt: skip
+    found += _continuations(root, source)
+    found += _heredoc_ends(root, source)
+    feeds_all = any(_redirects_own_stdin(c) for c in commands_in(root))
+    for command in commands_in(root):
+        fed = feeds_all or _stdin_is_fed(command)
+        found.extend(judge_command(command, fed))
+    for node in _nodes(root, "variable_assignment"):
+        name = node.child_by_field_name("name")
+        value = node.child_by_field_name("value")
+        variable = (name.text or b"").decode(errors="replace") if name is not None else ""
+        if variable in SPECIAL_VARIABLES and value is not None and _expands(value):
+            found.append(Finding(node.start_byte, f"{variable} is set from a value or an expansion "
+                                 "in a script with {{NAME}}, and the shell or a program evaluates it",
+                                 f"set {variable} to a literal"))  # fmt: skip
+    return found
+
+
+def _nodes(root: Node, kind: str) -> list[Node]:
+    out: list[Node] = []
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if node.type == kind:
+            out.append(node)
+        stack.extend(node.children)
+    return out
+
+
+def _expands(node: Node) -> bool:
+    if node.type in ("expansion", "simple_expansion", "command_substitution",
+                     "arithmetic_expansion", "process_substitution"):  # fmt: skip
+        return True
+    return any(_expands(child) for child in node.children)
+
+
+def _continuations(root: Node, source: bytes) -> list[Finding]:
+    """A backslash-newline joins lines before the shell reads words; the grammar does not
+    always see it, so one may only stand after a blank, between words."""
+    found: list[Finding] = []
+    for match in re.finditer(rb"\\\n", source):
+        at = match.start()
+        node = root.descendant_for_byte_range(at, at + 1)
+        if node is not None and node.type in ("raw_string", "comment"):
+            continue
+        if node is not None and node.type == "heredoc_body" and _quoted_heredoc(node):
+            continue
+        blank_before = at > 0 and source[at - 1 : at] in (b" ", b"\t")
+        if node is not None and node.type == "heredoc_body":
+            blank_before = False  # an unquoted here-document joins its lines too
+        if not blank_before:
+            found.append(Finding(at, "a line continuation (backslash at the end of a line) "
+                                 "inside a word or a here-document, in a script with {{NAME}}",
+                                 "break long lines between words, after a blank"))  # fmt: skip
+    return found
+
+
+def _quoted_heredoc(body: Node) -> bool:
+    redirect = body.parent
+    start = (
+        None
+        if redirect is None
+        else next((c for c in redirect.children if c.type == "heredoc_start"), None)
+    )
+    delimiter = (start.text or b"") if start is not None else b""
+    return any(q in delimiter for q in (b"'", b'"', b"\\"))
+
+
+def _heredoc_ends(root: Node, source: bytes) -> list[Finding]:
+    """Each here-document must end on a line that is exactly its delimiter (after tabs,
+    with <<-), and no earlier line of its body may be one: shells agree on that."""
+    found: list[Finding] = []
+    for redirect in _nodes(root, "heredoc_redirect"):
+        start = next((c for c in redirect.children if c.type == "heredoc_start"), None)
+        end = next((c for c in redirect.children if c.type == "heredoc_end"), None)
+        body = next((c for c in redirect.children if c.type == "heredoc_body"), None)
+        if start is None:
+            continue
+        strip_tabs = any(c.type == "<<-" for c in redirect.children)
+        delimiter = re.sub(rb"""['"\\]""", b"", start.text or b"")
+        problem = end is None
+        if end is not None:
+            line_start = source.rfind(b"\n", 0, end.start_byte) + 1
+            line_end = source.find(b"\n", end.start_byte)
+            line = source[line_start : line_end if line_end >= 0 else len(source)]
+            problem = (line.lstrip(b"\t") if strip_tabs else line) != delimiter
+        if body is not None and not problem:
+            text = source[body.start_byte : body.end_byte]
+            for row in text.split(b"\n"):
+                if (row.lstrip(b"\t") if strip_tabs else row) == delimiter:
+                    problem = True
+        if problem:
+            found.append(Finding(redirect.start_byte, "a here-document whose end shells could "
+                                 "find elsewhere than golive's grammar (blanks or tabs around "
+                                 "its delimiter), in a script with {{NAME}}",
+                                 "end it on a line that is exactly the delimiter"))  # fmt: skip
+    return found
+
+
+def _redirects_own_stdin(command: Node) -> bool:
+    """`exec <file` (or `exec 0<<EOF`) gives the whole script new input: anything that
+    reads stdin afterwards is fed."""
+    words = command.children
+    name = next((c for c in words if c.type == "command_name"), None)
+    if name is None or (name.text or b"") != b"exec":
+        return False
+    parent = command.parent
+    redirects = [c for c in (parent.children if parent is not None else []) if "redirect" in c.type]
+    return any(_feeds(redirect) for redirect in redirects)
+
+
+def _stdin_is_fed(command: Node) -> bool:
+    """Could this command's input carry a value? From a pipe before it, a here-document
+    or here-string that expands anything, another descriptor (<&3), or a file named at
+    run time; so could anything inside a function (a caller may feed it). A literal
+    here-document (<<'SQL', or one with no $ or backquote) and a literal file are fixed
+    text: they feed nothing of ours."""
+    child, node = command, command.parent
+    while node is not None:
+        if node.type == "pipeline":
+            index = node.children.index(child)
+            if any(c.type not in ("|", "|&") for c in node.children[:index]):
+                return True
+        if node.type == "heredoc_redirect" and child.type == "pipeline":
+            return True  # cat <<EOF | sh: cat's output, whatever the body
+        if node.type in ("redirected_statement", "command"):
+            for redirect in node.children:
+                if redirect is not child and "redirect" in redirect.type and _feeds(redirect):
+                    return True
+        if node.type == "function_definition":
+            return True
+        child, node = node, node.parent
+    return False
+
+
+def _feeds(redirect: Node) -> bool:
+    """Does this redirection give the command's stdin text that may hold a value?"""
+    descriptor = next((c for c in redirect.children if c.type == "file_descriptor"), None)
+    if descriptor is not None and (descriptor.text or b"") != b"0":
+        return False
+    kinds = {c.type for c in redirect.children}
+    if redirect.type == "heredoc_redirect":
+        body = next((c for c in redirect.children if c.type == "heredoc_body"), None)
+        if body is None or _quoted_heredoc(body):
+            return False
+        return any(mark in (body.text or b"") for mark in (b"$", b"`"))
+    if redirect.type == "herestring_redirect":
+        return _expands(redirect) or b"__golive_" in (redirect.text or b"")
+    if kinds & {"<&", "<>"}:
+        return True
+    if "<" in kinds:
+        target = redirect.child_by_field_name("destination")
+        return target is None or _expands(target)
+    return False
+
+
+# -- one placeholder ------------------------------------------------------------------------
 
 
 def _heredoc_body(node: Node) -> Node | None:
@@ -176,14 +371,7 @@ def _heredoc(body: Node, index: int, source: bytes) -> str | tuple[str, str]:
     reliably (an escaped \\$ read as an expansion, expansions after leading blanks missed),
     so the body's own text decides: the delimiter must be unquoted, the probe unescaped,
     and the body free of $( ` and ${ (whose insides golive would have to parse)."""
-    redirect = body.parent
-    start = (
-        None
-        if redirect is None
-        else next((c for c in redirect.children if c.type == "heredoc_start"), None)
-    )
-    delimiter = (start.text or b"'") if start is not None else b"'"
-    if any(q in delimiter for q in (b"'", b'"', b"\\")):
+    if _quoted_heredoc(body):
         return (
             "{{NAME}} is in a here-document whose delimiter is quoted, so the shell never expands it",
             "write the delimiter unquoted (<<EOF), or pass the value another way",
@@ -197,23 +385,14 @@ def _heredoc(body: Node, index: int, source: bytes) -> str | tuple[str, str]:
             "{{NAME}} is escaped in the here-document, so the shell never expands it",
             "remove the backslash before {{NAME}}",
         )
-    rest = _PROBE_TEXT_BYTES.sub(b"", text)
-    if any(mark in rest for mark in (b"$(", b"`", b"${")):
+    rest = _PROBE_BYTES.sub(b"", text)
+    if any(mark in rest for mark in (b"$(", b"`", b"${", b"$[")):
         return (
             "{{NAME}} is in a here-document that also holds $( ), backquotes or ${ }, "
             "which golive cannot follow",
             "compute those into variables before the here-document: d=$(date), then $d",
         )
     return _walk_up(body, index, source) or HEREDOC
-
-
-def _first_error(node: Node) -> Node:
-    for child in node.children:
-        if child.is_error or child.is_missing:
-            return child
-        if child.has_error:
-            return _first_error(child)
-    return node
 
 
 def _is_probe(node: Node, index: int) -> bool:
@@ -242,7 +421,6 @@ def _judge(node: Node, index: int, source: bytes) -> str | tuple[str, str]:
         )
     if node.type == "raw_string":
         context = SINGLE
-        start = node
     elif _is_probe(node, index):
         parent = node.parent
         assert parent is not None
@@ -261,13 +439,12 @@ def _judge(node: Node, index: int, source: bytes) -> str | tuple[str, str]:
             )
         else:
             context = WORD
-        start = node
     else:
         return (
             "golive cannot tell how the shell reads {{NAME}} here (escaped, or glued to a $ or {)",
             "put it in its own word or inside double quotes",
         )
-    refusal = _walk_up(start, index, source)
+    refusal = _walk_up(node, index, source)
     return refusal if refusal is not None else context
 
 
@@ -304,6 +481,11 @@ def _walk_up(node: Node, index: int, source: bytes) -> tuple[str, str] | None:
                 "{{NAME}} is inside ${...}, where bash may evaluate it as arithmetic or a pattern",
                 "assign it first: v={{NAME}}, then use ${v...}",
             )
+        if kind == "array" and b"[" in (child.text or b"").split(b"$", 1)[0]:
+            return (
+                "{{NAME}} is in an array subscript ([...]=), which bash evaluates as arithmetic",
+                "use a literal index",
+            )
         if kind == "unset_command":
             return ("{{NAME}} is a variable name for unset", "name the variable in the runbook")
         if kind == "declaration_command":
@@ -312,180 +494,49 @@ def _walk_up(node: Node, index: int, source: bytes) -> tuple[str, str] | None:
                 return refusal
         if kind == "function_definition" and child.type == "word":
             return ("{{NAME}} names a function", "name the function in the runbook")
-        if kind == "command":
-            refusal = _command(current, child)
-            if refusal:
-                return refusal
-        if kind in ("heredoc_redirect", "herestring_redirect") or kind == "pipeline":
-            refusal = _fed_to_a_shell(current, child)
+        if kind == "for_statement" and child.type == "variable_name":
+            return ("{{NAME}} names a loop variable", "name the variable in the runbook")
+        if kind == "pipeline":
+            later = current.children[current.children.index(child) + 1 :]
+            stages = [c for c in later if c.type not in ("|", "|&")]
+            if any(not consumer_reads_only_data(stage) for stage in stages):
+                return (
+                    "{{NAME}} is piped into a program golive does not know to read its input "
+                    "as data only (a shell or interpreter would run it)",
+                    "pipe it only into programs such as cat, tee, grep, sort or a while read loop",
+                )
+        if kind in ("heredoc_redirect", "herestring_redirect"):
+            refusal = _fed(current)
             if refusal:
                 return refusal
         child, current = current, current.parent
     return None
 
 
-def _words(command: Node) -> list[tuple[Node, str]]:
-    """The command's name and arguments, each with its literal text ("" if it has none)."""
-    words: list[tuple[Node, str]] = []
-    for position, part in enumerate(command.children):
-        if part.type == "command_name":
-            inner = part.children[0] if part.children else part
-            words.append((part, _literal(inner)))
-        elif command.field_name_for_child(position) == "argument":
-            words.append((part, _literal(part)))
-    return words
-
-
-def _literal(node: Node) -> str:
-    """A word's text with plain quoting removed; "" when it is not a plain literal."""
-    text = node.text.decode(errors="replace") if node.text else ""
-    if node.type in ("word", "number"):
-        return text
-    if node.type == "raw_string":
-        return text[1:-1]
-    if node.type == "string" and all(c.type in ('"', "string_content") for c in node.children):
-        return text[1:-1]
-    return ""
-
-
-def _program(words: list[tuple[Node, str]], index: int) -> str:
-    return words[index][1].rsplit("/", 1)[-1]
-
-
-def _behind_wrappers(words: list[tuple[Node, str]], first: int, limit: int) -> int:
-    """The index of the program that really runs: sudo -u pg sh -c ..., timeout 10 bash ...
-    Any evaluator named among a wrapper's words counts (an option's value named `sh`
-    only makes golive stricter)."""
-    if _program(words, first) not in WRAPPERS:
-        return first
-    begin = first + 1
-    if _program(words, first) == "find":
-        # find's own operands are paths and tests; only -exec and its kin run a command.
-        execs = [
-            i for i in range(begin, limit) if words[i][1] in ("-exec", "-execdir", "-ok", "-okdir")
-        ]
-        if not execs:
-            return first
-        begin = execs[0] + 1
-    for later in range(begin, limit):
-        if _program(words, later) in EVALUATORS:
-            return _behind_wrappers(words, later, limit)
-    return first
-
-
-def _command(command: Node, child: Node) -> tuple[str, str] | None:
-    """Refuse the placeholder in `child` if this command runs it as code or reads it as a name."""
-    words = _words(command)
-    position = next((i for i, (node, _) in enumerate(words) if node == child), None)
-    if position is None:
-        return None  # an assignment or a redirection of this command: plain data
-    if position == 0:
-        # {{x}}/tool is a path; a value that is the whole name chooses what runs the rest.
-        rest = (child.text or b"").decode(errors="replace")
-        if not _PROBE_TEXT.sub("", rest).strip("\"'"):
-            return (
-                "{{NAME}} is the whole program name, so its value would choose what runs",
-                "name the program in the runbook; a variable may give its folder: {{NAME}}/tool",
-            )
-        return None
-    first = _behind_wrappers(words, 0, position)
-    program = _program(words, first)
-    if program in CODE_RUNNERS:
-        return (f"{{{{NAME}}}} is an argument of {program}, which runs it as code", _HINT_ARGUMENT)
-    if program in NAME_TAKERS:
+def _fed(redirect: Node) -> tuple[str, str] | None:
+    """A here-document or here-string: what it feeds must read its input as data only."""
+    statement = redirect.parent
+    targets: list[Node] = []
+    if statement is not None and statement.type == "command":
+        targets.append(statement)
+    elif statement is not None:
+        body = statement.child_by_field_name("body")
+        if body is not None:
+            targets.append(body)
+    targets += [c for c in redirect.children if c.type == "pipeline"]  # cat <<EOF | sh
+    descriptor = next((c for c in redirect.children if c.type == "file_descriptor"), None)
+    if descriptor is not None and (descriptor.text or b"") != b"0":
         return (
-            f"{{{{NAME}}}} is an argument of {program}, which reads it as a variable name",
-            "name the variable in the runbook and assign the value: v={{NAME}}",
+            "{{NAME}} is in a here-document on another file descriptor, which golive cannot follow",
+            "feed the here-document to the program's standard input",
         )
-    if program in SHELLS:
-        script = _shell_script(words, first)
-        if script == position or (script is None and not _has_operand(words, first, position)):
-            return (f"{{{{NAME}}}} is inside the script that {program} runs", _HINT_ARGUMENT)
-        return None
-    if program in CODE_OPTIONS:
-        if _option_value(words, first, CODE_OPTIONS[program]) == position:
+    for target in targets:
+        if not consumer_reads_only_data(target):
             return (
-                f"{{{{NAME}}}} is inside the program that {program} runs",
-                f"pass the value as data: an argument of the {program} program, or the environment",
+                "{{NAME}} is in input fed to a program golive does not know to read it as data "
+                "only (a shell, an interpreter or a database client would run it)",
+                "feed it to cat, tee, grep or a while read loop, or pass the value as an argument",
             )
-        return None
-    if program in PROGRAM_OPERAND:
-        if _program_operand(words, first) == position:
-            return (
-                f"{{{{NAME}}}} is inside the {program} program, which {program} runs as code"
-                + (" (GNU sed's e command runs a shell)" if "sed" in program else ""),
-                "read the value as data instead, e.g. awk '{print ENVIRON[\"GOLIVE_VAR_NAME\"]}'",
-            )
-        return None
-    if program in ("test", "[") and _has_option(words, first, position, "-v", "-R"):
-        return ("{{NAME}} is a variable name for test -v", "compare its value instead")
-    if program == "printf" and _has_option(words, first, position, "-v"):
-        return ("{{NAME}} is an argument of printf -v, which takes a variable name",
-                "assign with v=$(printf ...)")  # fmt: skip
-    return None
-
-
-_PROBE_TEXT = re.compile(r"\$\{__golive_\d+__\}")
-_PROBE_TEXT_BYTES = re.compile(rb"\$\{__golive_\d+__\}")
-
-
-def _has_option(words: list[tuple[Node, str]], first: int, before: int, *options: str) -> bool:
-    return any(words[i][1] in options for i in range(first + 1, before))
-
-
-def _has_operand(words: list[tuple[Node, str]], first: int, before: int) -> bool:
-    """A shell given a script file (sh deploy.sh ARGS) runs that file, not its arguments."""
-    return any(not w.startswith("-") or w == "-" for _, w in words[first + 1 : before])
-
-
-def _shell_script(words: list[tuple[Node, str]], first: int) -> int | None:
-    """Index of the string a shell runs with -c (also in a bundle such as -ec): the
-    first operand after the options. None without -c."""
-    with_c = False
-    for i in range(first + 1, len(words)):
-        word = words[i][1]
-        if word == "--" and with_c:
-            return i + 1 if i + 1 < len(words) else None
-        if word.startswith("-") and len(word) > 1 and not word.startswith("--"):
-            with_c = with_c or "c" in word[1:]
-            continue
-        if word.startswith("--") or word.startswith("+"):
-            continue
-        return i if with_c else None
-    return None
-
-
-def _option_value(
-    words: list[tuple[Node, str]], first: int, options: tuple[str, ...]
-) -> int | None:
-    """Index of the word an option such as python's -c takes."""
-    for i in range(first + 1, len(words)):
-        word = words[i][1]
-        if word in options:
-            return i + 1
-        if word == "--":
-            return None
-    return None
-
-
-def _program_operand(words: list[tuple[Node, str]], first: int) -> int | None:
-    """awk PROGRAM FILE..., sed SCRIPT FILE...: the program's index; with -e EXPR the
-    program is that word, and with -f FILE there is none among the words."""
-    takes_value = ("-f", "--file", "-v", "-F", "--arg", "--argjson", "-i", "-L")
-    i = first + 1
-    while i < len(words):
-        word = words[i][1]
-        if word in ("-e", "--expression", "--source"):
-            return i + 1
-        if word in ("-f", "--file", "--from-file"):
-            return None
-        if word in takes_value and word not in ("-i",):
-            i += 3 if word in ("--arg", "--argjson") else 2
-            continue
-        if word.startswith("-") and word != "-":
-            i += 1
-            continue
-        return i
     return None
 
 
@@ -504,68 +555,3 @@ def _declaration(declaration: Node, child: Node) -> tuple[str, str] | None:
                 "assign without the option, then declare the variable",
             )
     return None
-
-
-def _fed_to_a_shell(node: Node, child: Node) -> tuple[str, str] | None:
-    """Data that reaches a shell's stdin is code: `... | sh`, `sh <<EOF`, `bash <<< ...`."""
-    if node.type == "pipeline":
-        later = node.children[node.children.index(child) + 1 :]
-        if any(_reads_code_on_stdin(part) for part in later):
-            return (
-                "{{NAME}} is piped into a program that runs its input as code",
-                "run the commands in the step itself, and pass the value as an argument",
-            )
-        return None
-    # The command a here-document or here-string feeds, and any pipe after it (cat <<EOF | sh).
-    statement = node.parent
-    fed: list[Node] = []
-    if statement is not None and statement.type == "command":
-        fed.append(statement)
-    elif statement is not None:
-        body = statement.child_by_field_name("body")
-        if body is not None:
-            fed.append(body)
-    fed += [c for c in node.children if c.type == "pipeline"]
-    if any(_reads_code_on_stdin(target) for target in fed):
-        return (
-            "{{NAME}} is in input fed to a program that runs it as code",
-            "run the commands in the step itself, and pass the value as an argument",
-        )
-    return None
-
-
-STDIN_CODE = CODE_RUNNERS | frozenset({"python", "python3", "perl", "ruby", "node", "php"})
-
-
-def _reads_code_on_stdin(node: Node) -> bool:
-    for command in [node] if node.type == "command" else _commands_in(node):
-        words = _words(command)
-        if not words:
-            continue
-        first = _behind_wrappers(words, 0, len(words))
-        program = _program(words, first)
-        if program in SHELLS:
-            script = _shell_script(words, first)
-            if script is None and not _has_operand(words, first, len(words)):
-                return True
-            if _has_option(words, first, len(words), "-s"):
-                return True
-        elif program in STDIN_CODE or (
-            program == "sudo" and _has_option(words, first, len(words), "-s", "-i")
-        ):
-            return True
-        if first > 0 and _program(words, 0) == "xargs":
-            return True  # xargs -I{} sh -c 'echo {}': its input becomes a shell script
-    return False
-
-
-def _commands_in(node: Node) -> list[Node]:
-    found: list[Node] = []
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current.type == "command":
-            found.append(current)
-        else:
-            stack.extend(current.children)
-    return found

@@ -1,7 +1,7 @@
 """`{{name}}` substitution: values travel in the environment, never in the script.
 
 A plain value is handed to the command in the environment variable
-GOLIVE_VAR_<name>, a secret in GOLIVE_SECRET_<NAME>, and each placeholder
+GOLIVE_VAR_<name>, a secret in GOLIVE_SECRET_<name>, and each placeholder
 becomes a reference to that variable, written for the context it stands in
 (golive.core.shell decides the context with a real shell grammar). So a value
 can never become shell syntax, whatever it holds: the shell expands a
@@ -27,7 +27,8 @@ def referenced_names(command: str) -> list[str]:
 
 
 def secret_env_name(name: str) -> str:
-    return f"GOLIVE_SECRET_{name.upper()}"
+    # The name as written: `pw` and `PW` are two variables, so two environment names.
+    return f"GOLIVE_SECRET_{name}"
 
 
 def plain_env_name(name: str) -> str:
@@ -152,10 +153,32 @@ class Masker:
         return tuple(self._secrets)
 
     def mask(self, text: str) -> str:
+        """Every secret's text replaced by MASK; secrets that overlap or hold one another
+        are masked as one stretch, so no part of either shows."""
+        spans = sorted(self.occurrences(text))
+        if not spans:
+            return text
+        pieces: list[str] = []
+        position = 0
+        start, end = spans[0]
+        for next_start, next_end in spans[1:]:
+            if next_start < end:  # overlapping: one stretch (touching ones stay two)
+                end = max(end, next_end)
+                continue
+            pieces += [text[position:start], MASK]
+            position, start, end = end, next_start, next_end
+        pieces += [text[position:start], MASK, text[end:]]
+        return "".join(pieces)
+
+    def occurrences(self, text: str) -> list[tuple[int, int]]:
+        """(start, end) of every occurrence of every secret in `text`."""
+        spans: list[tuple[int, int]] = []
         for secret in self._secrets:
-            if secret in text:
-                text = text.replace(secret, MASK)
-        return text
+            at = text.find(secret)
+            while at != -1:
+                spans.append((at, at + len(secret)))
+                at = text.find(secret, at + 1)
+        return spans
 
     def stream(self) -> StreamMasker:
         return StreamMasker(self)
@@ -165,10 +188,11 @@ class StreamMasker:
     """Masks a stream of text that arrives in pieces cut anywhere: reads of 64 KiB, a
     line cut, a secret with line breaks in it.
 
-    Each piece is masked together with what was held back before it, and the longest
-    tail that could still be the start of a secret is held back again, so no secret is
-    ever split between two outputs. What it holds back is at most one character less
-    than the longest secret; `flush` gives it up at the end of the stream.
+    Each piece is joined to what was held back before it; the longest tail that could
+    still be the start of a secret is held back again (unmasked, so a shorter secret
+    that begins a longer one waits too), and the rest is masked and given out, so no
+    secret is ever split between two outputs. What it holds back is less than the
+    longest secret (or the secrets it would cut through); `flush` gives it up, masked.
     """
 
     def __init__(self, masker: Masker) -> None:
@@ -178,14 +202,23 @@ class StreamMasker:
     def feed(self, text: str) -> str:
         if not self._masker:
             return text
-        masked = self._masker.mask(self._held + text)
-        keep = self._partial_tail(masked)
-        self._held = masked[len(masked) - keep :] if keep else ""
-        return masked[: len(masked) - keep]
+        buffer = self._held + text
+        # Hold back the unmasked tail that could still begin a secret (a shorter secret
+        # inside it included: it may be the start of a longer one), and never cut
+        # through a secret that the buffer holds whole.
+        keep = len(buffer) - self._partial_tail(buffer)
+        moved = True
+        while moved:
+            moved = False
+            for start, end in self._masker.occurrences(buffer):
+                if start < keep < end:
+                    keep, moved = start, True
+        self._held = buffer[keep:]
+        return self._masker.mask(buffer[:keep])
 
     def flush(self) -> str:
         held, self._held = self._held, ""
-        return held
+        return self._masker.mask(held)
 
     def _partial_tail(self, text: str) -> int:
         """Length of the longest tail of `text` that is a proper prefix of a secret."""

@@ -315,7 +315,12 @@ AFTER_SEAL = "a line after the seal: nothing may follow the event that ends a jo
 
 
 def _lock(fd: int, path: str) -> None:
-    """Take the journal's exclusive lock on `fd`, or close `fd` and say who holds it."""
+    """Take the journal's exclusive lock on `fd`, or close `fd` and say who holds it.
+
+    The lock is on the file, not on its name: a journal copied and renamed over itself
+    while a run writes it would be a new file with no lock. So the name must still be
+    this file once locked, and the last golive that took the journal must not be alive
+    on this machine (it would be writing to the file the name no longer shows)."""
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -324,6 +329,39 @@ def _lock(fd: int, path: str) -> None:
     except OSError as exc:
         os.close(fd)
         raise JournalError(f"{path}: cannot lock the journal: {exc.strerror or exc}") from None
+    if not same_file(fd, path):
+        os.close(fd)
+        raise JournalInUse(f"journal {path} was replaced while golive opened it; try again")
+    owner = last_owner(path)
+    here = owner is not None and owner[1] == socket.gethostname() and owner[0] != os.getpid()
+    if owner is not None and here and _is_live_golive(owner[0]):
+        os.close(fd)
+        pid, machine, since = owner
+        raise JournalInUse(
+            f"journal {path} is in use by golive (pid {pid} on {machine}"
+            + (f", since {since}" if since else "")
+            + "), which is still running although it holds no lock on this file: "
+            "the journal was copied or replaced while that run wrote it; stop that golive first"
+        )
+
+
+def same_file(fd: int, path: str) -> bool:
+    try:
+        mine, named = os.fstat(fd), os.stat(path)
+    except OSError:
+        return False
+    return (mine.st_dev, mine.st_ino) == (named.st_dev, named.st_ino)
+
+
+def _is_live_golive(pid: int) -> bool:
+    """Is `pid` a live golive process here? (Read from /proc; a pid reused by another
+    program is not.)"""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            command = handle.read()
+    except OSError:
+        return False
+    return b"golive" in command
 
 
 class LockedJournal:
@@ -578,6 +616,8 @@ class JournalWriter:
             if final:
                 line = sealed_line(line, self._seq + 2, self._prev, self.key)
             durable = final or (sync and self._sync_each and event["type"] in DURABLE)
+            if durable:
+                self._check_still_named()
             self._write(line + b"\n", durable=durable)
             self._seq += 1
             self._prev = line_hash(line)
@@ -612,8 +652,22 @@ class JournalWriter:
         while not self._stop.wait(GROUP_COMMIT_SECONDS):
             self.flush()
 
+    def _check_still_named(self) -> None:
+        """Someone replaced or removed the file: what this run writes would be lost to
+        everyone who reads the journal by its name. Stop recording at once (checked
+        before every durable event and once a second)."""
+        if not self._failed and not same_file(self._fd, self.path):
+            self._failed = (
+                f"{self.path}: the journal file was replaced or removed while this run "
+                f"wrote it; nothing after event {self._seq} is in the file at that name"
+            )
+            raise JournalError(self._failed)
+
     def flush(self) -> None:
         with self._lock:
+            if not self._sealed:
+                with contextlib.suppress(JournalError):
+                    self._check_still_named()
             if self._dirty and not self._failed:
                 try:
                     os.fsync(self._fd)
