@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
 import threading
 from collections.abc import Sequence
@@ -228,64 +230,84 @@ def main(argv: Sequence[str] | None = None) -> int:
     guard_console()  # control characters in anything golive prints are shown, never obeyed
     threading.excepthook = _thread_fault
     args = build_parser().parse_args(argv)
+    from golive.console.guard import ConsoleWriteError
+
     try:
-        if args.command == "check":
-            from golive.commands.check import check_command
-
-            return check_command(args.files, args.strict)
-        if args.command == "verify":
-            from golive.commands.verify import verify_command
-
-            return verify_command(args.journal, args.key, args.expect_head, args.no_key)
-        if args.command == "keys":
-            from golive.commands.keys import keys_init_command
-
-            return keys_init_command(args.key)
-        if args.command == "monitor":
-            from golive.commands.monitor import monitor_command
-
-            return monitor_command(args)
-        if args.command == "hosts":
-            from golive.commands.hosts import trust_command
-
-            return trust_command(args.runbook)
-        if args.command == "logs":
-            from golive.commands.logs import logs_command
-
-            return logs_command(args.files, args.json)
-        if args.command == "new":
-            from golive.commands.new import new_command
-
-            return new_command(args.name, args.output)
-        if args.command == "review":
-            from golive.commands.review import review_command
-
-            return review_command(args)
-        if args.command == "report":
-            from golive.commands.report import report_command
-
-            return report_command(args)
-        if args.command == "drill":
-            from golive.commands.drill import drill_command
-
-            return drill_command(args)
-        if args.command == "compare":
-            from golive.commands.compare import compare_command
-
-            return compare_command(args)
-        if args.command == "calibrate":
-            from golive.commands.calibrate import calibrate_command
-
-            return calibrate_command(args)
-        from golive.commands.run import demo_command, resume_command, run_command
-
-        if args.command == "run":
-            return run_command(args)
-        if args.command == "resume":
-            return resume_command(args)
-        return demo_command(args)
+        status = _dispatch(args)
+        sys.stdout.flush()  # a failure to write the last of it is still reported here
+        return status
     except KeyboardInterrupt:
         print("golive: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        _silence_stdout()
         return 1
+    except ConsoleWriteError as exc:
+        _silence_stdout()
+        # If stderr is gone too, the exit status alone has to say it.
+        with contextlib.suppress(OSError):
+            print(f"golive: {exc}; the output above is incomplete", file=sys.stderr)
+        return 4
+
+
+def _silence_stdout() -> None:
+    """After stdout failed, interpreter exit must not try (and fail) to flush it again."""
+    sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - lives until exit
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "check":
+        from golive.commands.check import check_command
+
+        return check_command(args.files, args.strict)
+    if args.command == "verify":
+        from golive.commands.verify import verify_command
+
+        return verify_command(args.journal, args.key, args.expect_head, args.no_key)
+    if args.command == "keys":
+        from golive.commands.keys import keys_init_command
+
+        return keys_init_command(args.key)
+    if args.command == "monitor":
+        from golive.commands.monitor import monitor_command
+
+        return monitor_command(args)
+    if args.command == "hosts":
+        from golive.commands.hosts import trust_command
+
+        return trust_command(args.runbook)
+    if args.command == "logs":
+        from golive.commands.logs import logs_command
+
+        return logs_command(args.files, args.json)
+    if args.command == "new":
+        from golive.commands.new import new_command
+
+        return new_command(args.name, args.output)
+    if args.command == "review":
+        from golive.commands.review import review_command
+
+        return review_command(args)
+    if args.command == "report":
+        from golive.commands.report import report_command
+
+        return report_command(args)
+    if args.command == "drill":
+        from golive.commands.drill import drill_command
+
+        return drill_command(args)
+    if args.command == "compare":
+        from golive.commands.compare import compare_command
+
+        return compare_command(args)
+    if args.command == "calibrate":
+        from golive.commands.calibrate import calibrate_command
+
+        return calibrate_command(args)
+    from golive.commands.run import demo_command, resume_command, run_command
+
+    if args.command == "run":
+        return run_command(args)
+    if args.command == "resume":
+        return resume_command(args)
+    return demo_command(args)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from itertools import filterfalse
 from operator import methodcaller
 
+from golive.core.event_schema import shape_problem
 from golive.core.events import Event
 from golive.core.loader import load_runbook_text
 from golive.core.record import Integrity, RecordBuilder, RunRecord
@@ -85,8 +86,8 @@ def _events_only(path: str) -> list[Event]:
             record = json.loads(line)
         except ValueError:
             continue  # a torn or broken line: add_samples() reports where
-        if isinstance(record, dict):
-            events.append(record)
+        if isinstance(record, dict) and not shape_problem(record):
+            events.append(record)  # a malformed one is left out: add_samples() reports it
     return events
 
 

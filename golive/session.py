@@ -8,6 +8,7 @@ nothing is shown that is not already recorded.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import getpass
 import os
@@ -84,6 +85,7 @@ class Session:
         self.state = state
         self.values = values
         self.listeners: list[Listener] = []
+        self._failed_listeners: list[Listener] = []
         self.changed = threading.Condition()
         self._changes = 0
         self._lock = threading.Lock()
@@ -102,10 +104,15 @@ class Session:
             try:
                 listener(recorded)
             except Exception as exc:  # a display fault must never stop the run or its record
-                print(
-                    f"golive: display error ({type(exc).__name__}: {exc}); the journal is unaffected",
-                    file=sys.stderr,
-                )
+                if listener in self._failed_listeners:
+                    continue  # said once: a dead stdout would otherwise say it per event
+                self._failed_listeners.append(listener)
+                with contextlib.suppress(Exception):
+                    print(
+                        f"golive: display error ({type(exc).__name__}: {exc}); the run goes on "
+                        "and the journal is unaffected (golive review shows it)",
+                        file=sys.stderr,
+                    )
         # The run loop is woken after the listeners: what it does next (the next step's
         # start) is shown after what this event showed.
         if recorded["type"] not in QUIET:

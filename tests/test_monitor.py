@@ -273,3 +273,31 @@ def test_a_local_host_is_sampled_with_psutil_and_its_log_followed(tmp_path: Path
         "2026-11-22 02:00:01 ERROR local disk full",
     )
     assert abs(snapshot.metrics.mem - psutil.virtual_memory().percent) < 5  # type: ignore[operator]
+
+
+def test_a_channel_failing_in_an_unforeseen_way_loses_that_host_not_the_monitor(
+    tmp_path: Path, sshd: Any, capfd: pytest.CaptureFixture[str]
+) -> None:
+    runbook = monitored_runbook(tmp_path, sshd, interval="0.5s")
+    journal = tmp_path / "j.jsonl"
+    with Watching(runbook, journal, heartbeat_every=60) as watching:
+        wait_until(lambda: watching.state() is HostState.LIVE, what="LIVE")
+        [link] = watching.monitor._links.values()
+        channel = link.streams[0].channel
+
+        def broken() -> bool:
+            raise RuntimeError("a failure nobody foresaw")
+
+        channel.recv_ready = broken  # the sampler's next line reaches it
+        wait_until(
+            lambda: any(
+                e["type"] == "host_state" and e["state"] == "DOWN" for e in events(journal)
+            ),
+            timeout=10,
+            what="DOWN in the journal",
+        )
+        wait_until(lambda: watching.state() is HostState.LIVE, timeout=30, what="LIVE again")
+        assert watching.monitor._thread.is_alive()
+    [down] = [e for e in events(journal) if e["type"] == "host_state" and e["state"] == "DOWN"][:1]
+    assert "RuntimeError: a failure nobody foresaw" in down["reason"]
+    assert "Traceback" not in capfd.readouterr().err

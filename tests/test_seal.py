@@ -373,7 +373,7 @@ def test_keys_init_makes_a_private_key_and_never_overwrites_it(
     assert status == 0 and f"keyed seal verified (key {key_id})" in text
 
 
-@pytest.mark.parametrize("problem", ["mode", "malformed", "missing", "directory"])
+@pytest.mark.parametrize("problem", ["mode", "malformed", "missing", "directory", "fifo"])
 def test_a_key_that_cannot_be_used_is_an_error_not_an_unkeyed_seal(
     tmp_path: Path, clean_env: dict[str, str], key: tuple[Path, str], problem: str
 ) -> None:
@@ -387,6 +387,10 @@ def test_a_key_that_cannot_be_used_is_an_error_not_an_unkeyed_seal(
     elif problem == "missing":
         key_file.unlink()
         expected = "no such journal key"
+    elif problem == "fifo":  # nobody writes to it: reading it must not hang the run
+        key_file.unlink()
+        os.mkfifo(key_file, 0o600)
+        expected = "not a regular file"
     else:
         key_file.unlink()
         key_file.mkdir()
@@ -482,9 +486,16 @@ def test_reports_say_how_the_journal_is_protected(
     assert fields(journal_of(unkeyed, clean_env)) == (True, "unkeyed", None, True)
     assert fields(journal_of(cut, clean_env)) == (False, "unsealed", None, False)
     md = golive("report", keyed, "--format", "md", env=keyed_env).stdout
-    assert f"head `{head}` (keyed, key `{key_id}`)" in md
+    assert f"head `{head}` (keyed seal verified (key {key_id}))" in md
     html = golive("report", keyed, "--format", "html", env=keyed_env).stdout
-    assert f"head {head[:12]}, keyed, key {key_id}" in html
+    assert f"head {head[:12]}, keyed seal verified (key {key_id})" in html
+    # Without the key here, the report says what it could not check.
+    md = golive("report", keyed, "--format", "md", env=clean_env).stdout
+    assert f"keyed seal (key {key_id}), not checked here" in md
+    md = golive("report", unkeyed, "--format", "md", env=clean_env).stdout
+    assert "unkeyed: anyone who can write this file could rewrite it" in md
+    md = golive("report", cut, "--format", "md", env=clean_env).stdout
+    assert "unsealed: cut short, or still being written" in md
     # An edited last line: the report still comes, and says the journal fails at that line.
     lines = lines_of(keyed)
     lines[-1] = lines[-1].replace(b'"outcome":"completed"', b'"outcome":"rolled_back"')

@@ -21,6 +21,21 @@ from typing import TextIO, cast
 
 from golive.core.text import visible
 
+
+class ConsoleWriteError(OSError):
+    """golive's own output could not be written (a full disk, a file over its size
+    limit, a dead terminal). `golive.cli.main` turns it into one sentence and exit 4:
+    output that was cut is never mistaken for output that was complete."""
+
+    def __init__(self, stream: str, cause: OSError) -> None:
+        super().__init__(cause.errno, cause.strerror)
+        self.stream = stream
+        self.cause = cause
+
+    def __str__(self) -> str:
+        return f"cannot write to {self.stream}: {self.cause.strerror or self.cause}"
+
+
 _CSI = re.compile(r"(?:\x1b\[[0-9;?]*[A-Za-z])+")
 
 
@@ -35,7 +50,12 @@ class VisibleStream(io.TextIOBase):
         self.raw = raw
 
     def write(self, text: str) -> int:
-        self.raw.write(visible(text, newlines=True))
+        try:
+            self.raw.write(visible(text, newlines=True))
+        except BrokenPipeError:
+            raise  # the reader went away (`golive review ... | head`): not a fault
+        except OSError as exc:
+            raise ConsoleWriteError(self.name, exc) from exc
         return len(text)
 
     def write_control(self, sequence: str) -> None:
@@ -45,8 +65,14 @@ class VisibleStream(io.TextIOBase):
         self.raw.write(sequence)
 
     def flush(self) -> None:
-        if not self.raw.closed:
+        if self.raw.closed:
+            return
+        try:
             self.raw.flush()
+        except BrokenPipeError:
+            raise
+        except OSError as exc:
+            raise ConsoleWriteError(self.name, exc) from exc
 
     def close(self) -> None:
         # Closing the guard (at interpreter exit) must never close the terminal's stream.

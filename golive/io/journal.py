@@ -41,6 +41,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from golive.core.clock import Clock
+from golive.core.event_schema import shape_problem
 from golive.core.events import DURABLE, MONITOR_FINISHED, RUN_FINISHED, Event
 from golive.core.templating import Masker
 
@@ -138,7 +139,9 @@ _KEY_TEXT = re.compile(rb"[0-9a-fA-F]{64}")
 def load_key(path: str) -> JournalKey:
     """Read a key file: 64 hex digits, a regular file nobody else can read or write."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOCTTY)
+        # O_NONBLOCK: a FIFO (or a device) put where the key should be must not hang the
+        # run at its start; fstat below then refuses it as not a regular file.
+        fd = os.open(path, os.O_RDONLY | os.O_NOCTTY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise JournalKeyError(
             f"{path}: no such journal key (golive keys init --key {path} creates one)"
@@ -798,6 +801,11 @@ def _scan(
                 if problem:
                     report.broken_line, report.problem = number, problem
                     break
+            shape = shape_problem(record)
+            if shape:
+                report.broken_line = number
+                report.problem = f"not a valid journal event (corrupted or edited): {shape}"
+                break
             if not complete:
                 # A whole JSON object without its newline: the write was cut just short.
                 report.torn_line = number

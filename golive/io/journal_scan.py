@@ -28,6 +28,8 @@ from array import array
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
+from golive.core.event_schema import shape_problem
+
 HASH_CHARS = 32  # as golive.io.journal: a line's hash is the first 32 hex digits of its SHA-256
 SAMPLE_MARK = b'"type":"sample"'  # a top-level key: in a string value the quotes are escaped
 PARALLEL_FROM_BYTES = 16 * 2**20  # smaller journals are read in-process: a worker costs ~0.1 s
@@ -237,6 +239,12 @@ def _stitch(chunks: list[Chunk], torn: bool, workers: int) -> ScannedJournal:
                 if broken is None:
                     broken = base + index + 1
                     problem = "not a valid journal event (corrupted or edited)"
+                continue
+            shape = shape_problem(record)
+            if shape:  # left out, so no fold downstream meets a field of the wrong kind
+                if broken is None:
+                    broken = base + index + 1
+                    problem = f"not a valid journal event (corrupted or edited): {shape}"
                 continue
             if sealed is None and "seal" in record:
                 sealed = (base + index + 1, line, record)

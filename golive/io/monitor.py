@@ -132,6 +132,7 @@ class Monitor:
         self._local_files: dict[tuple[str, str], _LocalFile] = {}
         self._local_procs: list[subprocess.Popen[bytes]] = []
         self._sink_failed = False
+        self._fault_said = False
         psutil.cpu_percent(interval=None)  # prime: the first call has no window
 
     # -- lifecycle ------------------------------------------------------------
@@ -161,13 +162,34 @@ class Monitor:
             for key, _ in self._selector.select(timeout=min(timeout, self.interval)):
                 if key.data is None:
                     os.read(self._wake_r, 4096)
-                else:
+                    continue
+                try:
                     self._readable(key.data)
-            self._drain_inbox()
+                except Exception as exc:  # a channel that fails in a new way: that host only
+                    self._stream_failed(key.data, exc)
             now = self._clock()
-            if now >= next_tick:
+            try:
+                self._drain_inbox()
+                if now >= next_tick:
+                    next_tick = now + self.interval
+                    self._tick(now)
+            except Exception as exc:  # the thread that watches every host must not die
+                self._say_once(f"golive: monitor: {type(exc).__name__}: {exc}; watching goes on")
                 next_tick = now + self.interval
-                self._tick(now)
+
+    def _stream_failed(self, stream: _Stream, exc: Exception) -> None:
+        link = self._links[stream.host]
+        if link.host.local:
+            self._say_once(f"golive: monitor: {stream.host}: {type(exc).__name__}: {exc}")
+            return
+        with contextlib.suppress(Exception):
+            self._lost(link, f"connection lost ({type(exc).__name__}: {exc})", self._clock())
+
+    def _say_once(self, message: str) -> None:
+        if not self._fault_said:
+            self._fault_said = True
+            with contextlib.suppress(Exception):
+                print(message, file=sys.stderr)
 
     def _tick(self, now: float) -> None:
         events: list[Event] = []

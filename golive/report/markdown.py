@@ -119,7 +119,7 @@ def _facts(summary: Summary) -> list[list[str]]:
         [
             "Journal",
             f"{md(journal['path'])}: {journal['events']} events, {chain}, head {code(journal['head'])} "
-            f"({journal['protection']}{', key ' + code(journal['key_id']) if journal['key_id'] else ''})",
+            f"({md(journal['protection_text'])})",
         ]
     )
     return rows

@@ -19,7 +19,7 @@ from golive.core.engine import Engine
 from golive.core.events import Decisions
 from golive.core.record import Attempt, Moment, RunRecord, StepRecord
 from golive.core.runbook import Runbook
-from golive.io.journal import seal_status
+from golive.io.journal import SealStatus, seal_status
 
 SCHEMA = "golive-report/1"
 
@@ -159,7 +159,22 @@ def _journal(record: RunRecord) -> dict[str, Any]:
         "protection": seal.protection,
         "key_id": seal.key_id,
         "seal_checked": seal.checked,
+        "seal_problem": seal.problem,
+        "protection_text": _protection_text(seal),
     }
+
+
+def _protection_text(seal: SealStatus) -> str:
+    """What the seal proves, in the words `golive verify` uses."""
+    if seal.problem:
+        return f"seal broken: {seal.problem}"
+    if not seal.sealed:
+        return "unsealed: cut short, or still being written"
+    if seal.protection == "keyed":
+        if seal.checked:
+            return f"keyed seal verified (key {seal.key_id})"
+        return f"keyed seal (key {seal.key_id}), not checked here: golive verify --key FILE"
+    return "unkeyed: anyone who can write this file could rewrite it; compare the head hash"
 
 
 def _run(record: RunRecord, times: _Times, planned_starts: dict[str, float]) -> dict[str, Any]:
