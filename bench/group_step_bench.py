@@ -4,7 +4,7 @@ Starts a farm of real OpenSSH sshd processes on loopback (tests/sshd.py: 16
 addresses per sshd) and times running `true` on every host as ONE group step:
 
   (a) golive in-process: golive.io.ssh_exec.HostExecutors over an SshPool, one
-      thread per host exactly as golive.execution runs a step on a group (the
+      thread per host exactly as golive.session.execution runs a step on a group (the
       first host in the calling thread). Cold = a fresh SshPool, connecting
       included; warm = the same again over the pool's open connections.
   (b) golive as a whole: a real `golive run --rehearsal --yes` subprocess of a
@@ -62,7 +62,7 @@ def write_runbook(path: Path, farm: SshFarm) -> Runbook:
 
 
 def golive_group_step(executors: HostExecutors, hosts: list[Host]) -> float:
-    """One step on a group, run as golive.execution.StepExecution._on_hosts runs it."""
+    """One step on a group, run as golive.session.execution.StepExecution._on_hosts runs it."""
     cancel = threading.Event()
     results: dict[str, JobResult] = {}
 

@@ -4,7 +4,7 @@
       rules: durable events (fsync'd each), output lines (group-committed) and a
       realistic mix of 1 durable per 50 output lines.
   (b) Replay of a 1,000,000-event journal with a valid hash chain into a RunState,
-      exactly as `golive resume` does (golive.session.read_journal), next to a
+      exactly as `golive resume` does (golive.session.session.read_journal), next to a
       plain `json.loads` per line over the same file.
 
 The journal lives in a temporary directory on the same disk as the repository
@@ -39,8 +39,8 @@ from golive.core.loader import load_runbook
 from golive.core.runbook import Runbook, Step, StepKind
 from golive.core.templating import Masker, Values
 from golive.io.journal import JournalWriter, line_hash, verify_journal
-from golive.session import RunOptions, read_journal, start_session
-from golive.variables import resolve_values
+from golive.session.session import RunOptions, read_journal, start_session
+from golive.session.variables import resolve_values
 
 REPO = Path(__file__).resolve().parent.parent
 SECRET = "s3cr3t-Pa55w0rd"  # the runbook's db_password, masked by the writer
@@ -231,7 +231,7 @@ def run_events(
 
 def write_journal(directory: str, runbook: Runbook, total: int) -> str:
     """A `total`-event journal with a valid hash chain. run_started comes from
-    golive.session.start_session; the rest is written directly, line by line,
+    golive.session.session.start_session; the rest is written directly, line by line,
     with the record layout and serialization of JournalWriter.append."""
     path = os.path.join(directory, "run.jsonl")
     values = resolve_values(runbook, {}, environ={"ERP_DB_PASSWORD": SECRET})

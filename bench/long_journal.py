@@ -34,8 +34,8 @@ from golive.core import events as ev  # noqa: E402
 from golive.core.events import Decisions, event  # noqa: E402
 from golive.core.loader import load_runbook  # noqa: E402
 from golive.core.runbook import Runbook  # noqa: E402
-from golive.session import RunOptions, Session, start_session  # noqa: E402
-from golive.variables import resolve_values  # noqa: E402
+from golive.session.session import RunOptions, Session, start_session  # noqa: E402
+from golive.session.variables import resolve_values  # noqa: E402
 
 START = datetime(2026, 11, 28, 22, 0, 0, tzinfo=timezone(timedelta(hours=1)))
 GROUPS = ("db", "app", "web", "batch", "edge")

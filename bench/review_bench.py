@@ -13,7 +13,7 @@ journal writer), then times, as whole processes, median of --runs:
   golive verify J                       the journal replayed alone, chain checked: the
                                         floor both are compared with
 and, in-process, golive.io.journal.replay_journal(J, RunState().apply) (replay alone)
-and golive.recorded.load_record(J) (what the report reads before it draws).
+and golive.io.recorded.load_record(J) (what the report reads before it draws).
 
 It only prints figures; nothing is asserted about time.
 
@@ -39,7 +39,7 @@ from bench.long_journal import write_long_journal  # noqa: E402
 from bench.tui_startup_bench import Tmux, golive_executable, until_on_screen  # noqa: E402
 from golive.core.state import RunState  # noqa: E402
 from golive.io.journal import replay_journal  # noqa: E402
-from golive.recorded import load_record  # noqa: E402
+from golive.io.recorded import load_record  # noqa: E402
 
 REPORT_GOAL, REVIEW_GOAL = 5.0, 2.0
 

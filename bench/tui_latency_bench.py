@@ -19,7 +19,7 @@ Four phases, each with a fresh app, session and journal:
   hosts      the 50 hosts only
   capped     hosts + ONE step printing 10,000 lines/s for the whole phase; the
              journal keeps at most 10,000 lines per step attempt
-             (golive.execution.OUTPUT_CAP_LINES), so after ~1 s the rest is read
+             (golive.session.execution.OUTPUT_CAP_LINES), so after ~1 s the rest is read
              and dropped and the UI gets no more lines
   sustained  hosts + a chain of 1-second steps of 10,000 lines each, so 10,000
              journaled lines/s reach the UI for the whole phase
@@ -90,12 +90,12 @@ from golive.core.runbook import Runbook  # noqa: E402
 from golive.io.monitor import message_levels  # noqa: E402
 from golive.io.ssh import SshPool  # noqa: E402
 from golive.io.ssh_exec import HostExecutors  # noqa: E402
-from golive.policy import Policy  # noqa: E402
-from golive.session import RunOptions, Session, start_session  # noqa: E402
+from golive.session.answers import Policy  # noqa: E402
+from golive.session.session import RunOptions, Session, start_session  # noqa: E402
+from golive.session.variables import resolve_values  # noqa: E402
 from golive.tui.app import GoliveApp  # noqa: E402
 from golive.tui.run import build_app  # noqa: E402
 from golive.tui.screens import TextScreen  # noqa: E402
-from golive.variables import resolve_values  # noqa: E402
 
 HOSTS = 50
 RATE = 10_000  # output lines per second

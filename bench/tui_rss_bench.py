@@ -11,7 +11,7 @@ accelerated time, what two hours of a run put through it:
     states) are recorded through Session.record_while_running, as
     golive.io.monitor.Monitor records them.
   * the run: one step every 24 ticks, 300 in all, recorded through
-    Session.record as golive.execution records them (step_started, output lines,
+    Session.record as golive.session.execution records them (step_started, output lines,
     host_finished on each host, step_finished); most steps print 60 lines, every
     10th prints 3,000 (more than the 2,000 the UI keeps per step), and every
     20th runs on the 45-host "app" group. A note every 10 minutes.
@@ -61,19 +61,19 @@ from bench.tui_latency_bench import (  # noqa: E402
     running,
     shutdown_note,
 )
-from golive.conductor import Conductor  # noqa: E402
 from golive.core import events as ev  # noqa: E402
 from golive.core.clock import SystemClock  # noqa: E402
 from golive.core.events import event  # noqa: E402
 from golive.core.loader import load_runbook  # noqa: E402
 from golive.core.runbook import Runbook  # noqa: E402
-from golive.execution import StepExecution  # noqa: E402
 from golive.io.ssh import SshPool  # noqa: E402
 from golive.io.ssh_exec import HostExecutors  # noqa: E402
-from golive.session import RunOptions, Session, start_session  # noqa: E402
+from golive.session.conductor import Conductor  # noqa: E402
+from golive.session.execution import StepExecution  # noqa: E402
+from golive.session.session import RunOptions, Session, start_session  # noqa: E402
+from golive.session.variables import resolve_values  # noqa: E402
 from golive.tui.app import GoliveApp  # noqa: E402
 from golive.tui.widgets import HostsTable  # noqa: E402
-from golive.variables import resolve_values  # noqa: E402
 
 HOSTS = 50
 WIDTH, HEIGHT = 160, 48
@@ -144,7 +144,7 @@ def write_runbook(folder: str, steps: int) -> Runbook:
 
 
 class RunFeed:
-    """The step events of a run, tick by tick, recorded as golive.execution records them."""
+    """The step events of a run, tick by tick, recorded as golive.session.execution records them."""
 
     def __init__(self, session: Session, runbook: Runbook) -> None:
         self.session = session

@@ -50,11 +50,11 @@ from golive.core.clock import SystemClock  # noqa: E402
 from golive.core.loader import load_runbook  # noqa: E402
 from golive.io.ssh import SshPool  # noqa: E402
 from golive.io.ssh_exec import HostExecutors  # noqa: E402
-from golive.policy import Policy  # noqa: E402
-from golive.session import RunOptions, start_session, watch_hosts  # noqa: E402
+from golive.session.answers import Policy  # noqa: E402
+from golive.session.session import RunOptions, start_session, watch_hosts  # noqa: E402
+from golive.session.variables import resolve_values  # noqa: E402
 from golive.tui.run import build_app  # noqa: E402
 from golive.tui.widgets import StepsTable  # noqa: E402
-from golive.variables import resolve_values  # noqa: E402
 
 DEMO = REPO / "runbooks" / "demo.toml"
 WIDTH, HEIGHT = 160, 48

@@ -15,7 +15,7 @@ from golive.core.events import event
 from golive.core.loader import load_runbook
 from golive.core.templating import Masker, Values
 from golive.io.journal import JournalError, JournalWriter, Tail, verify_journal
-from golive.session import RunOptions, read_journal, resume_session, start_session
+from golive.session.session import RunOptions, read_journal, resume_session, start_session
 from tests.helpers import golive, write_runbook
 
 

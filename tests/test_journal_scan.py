@@ -11,7 +11,7 @@ import pytest
 from bench.long_journal import write_long_journal
 from golive.io.journal import read_events, replay_journal
 from golive.io.journal_scan import scan_journal
-from golive.recorded import add_samples, load_record
+from golive.io.recorded import add_samples, load_record
 
 
 @pytest.fixture(scope="module")

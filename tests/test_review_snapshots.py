@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from golive.recorded import load_record
+from golive.io.recorded import load_record
 from golive.tui.review import ReviewApp
 from golive.tui.review_widgets import Timeline
 

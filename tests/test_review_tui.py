@@ -24,7 +24,7 @@ from textual.widgets import Label, Log, Static
 
 from golive.core.record import RunRecord
 from golive.core.state import RunState
-from golive.recorded import load_record
+from golive.io.recorded import load_record
 from golive.tui.review import (
     EventList,
     OutputScreen,

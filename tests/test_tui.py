@@ -30,8 +30,8 @@ from golive.core.templating import Values
 from golive.io import ssh
 from golive.io.ssh import SshPool
 from golive.io.ssh_exec import HostExecutors
-from golive.policy import Policy
-from golive.session import RunOptions, Session, start_session
+from golive.session.answers import Policy
+from golive.session.session import RunOptions, Session, start_session
 from golive.tui.app import GoliveApp
 from golive.tui.run import build_app
 from golive.tui.screens import ChoiceScreen, ConfirmScreen, HelpScreen, TextScreen

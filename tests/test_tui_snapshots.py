@@ -28,13 +28,13 @@ from golive.core.hostwatch import HostSnapshot, HostState, Metrics
 from golive.core.loader import load_runbook
 from golive.core.runbook import Host
 from golive.io.executor import Executor
-from golive.policy import Policy
-from golive.session import RunOptions, Session, start_session
+from golive.session.answers import Policy
+from golive.session.session import RunOptions, Session, start_session
+from golive.session.variables import resolve_values
 from golive.tui.app import GoliveApp, HostsUpdated, QuestionsChanged
 from golive.tui.driver import Intent, RunDriver
 from golive.tui.run import build_app
 from golive.tui.widgets import StepsTable
-from golive.variables import resolve_values
 
 pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
 

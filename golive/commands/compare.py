@@ -36,7 +36,7 @@ class RunsError(Exception):
 
 def load_runs(paths: list[str]) -> list[RecordedRun]:
     """Each journal as a RecordedRun, or RunsError naming the first bad one."""
-    from golive.recorded import load_record
+    from golive.io.recorded import load_record
 
     runs = []
     for path in paths:

@@ -24,12 +24,12 @@ from golive.core.clock import SystemClock
 from golive.core.drill import PASS, DrillEngine, DrillError, DrillPlan, plan_drill
 from golive.core.loader import load_runbook
 from golive.core.runbook import Runbook
-from golive.drill import Drill, report_lines
 from golive.io.journal import JournalError, JournalInUse, JournalKeyError, find_key
 from golive.io.ssh import SshPool
 from golive.io.ssh_exec import HostExecutors
-from golive.session import RunOptions, Session, operator_name, start_session, watch_hosts
-from golive.variables import VariableError, parse_assignments, resolve_values
+from golive.session.drill import Drill, report_lines
+from golive.session.session import RunOptions, Session, operator_name, start_session, watch_hosts
+from golive.session.variables import VariableError, parse_assignments, resolve_values
 
 EXIT_PASSED = 0
 EXIT_FAILED = 1

@@ -14,7 +14,7 @@ import sys
 from golive.core.record import RunRecord
 from golive.io.atomic import replace_file
 from golive.io.journal import JournalError
-from golive.recorded import load_record
+from golive.io.recorded import load_record
 from golive.report.html import render_html
 from golive.report.markdown import render_markdown
 from golive.report.summary import Summary, integrity_warning, summarize

@@ -7,7 +7,7 @@ import sys
 
 from golive.core.text import visible
 from golive.io.journal import JournalError
-from golive.recorded import Loaded, load_record
+from golive.io.recorded import Loaded, load_record
 
 
 def review_command(args: argparse.Namespace) -> int:

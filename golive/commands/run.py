@@ -17,11 +17,11 @@ from golive.core.clock import SystemClock
 from golive.core.durations import format_duration
 from golive.core.loader import load_runbook
 from golive.core.runbook import Runbook
-from golive.drill import drill_of_journal
 from golive.io.journal import JournalError, JournalInUse, JournalKeyError, LockedJournal, find_key
 from golive.io.ssh import SshPool
 from golive.io.ssh_exec import HostExecutors
-from golive.session import (
+from golive.session.drill import drill_of_journal
+from golive.session.session import (
     RunOptions,
     Session,
     operator_name,
@@ -31,7 +31,7 @@ from golive.session import (
     start_session,
     watch_hosts,
 )
-from golive.variables import VariableError, parse_assignments, resolve_values
+from golive.session.variables import VariableError, parse_assignments, resolve_values
 
 
 def _load(path: str) -> Runbook | None:

@@ -10,8 +10,8 @@ from golive.console.printer import clock
 from golive.core.durations import format_duration
 from golive.core.engine import Question, QuestionKind
 from golive.core.events import Decisions
-from golive.policy import Answer, AutoAnswers, NoAnswer, Policy
-from golive.session import Session
+from golive.session.answers import Answer, AutoAnswers, NoAnswer, Policy
+from golive.session.session import Session
 
 __all__ = ["Answer", "ConsoleOperator", "NoAnswer", "Policy"]
 

@@ -10,7 +10,7 @@ from golive.console.guard import guarded
 from golive.core.durations import format_duration
 from golive.core.events import Event
 from golive.core.text import visible
-from golive.session import Session
+from golive.session.session import Session
 
 _OUTCOME = {
     "completed": "✔ run completed",

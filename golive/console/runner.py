@@ -6,16 +6,16 @@ import sys
 from collections.abc import Callable
 from typing import TextIO
 
-from golive.conductor import Conductor
 from golive.console.guard import guarded
 from golive.console.operator import ConsoleOperator, NoAnswer, Policy
 from golive.console.printer import ConsolePrinter, clock
 from golive.core.events import Decisions
 from golive.core.runbook import Step
-from golive.execution import StepExecution
 from golive.io.executor import ExecutorSet
 from golive.io.journal import JournalError
-from golive.session import Session
+from golive.session.conductor import Conductor
+from golive.session.execution import StepExecution
+from golive.session.session import Session
 
 EXIT_COMPLETED = 0
 EXIT_ABORTED = 1

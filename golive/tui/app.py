@@ -19,14 +19,14 @@ from textual.css.query import NoMatches
 from textual.message import Message
 from textual.widgets import Footer, Log, Static
 
-from golive.conductor import Conductor
 from golive.core import events as ev
 from golive.core.durations import format_duration
 from golive.core.engine import Question, QuestionKind
 from golive.core.events import Decisions, Event
 from golive.core.hostwatch import HostSnapshot
 from golive.core.timeline import Timing
-from golive.session import Session
+from golive.session.conductor import Conductor
+from golive.session.session import Session
 from golive.tui.driver import RunDriver
 from golive.tui.event_text import describe
 from golive.tui.palette import RunActions

@@ -11,11 +11,11 @@ import queue
 import threading
 from collections.abc import Callable
 
-from golive.conductor import Conductor
 from golive.core.engine import Question
 from golive.core.events import Decisions
-from golive.policy import AutoAnswers, NoAnswer
-from golive.session import Session
+from golive.session.answers import AutoAnswers, NoAnswer
+from golive.session.conductor import Conductor
+from golive.session.session import Session
 
 Intent = Callable[[], None]
 QuestionSink = Callable[[tuple[Question, ...]], None]

@@ -30,7 +30,7 @@ from golive.core.record import Integrity, Moment
 from golive.core.state import RunState, Status
 from golive.core.timeline import compute
 from golive.io.journal_scan import PARALLEL_FROM_BYTES
-from golive.recorded import Loaded, add_samples, load_record
+from golive.io.recorded import Loaded, add_samples, load_record
 from golive.tui.event_text import describe
 from golive.tui.palette import RunActions
 from golive.tui.review_widgets import (

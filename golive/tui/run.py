@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from golive.conductor import Conductor
 from golive.console.runner import EXIT_ABORTED, OUTCOME_EXIT
 from golive.core.events import Event
-from golive.execution import StepExecution
 from golive.io.executor import ExecutorSet
 from golive.io.journal import read_events
 from golive.io.ssh import SshPool
-from golive.policy import AutoAnswers, Policy
-from golive.session import Session, watch_hosts
+from golive.session.answers import AutoAnswers, Policy
+from golive.session.conductor import Conductor
+from golive.session.execution import StepExecution
+from golive.session.session import Session, watch_hosts
 from golive.tui.app import GoliveApp
 from golive.tui.driver import RunDriver
 

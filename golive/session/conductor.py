@@ -16,9 +16,9 @@ from golive.core.engine import Question, QuestionKind
 from golive.core.events import Decisions, event
 from golive.core.runbook import Step, StepKind
 from golive.core.state import Status
-from golive.execution import StepExecution
 from golive.io.journal import JournalError
-from golive.session import Session
+from golive.session.execution import StepExecution
+from golive.session.session import Session
 
 
 class Workers:

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 from golive.core.engine import Question, QuestionKind
 from golive.core.events import Decisions
-from golive.session import Session
+from golive.session.session import Session
 
 
 class NoAnswer(Exception):

@@ -13,7 +13,6 @@ import sys
 import threading
 from typing import Any, TextIO
 
-from golive.conductor import Conductor
 from golive.console.operator import Answer, ConsoleOperator, NoAnswer, Policy
 from golive.console.printer import ConsolePrinter
 from golive.core import events as ev
@@ -33,10 +32,11 @@ from golive.core.durations import seconds_text
 from golive.core.engine import Question, QuestionKind
 from golive.core.events import Decisions, event
 from golive.core.state import Status
-from golive.execution import StepExecution
 from golive.io.executor import ExecutorSet
-from golive.recorded import load_record
-from golive.session import Session
+from golive.io.recorded import load_record
+from golive.session.conductor import Conductor
+from golive.session.execution import StepExecution
+from golive.session.session import Session
 
 BY = "drill"  # who answers what the drill itself decides
 

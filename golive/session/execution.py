@@ -13,7 +13,7 @@ from golive.core.runbook import Host, Step, StepKind
 from golive.core.templating import Rendered, UnsafeCommand
 from golive.io.executor import ExecutorSet, Job, JobResult
 from golive.io.http import run_http_check
-from golive.session import Session
+from golive.session.session import Session
 
 OUTPUT_CAP_LINES = 10_000
 OUTPUT_CAP_BYTES = 2 * 1024 * 1024
