@@ -12,7 +12,8 @@ import os
 import sys
 
 from golive.commands.run import default_journal, injection_problem
-from golive.console.operator import Policy
+from golive.console.drill_report import report_lines
+from golive.console.operator import ConsoleOperator, Policy
 from golive.console.printer import ConsolePrinter
 from golive.console.runner import (
     EXIT_BAD_INPUT,
@@ -27,7 +28,7 @@ from golive.core.runbook import Runbook
 from golive.io.journal import JournalError, JournalInUse, JournalKeyError, find_key
 from golive.io.ssh import SshPool
 from golive.io.ssh_exec import HostExecutors
-from golive.session.drill import Drill, report_lines
+from golive.session.drill import Drill
 from golive.session.session import RunOptions, Session, operator_name, start_session, watch_hosts
 from golive.session.variables import VariableError, parse_assignments, resolve_values
 
@@ -115,7 +116,10 @@ def _drive(session: Session, plan: DrillPlan, policy: Policy) -> int:
     """The drill on local and SSH executors, its hosts monitored meanwhile."""
     pool = SshPool(known_hosts=session.runbook.known_hosts_path)
     monitor = watch_hosts(session, pool, None)
-    drill = Drill(session, plan, HostExecutors(pool), policy)
+    printer = next((p for p in session.listeners if isinstance(p, ConsolePrinter)), None)
+    say = printer.say if printer is not None else print
+    person = ConsoleOperator(session, policy, sys.stdin, sys.stdout)
+    drill = Drill(session, plan, HostExecutors(pool), policy, person, say)
     try:
         result = drill.run()
     except JournalError as exc:

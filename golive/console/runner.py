@@ -9,12 +9,13 @@ from typing import TextIO
 from golive.console.guard import guarded
 from golive.console.operator import ConsoleOperator, NoAnswer, Policy
 from golive.console.printer import ConsolePrinter, clock
-from golive.core.events import Decisions
+from golive.core.engine import Question
 from golive.core.runbook import Step
 from golive.io.executor import ExecutorSet
 from golive.io.journal import JournalError
 from golive.session.conductor import Conductor
 from golive.session.execution import StepExecution
+from golive.session.run_loop import RunHooks, RunLoop
 from golive.session.session import Session
 
 EXIT_COMPLETED = 0
@@ -28,10 +29,6 @@ OUTCOME_EXIT = {
     "aborted": EXIT_ABORTED,
     "rolled_back": EXIT_ROLLED_BACK,
 }
-
-
-def _ended(session: Session) -> bool:
-    return session.state.outcome is not None
 
 
 def drive(
@@ -55,43 +52,9 @@ def drive(
         session.listeners.append(printer)
     conductor = Conductor(session, StepExecution(session, executors, dry_run=policy.dry_run))
     operator = ConsoleOperator(session, policy, stdin, out)
-    waiting_note = ""
+    loop = RunLoop(session, conductor, [operator], ConsoleHooks(printer), operator=policy.operator)
     try:
-        while not _ended(session):
-            seen = session.changes
-            questions = conductor.tick()
-            if _ended(session):
-                break
-            if questions:
-                question = questions[0]
-                try:
-                    answer = operator.answer(question)
-                except NoAnswer as exc:
-                    printer.say(f"✘ {exc}")
-                    conductor.answer(
-                        question, Decisions.ABORT, reason=str(exc), by="golive", automatic=True
-                    )
-                    continue
-                conductor.answer(
-                    question, answer.decision, reason=answer.reason, by=answer.by or policy.operator,
-                    automatic=answer.automatic, to=answer.to,
-                )  # fmt: skip
-                continue
-            wait = conductor.next_start_at()
-            if wait is not None and wait > 0 and not conductor.busy():
-                note = f"  waiting {clock(session.wall(session.now_m() + wait))} for not_before"
-                if note != waiting_note:
-                    printer.say(note)
-                    waiting_note = note
-            elif conductor.stuck():
-                blocked = ", ".join(
-                    s.id
-                    for s in session.runbook.steps
-                    if not session.engine.satisfied(session.state, s.id)
-                )
-                conductor.answer_abort(f"no step can start; unfinished: {blocked}")
-                continue
-            session.wait_for_change(seen, 0.25)
+        loop.run()
     except JournalError as exc:
         print(f"golive: {exc}", file=sys.stderr)
         running = conductor.running_steps()
@@ -114,6 +77,24 @@ def drive(
             before_close()
         session.close()
     return OUTCOME_EXIT.get(session.state.outcome or "", EXIT_ABORTED)
+
+
+class ConsoleHooks(RunHooks):
+    """What the console says while the loop drives the run."""
+
+    def __init__(self, printer: ConsolePrinter) -> None:
+        self.printer = printer
+        self._waiting_note = ""
+
+    def waiting(self, loop: RunLoop, seconds: float) -> None:
+        session = loop.session
+        note = f"  waiting {clock(session.wall(session.now_m() + seconds))} for not_before"
+        if note != self._waiting_note:  # said once per time waited for
+            self.printer.say(note)
+            self._waiting_note = note
+
+    def no_answer(self, loop: RunLoop, question: Question, problem: NoAnswer) -> None:
+        self.printer.say(f"✘ {problem}")
 
 
 def interrupted_lines(running: list[Step], headline: str, then: str) -> list[str]:

@@ -1,26 +1,24 @@
-"""Driving a rollback drill in the console: run the drill's steps, roll back to the
-point on purpose with the normal rollback machinery, verify, and report.
+"""Driving a rollback drill: run the drill's steps, roll back to the point on purpose
+with the normal rollback machinery, verify, and record the verdict.
 
-The conductor runs the steps and the rollback exactly as in a run; the drill's engine
-(golive/core/drill.py) keeps it to the drill's steps and never ends the run, so this
-loop ends it: always with a run_finished event that carries the drill's results.
+The conductor runs the steps and the rollback exactly as in a run, driven by the one
+RunLoop; the drill plugs into it as hooks (roll back once the steps are done; verify
+and finish after the rollback) and as the first answerer (what the drill decides
+itself, whoever is at the keyboard). The drill's engine (golive/core/drill.py) keeps
+the run to the drill's steps and never ends it, so the drill ends it: always with a
+run_finished event that carries the drill's results. What the drill says, and the
+person who answers the rest, come from the screen it runs on (console or run screen).
 """
 
 from __future__ import annotations
 
 import json
-import sys
 import threading
-from typing import Any, TextIO
+from collections.abc import Callable, Sequence
+from typing import Any
 
-from golive.console.operator import Answer, ConsoleOperator, NoAnswer, Policy
-from golive.console.printer import ConsolePrinter
 from golive.core import events as ev
 from golive.core.drill import (
-    ACTION_FAILED,
-    ACTION_PASSED,
-    NO_UNDO,
-    PASS,
     DrillEngine,
     DrillPlan,
     DrillResult,
@@ -34,72 +32,85 @@ from golive.core.events import Decisions, event
 from golive.core.state import Status
 from golive.io.executor import ExecutorSet
 from golive.io.recorded import load_record
+from golive.session.answers import Answer, NoAnswer, Policy
 from golive.session.conductor import Conductor
 from golive.session.execution import StepExecution
+from golive.session.run_loop import Answerer, RunHooks, RunLoop
 from golive.session.session import Session
 
 BY = "drill"  # who answers what the drill itself decides
+Say = Callable[[str], None]
 
 
-class Drill:
+class Drill(RunHooks):
     def __init__(
         self,
         session: Session,
         plan: DrillPlan,
         executors: ExecutorSet,
         policy: Policy,
-        stdin: TextIO = sys.stdin,
-        out: TextIO = sys.stdout,
+        person: Answerer | None,
+        say: Say,
     ) -> None:
         assert isinstance(session.engine, DrillEngine)
         self.session = session
         self.plan = plan
         self.engine: DrillEngine = session.engine
         self.policy = policy
+        self.say = say
         self.execution = StepExecution(session, executors)
         self.conductor = Conductor(session, self.execution)
-        self.operator = ConsoleOperator(session, policy, stdin, out)
-        self.printer = next((p for p in session.listeners if isinstance(p, ConsolePrinter)), None)
+        answerers: list[Answerer] = [_DrillAnswers(self)]
+        if person is not None:
+            answerers.append(person)
+        self.loop = RunLoop(session, self.conductor, answerers, self, operator=policy.operator)
+        self.result: DrillResult | None = None
         self._cancel = threading.Event()
         self._waiting_said = False
 
-    def say(self, text: str) -> None:
-        if self.printer is not None:
-            self.printer.say(text)
-
     def run(self) -> DrillResult:
         """Run the drill to its end; the result is journaled in run_finished."""
+        self.loop.run()
+        if self.result is None:
+            # Only the drill ends a drill's run; this is a safety net, not a path.
+            raise RuntimeError(
+                f"the drill's run ended without the drill ({self.session.state.outcome})"
+            )
+        return self.result
+
+    # -- the hooks of the run loop ---------------------------------------------------
+    def turn(self, loop: RunLoop) -> bool:
         state = self.session.state
-        while state.outcome is None:
-            seen = self.session.changes
-            if state.aborting:
-                # No tick while aborting: the conductor would end the run without the drill.
-                if not self.conductor.busy():
-                    return self._finish("aborted", self._abort_reason(), [], stopped=True)
-            else:
-                if self._time_to_roll_back():
-                    self._roll_back()
-                questions = self.conductor.tick()
-                if any(q.kind is QuestionKind.AFTER_ROLLBACK for q in questions):
-                    return self._verify_and_finish()
-                if questions:
-                    self._answer(questions[0])
-                    continue
-                wait = self.conductor.next_start_at()
-                if wait is not None and wait > 0 and not self._waiting_said:
-                    self.say(f"  waiting {seconds_text(wait)} for a not_before time")
-                    self._waiting_said = True
-                if self.conductor.stuck() and not self.engine.steps_done(state):
-                    blocked = ", ".join(
-                        i for i in self.engine.order if not self.engine.satisfied(state, i)
-                    )
-                    self.conductor.answer_abort(
-                        f"no step of the drill can start; unfinished: {blocked}"
-                    )
-                    continue
-            self.session.wait_for_change(seen, 0.25)
-        # Only the drill ends a drill's run; this is a safety net, not a path.
-        raise RuntimeError(f"the drill's run ended without the drill ({state.outcome})")
+        if state.aborting:
+            if not self.conductor.busy():
+                self._finish("aborted", self._abort_reason(), [], stopped=True)
+                return True
+            return False
+        if self._time_to_roll_back():
+            self._roll_back()
+            return True
+        return False
+
+    def holds_ticks(self, loop: RunLoop) -> bool:
+        # No tick while aborting: the conductor would end the run without the drill.
+        return self.session.state.aborting
+
+    def after_tick(self, loop: RunLoop, questions: Sequence[Question]) -> bool:
+        if any(q.kind is QuestionKind.AFTER_ROLLBACK for q in questions):
+            self._verify_and_finish()
+            return True
+        return False
+
+    def may_stall(self, loop: RunLoop) -> bool:
+        return not self.engine.steps_done(self.session.state)
+
+    def waiting(self, loop: RunLoop, seconds: float) -> None:
+        if not self._waiting_said:
+            self.say(f"  waiting {seconds_text(seconds)} for a not_before time")
+            self._waiting_said = True
+
+    def no_answer(self, loop: RunLoop, question: Question, problem: NoAnswer) -> None:
+        self.say(f"✘ {problem}")
 
     # -- the rollback --------------------------------------------------------------
     def _time_to_roll_back(self) -> bool:
@@ -151,6 +162,7 @@ class Drill:
         record = load_record(self.session.journal.path, samples=False).record
         why = f"the drill stopped before it was done: {reason}" if stopped else ""
         result = drill_result(self.plan, record, verify, why)
+        self.result = result  # before the record: the loop ends as soon as it is recorded
         self.session.record(
             event(ev.RUN_FINISHED, outcome=outcome, reason=reason, drill=result.journal_fields())
         )
@@ -160,23 +172,16 @@ class Drill:
         aborts = [d for d in self.session.state.decisions if d["decision"] == Decisions.ABORT]
         return aborts[-1].get("reason", "") if aborts else "aborted"
 
-    # -- answers ---------------------------------------------------------------------
-    def _answer(self, question: Question) -> None:
-        answer = self._drill_answer(question)
-        if answer is None:
-            try:
-                answer = self.operator.answer(question)
-            except NoAnswer as exc:
-                self.say(f"✘ {exc}")
-                answer = Answer(Decisions.ABORT, str(exc), "golive", automatic=True)
-        self.conductor.answer(
-            question, answer.decision, reason=answer.reason, by=answer.by or self.policy.operator,
-            automatic=answer.automatic, to=answer.to,
-        )  # fmt: skip
 
-    def _drill_answer(self, q: Question) -> Answer | None:
+class _DrillAnswers:
+    """The first answerer: what the drill decides itself, whoever is at the keyboard."""
+
+    def __init__(self, drill: Drill) -> None:
+        self.drill = drill
+
+    def answer(self, q: Question) -> Answer | None:
         """What the drill decides itself, whoever is at the keyboard."""
-        state = self.session.state
+        state = self.drill.session.state
         if q.kind is QuestionKind.ROLLBACK_FAILED:
             # A failed undo is what the drill is there to find: record it, measure the rest.
             return Answer(
@@ -187,15 +192,15 @@ class Drill:
             )
         if q.kind is not QuestionKind.FAILED or q.step is None:
             return None
-        if self.engine.after_point(q.step):
+        if self.drill.engine.after_point(q.step):
             return Answer(
                 Decisions.ROLLBACK,
-                f"drill: {q.step} failed after {self.plan.to}; the drill's rollback starts now",
+                f"drill: {q.step} failed after {self.drill.plan.to}; the drill's rollback starts now",
                 BY,
                 automatic=True,
-                to=self.plan.to,
+                to=self.drill.plan.to,
             )
-        if self.policy.yes and q.step in state.injected and state.step(q.step).attempts == 1:
+        if self.drill.policy.yes and q.step in state.injected and state.step(q.step).attempts == 1:
             return Answer(
                 Decisions.RETRY,
                 "drill --yes: an injected failure fails only the first attempt; run it again",
@@ -203,54 +208,6 @@ class Drill:
                 automatic=True,
             )
         return None
-
-
-# -- the report ----------------------------------------------------------------------
-
-
-def _took(seconds: float | None) -> str:
-    return "-" if seconds is None else seconds_text(seconds)
-
-
-_ACTION_MARK = {ACTION_PASSED: "✔", ACTION_FAILED: "✘", NO_UNDO: "·"}
-
-
-def report_lines(plan: DrillPlan, result: DrillResult, journal: str) -> list[str]:
-    """The drill report printed at the end: each undo, each verify, the verdict."""
-    lines = [f"\ndrill: roll back to {plan.to} after {plan.through}"]
-    width = max((len(a.step) for a in result.actions), default=4)
-    if result.actions:
-        lines.append("  rollback actions (measured, planned):")
-    for a in result.actions:
-        mark = _ACTION_MARK.get(a.status, "✘")
-        if a.status == NO_UNDO:
-            lines.append(f"    {mark} {a.step:<{width}}  no undo (the step has no rollback)")
-            continue
-        why = f"  {a.reason}" if a.reason else ""
-        lines.append(
-            f"    {mark} {a.step:<{width}}  {a.status:<7} {_took(a.seconds):>7}  "
-            f"planned {_took(a.planned)}{why}"
-        )
-    if result.rollback_seconds is not None:
-        lines.append(
-            f"  rollback took {_took(result.rollback_seconds)} "
-            f"(planned {_took(result.planned_seconds)})"
-        )
-    if result.verify:
-        lines.append(f"  verify after the rollback (the state at {plan.to}):")
-        width = max(len(v.step) for v in result.verify)
-        for v in result.verify:
-            mark = "·" if v.ok is None else "✔" if v.ok else "✘"
-            lines.append(f"    {mark} {v.step:<{width}}  {v.detail}")
-        if all(v.ok is None for v in result.verify):
-            lines.append(
-                f"  no step up to {plan.to} has a verify: nothing proved the state after the rollback"
-            )
-    for problem in result.problems:
-        lines.append(f"  ✘ {problem}")
-    lines.append(f"  verdict: {'PASS' if result.verdict == PASS else 'FAIL'}")
-    lines.append(f"  journal: {journal}")
-    return lines
 
 
 def drill_of_journal(path: str) -> dict[str, Any] | None:
