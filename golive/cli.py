@@ -59,6 +59,11 @@ def build_parser() -> argparse.ArgumentParser:
     mode.add_argument("--dry-run", action="store_true", help="print every command, execute nothing")
     run_options(run)
     run.add_argument(
+        "--outside-window",
+        action="store_true",
+        help="run LIVE although the change window is not open (journaled; the report says so)",
+    )
+    run.add_argument(
         "--inject-failure",
         action="append",
         default=[],
@@ -214,14 +219,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _thread_fault(args: threading.ExceptHookArgs) -> None:
-    """The last resort: a fault in any thread is one sentence, never a traceback."""
+    """The last resort: a fault in any thread is one sentence, never a traceback. (Step
+    and host threads catch their own faults and journal them; this is for the rest.)
+    If even that sentence cannot be written (stderr is gone, the exception's text
+    fails), nothing is: the hook itself must never raise, or Python prints a traceback."""
     if args.exc_type is SystemExit:
         return
-    name = args.thread.name if args.thread is not None else "a thread"
-    print(
-        f"golive: internal error in {name}: {args.exc_type.__name__}: {args.exc_value}",
-        file=sys.stderr,
-    )
+    try:
+        name = args.thread.name if args.thread is not None else "a thread"
+        print(
+            f"golive: internal error in {name}: {args.exc_type.__name__}: {args.exc_value}",
+            file=sys.stderr,
+            flush=True,
+        )
+    except BaseException:  # the last resort has no one left to tell
+        pass
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -231,6 +243,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     threading.excepthook = _thread_fault
     args = build_parser().parse_args(argv)
     from golive.console.guard import ConsoleWriteError
+    from golive.core.errors import GoliveError
 
     try:
         status = _dispatch(args)
@@ -242,6 +255,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         _silence_stdout()
         return 1
+    except GoliveError as exc:  # the one place a command's problem becomes a sentence
+        print(f"golive: {exc}", file=sys.stderr)
+        return exc.status
     except ConsoleWriteError as exc:
         _silence_stdout()
         # If stderr is gone too, the exit status alone has to say it.

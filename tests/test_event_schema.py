@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from golive.cli import main
-from golive.core.event_schema import SHAPES, shape_problem
+from golive.core.event_schema import ENVELOPE, SHAPES, shape_problem
 from tests.helpers import events, golive, write_runbook
 
 RUNBOOK = """
@@ -60,6 +60,16 @@ def test_every_event_a_run_and_a_drill_write_has_its_shape(recorded: tuple[Path,
             "step_finished", "decision", "rollback_started", "rollback_finished",
             "run_finished"} <= kinds <= set(SHAPES)  # fmt: skip
     assert [(e["seq"], shape_problem(e)) for e in written if shape_problem(e)] == []
+    # And nothing is written that its TypedDict does not declare (golive/core/event_types.py).
+    undeclared = sorted(
+        {
+            (e["type"], field)
+            for e in written
+            for field in e
+            if field not in ENVELOPE and field != "seal" and field not in SHAPES[e["type"]]
+        }
+    )
+    assert undeclared == []
 
 
 @pytest.mark.parametrize(
@@ -79,6 +89,15 @@ def test_a_field_of_the_wrong_kind_is_named(change: dict[str, object], expected:
                "runbook": "/r.toml", "mode": "rehearsal", "steps": ["a"], "vars": {}, "prev": ""}  # fmt: skip
     assert shape_problem(started) == ""
     assert shape_problem({**started, **change}) == expected
+
+
+def test_the_runtime_check_is_derived_from_the_typed_declarations() -> None:
+    from golive.core.event_types import DECLARED, StepFinished
+
+    assert set(SHAPES) == set(DECLARED)
+    assert SHAPES["step_finished"]["status"] == (frozenset({"str"}), True)
+    assert SHAPES["host_finished"]["exit"] == (frozenset({"int", "null"}), False)
+    assert set(SHAPES["step_finished"]) == set(StepFinished.__annotations__)
 
 
 def test_a_missing_required_field_is_named_and_unknown_ones_pass() -> None:

@@ -104,7 +104,8 @@ async def running(
         # run_test does not run run_tui's cleanup: stop the driver thread ourselves.
         if app.driver is not None:
             app.driver.stop()
-        app.conductor.cancel_running()
+        if app.driver is not None:
+            app.driver.cancel_running()
         session.close()
         pool.close()
 
@@ -579,3 +580,20 @@ run = "echo hello"
     assert note["seq"] < host["seq"]
     [finished] = of_type(run.journal, "step_finished", step="remote")
     assert finished["status"] == "failed"
+
+
+# -- every way out asks -----------------------------------------------------------
+@pytest.mark.parametrize("key", ["q", "ctrl+q"])
+async def test_every_way_out_of_an_open_run_asks_first(tmp_path: Path, key: str) -> None:
+    runbook = write_runbook(
+        tmp_path, '[[steps]]\nid = "sign"\nkind = "manual"\ninstructions = "Sign."\n'
+    )
+    async with running(tmp_path, load(runbook)) as (run, pilot):
+        app = run.app
+        await wait_for(pilot, lambda: run.asked(QuestionKind.CONFIRM, "sign"), "the manual step")
+        await pilot.press(key)
+        leave = await dialog(pilot, ConfirmScreen)
+        assert "Leave golive?" in dialog_text(leave)
+        await answer(pilot, leave, "n")
+        await back_on_run_screen(pilot)
+        assert app.is_running and app.return_code is None

@@ -31,7 +31,8 @@ from golive.io.executor import Executor
 from golive.session.answers import Policy
 from golive.session.session import RunOptions, Session, start_session
 from golive.session.variables import resolve_values
-from golive.tui.app import GoliveApp, HostsUpdated, QuestionsChanged
+from golive.session.view import build_view
+from golive.tui.app import GoliveApp, HostsUpdated, QuestionsChanged, ViewChanged
 from golive.tui.driver import Intent, RunDriver
 from golive.tui.run import build_app
 from golive.tui.widgets import StepsTable
@@ -459,7 +460,10 @@ class Scene:
         await pilot.pause()
         self.record()
         questions = tuple(self.session.engine.questions(self.session.state))
+        running = tuple(self.session.engine.running(self.session.state))
         self.app.post_message(QuestionsChanged(questions))
+        # What the driver thread would post: one frozen view of the recorded run.
+        self.app.post_message(ViewChanged(build_view(self.session, questions, running)))
         self.app.post_message(HostsUpdated(HOSTS))
         await pilot.pause()
         table = self.app.query_one(StepsTable)
@@ -527,7 +531,7 @@ def test_scenes_hold_what_they_show(tmp_path: Path) -> None:
             assert state.mode == scenario.mode and state.outcome is None
             assert state.window_end is not None and s.session.timing().now < state.window_end
             assert [q.kind.value for q in s.session.engine.questions(state)] == expected[name]
-            assert [st.id for st in s.app.conductor.running_steps()] == running[name]
+            assert list(s.session.engine.running(state)) == running[name]
             assert s.session.timing().now == scenario.start + timedelta(seconds=s.clock.offset)
         finally:
             s.session.close()

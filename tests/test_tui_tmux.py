@@ -183,7 +183,7 @@ def test_demo_to_the_end_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
 
 def test_a_killed_run_screen_resumes_on_the_same_run(tmux: Tmux, tmp_path: Path) -> None:
     """SIGKILL golive while the run screen waits on the freeze; `golive resume` reopens the
-    screen on the same run, shows what happened before, and asks about the interrupted step."""
+    screen on the same run, shows what happened before, and asks the freeze again."""
     journal = tmp_path / "demo.jsonl"
     python = shlex.quote(sys.executable)
     tmux.start(
@@ -201,29 +201,78 @@ def test_a_killed_run_screen_resumes_on_the_same_run(tmux: Tmux, tmp_path: Path)
     for pid in pids:
         os.kill(pid, 9)
 
-    # The same run, reopened: the header, the history, and the interrupted manual step.
+    # The same run, reopened: the header, the history, and the manual step golive stopped
+    # at, asked again (a manual step or a gate is never "marked done").
     tmux.wait("golive exited 137")
-    screen = tmux.wait(row("⚡", "freeze"))
+    asked = row("▶", "freeze")
+    screen = tmux.wait(lambda s: asked(s) and "golive exited" not in s)  # the new screen
     assert "REHEARSAL" in screen and "Demo: shop 2.0 go-live" in screen
     assert "▶ seed-demo" in screen and "✔ seed-demo succeeded" in screen  # the events pane
     time.sleep(SETTLE)
-    tmux.keys("i")
-    tmux.wait("freeze was interrupted")
-    tmux.keys("d")  # it finished: mark it done
+    tmux.keys("Enter")
+    tmux.wait("Confirm freeze")
+    tmux.keys("Enter")
     tmux.wait(row("✔", "freeze"))
 
     tmux.keys("q")
     screen = tmux.wait(lambda s: "resume exited" in s or "Leave golive?" in s)
     if "Leave golive?" in screen:
         tmux.keys("y")
-    tmux.wait("resume exited")
+    tmux.wait("resume exited 6")  # left open: not 0, which means completed
     assert len(of_type(journal, "run_started")) == 1
     assert len(of_type(journal, "session_resumed")) == 1
-    (done,) = of_type(journal, "decision", decision="mark-done")
-    assert done["step"] == "freeze"
+    assert not of_type(journal, "decision", decision="mark-done")
+    (again,) = of_type(journal, "decision", decision="rerun")
+    assert (again["step"], again["by"], again["automatic"]) == ("freeze", "golive", True)
+    (confirmed,) = of_type(journal, "decision", decision="confirm")
+    assert confirmed["step"] == "freeze" and not confirmed["automatic"]
+    assert [e["attempt"] for e in of_type(journal, "step_started", step="freeze")] == [1, 2]
     verified = subprocess.run(
         [sys.executable, "-m", "golive", "verify", str(journal)], capture_output=True, text=True
     )
     # Intact, and still open (the operator left it to resume later): unsealed, exit status 5.
     assert verified.returncode == 5, verified.stdout + verified.stderr
     assert "without its seal" in verified.stdout
+
+
+DRILL = """
+[runbook]
+name = "drill on screen"
+[hosts.l]
+local = true
+
+[[steps]]
+id = "snap"
+on = "l"
+run = "echo snapshot"
+verify = "true"
+rollback_point = true
+
+[[steps]]
+id = "change"
+on = "l"
+run = "echo changed"
+rollback = "echo reverted"
+"""
+
+
+def test_a_drill_at_a_terminal_runs_on_the_run_screen(tmux: Tmux, tmp_path: Path) -> None:
+    """`golive drill` at a terminal: the run screen, the drill's own rollback on it,
+    then (after q) the drill report in the terminal and exit status 0."""
+    (tmp_path / "rb.toml").write_text(DRILL)
+    journal = tmp_path / "drill.jsonl"
+    python = shlex.quote(sys.executable)
+    tmux.start(
+        tmp_path,
+        {"LANG": "C.UTF-8", "TMPDIR": str(tmp_path)},
+        f"{python} -m golive drill rb.toml --to snap --journal {journal}; "
+        "echo drill exited $?; sleep 60",
+    )
+    screen = tmux.wait("ROLLED BACK")
+    assert "drill on screen" in screen and "REHEARSAL" in screen
+    assert "proving the state at snap" in screen  # what the drill said, in the events pane
+    tmux.keys("q")
+    screen = tmux.wait("drill exited")
+    assert "verdict: PASS" in screen and "drill exited 0" in screen
+    (finished,) = of_type(journal, "run_finished")
+    assert finished["outcome"] == "rolled_back" and finished["drill"]["verdict"] == "pass"

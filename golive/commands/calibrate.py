@@ -21,23 +21,16 @@ from golive.core.calibrate import (
 )
 from golive.core.compare import run_labels
 from golive.core.durations import duration_text, seconds_text
+from golive.core.errors import GoliveError
 from golive.core.loader import load_runbook, load_runbook_text
 from golive.io.atomic import replace_file
 
 
-class CalibrateError(Exception):
+class CalibrateError(GoliveError):
     """Bad input; the message is one sentence."""
 
 
 def calibrate_command(args: argparse.Namespace) -> int:
-    try:
-        return _calibrate(args)
-    except CalibrateError as exc:
-        print(f"golive: {exc}", file=sys.stderr)
-        return 2
-
-
-def _calibrate(args: argparse.Namespace) -> int:
     p: float = args.percentile
     if not (math.isfinite(p) and 0 <= p <= 100):
         raise CalibrateError(f"--percentile {p:g} is not between 0 and 100")

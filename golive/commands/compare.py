@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 from golive.core.compare import (
@@ -24,13 +23,14 @@ from golive.core.compare import (
     compare,
 )
 from golive.core.durations import duration_text, seconds_text
+from golive.core.errors import GoliveError
 from golive.io.journal import JournalError
 
 JSON_FORMAT = 1
 SLOWED = "▲"
 
 
-class RunsError(Exception):
+class RunsError(GoliveError):
     """A journal that cannot be compared; the message is one sentence."""
 
 
@@ -54,13 +54,8 @@ def load_runs(paths: list[str]) -> list[RecordedRun]:
 def compare_command(args: argparse.Namespace) -> int:
     paths: list[str] = args.journals
     if len(paths) < 2:
-        print("golive: compare needs at least two journals", file=sys.stderr)
-        return 2
-    try:
-        comparison = compare(load_runs(paths))
-    except RunsError as exc:
-        print(f"golive: {exc}", file=sys.stderr)
-        return 2
+        raise RunsError("compare needs at least two journals")
+    comparison = compare(load_runs(paths))
     if args.json:
         print(json.dumps(as_json(comparison), indent=2, ensure_ascii=False))
     else:

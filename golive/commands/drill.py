@@ -11,6 +11,7 @@ import argparse
 import os
 import sys
 
+from golive.commands.run import _wants_tui as wants_tui  # the same rule as golive run
 from golive.commands.run import default_journal, injection_problem
 from golive.console.drill_report import report_lines
 from golive.console.operator import ConsoleOperator, Policy
@@ -22,15 +23,16 @@ from golive.console.runner import (
     interrupted_lines,
 )
 from golive.core.clock import SystemClock
-from golive.core.drill import PASS, DrillEngine, DrillError, DrillPlan, plan_drill
+from golive.core.drill import PASS, DrillEngine, DrillPlan, plan_drill
+from golive.core.errors import GoliveError
 from golive.core.loader import load_runbook
 from golive.core.runbook import Runbook
-from golive.io.journal import JournalError, JournalInUse, JournalKeyError, find_key
+from golive.io.journal import JournalError, find_key
 from golive.io.ssh import SshPool
 from golive.io.ssh_exec import HostExecutors
 from golive.session.drill import Drill
 from golive.session.session import RunOptions, Session, operator_name, start_session, watch_hosts
-from golive.session.variables import VariableError, parse_assignments, resolve_values
+from golive.session.variables import parse_assignments, resolve_values
 
 EXIT_PASSED = 0
 EXIT_FAILED = 1
@@ -43,26 +45,14 @@ def drill_command(args: argparse.Namespace) -> int:
     runbook = loaded.runbook
     if runbook is None:
         return EXIT_BAD_INPUT
-    try:
-        plan = plan_drill(runbook, args.to)
-    except DrillError as exc:
-        print(f"golive: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    plan = plan_drill(runbook, args.to)
     problem = _injection_problem(runbook, plan, list(args.inject_failure))
     if problem:
-        print(f"golive: {problem}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+        raise GoliveError(problem)
     interactive = sys.stdin is not None and sys.stdin.isatty()
-    try:
-        values = resolve_values(runbook, parse_assignments(args.var), interactive=interactive)
-    except VariableError as exc:
-        print(f"golive: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    try:
-        key = find_key()
-    except JournalKeyError as exc:
-        print(f"golive: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
+    tui = wants_tui(args)
+    values = resolve_values(runbook, parse_assignments(args.var), interactive=interactive)
+    key = find_key()
     journal = args.journal or default_journal(
         os.path.dirname(os.path.abspath(args.runbook)), f"{runbook.name} drill {plan.to}"
     )
@@ -83,20 +73,41 @@ def drill_command(args: argparse.Namespace) -> int:
                 inject_failure=tuple(args.inject_failure),
                 drill=plan.journal_fields,
             ),
-            watch=lambda s: ConsolePrinter(s, sys.stdout),
+            watch=None if tui else (lambda s: ConsolePrinter(s, sys.stdout)),
             engine=DrillEngine(runbook, plan),
             key=key,
         )
-    except JournalInUse as exc:
-        print(f"golive: {exc}", file=sys.stderr)
-        return EXIT_BAD_INPUT
     except JournalError as exc:
+        if isinstance(exc, GoliveError):
+            raise  # in use: bad input, said by cli.main
+
         print(f"golive: {exc}", file=sys.stderr)
         return EXIT_JOURNAL
     policy = Policy(
         yes=args.yes, interactive=interactive, operator=args.operator or operator_name()
     )
-    return _drive(session, plan, policy)
+    return _drive(session, plan, policy, tui)
+
+
+def _drive_on_screen(session: Session, plan: DrillPlan, policy: Policy, pool: SshPool) -> int:
+    from golive.tui.run import run_drill_tui
+
+    drill = Drill(session, plan, HostExecutors(pool), policy, None, lambda _: None)
+    try:
+        run_drill_tui(session, drill, pool, policy)
+    finally:
+        session.close()
+        pool.close()
+    if drill.result is None:
+        print(
+            f"golive: the drill did not finish (a drill cannot be resumed); "
+            f"journal: {session.journal.path}",
+            file=sys.stderr,
+        )
+        return EXIT_FAILED
+    for line in report_lines(plan, drill.result, session.journal.path):
+        print(line)
+    return EXIT_PASSED if drill.result.verdict == PASS else EXIT_FAILED
 
 
 def _injection_problem(runbook: Runbook, plan: DrillPlan, steps: list[str]) -> str:
@@ -112,9 +123,12 @@ def _injection_problem(runbook: Runbook, plan: DrillPlan, steps: list[str]) -> s
     return ""
 
 
-def _drive(session: Session, plan: DrillPlan, policy: Policy) -> int:
-    """The drill on local and SSH executors, its hosts monitored meanwhile."""
+def _drive(session: Session, plan: DrillPlan, policy: Policy, tui: bool = False) -> int:
+    """The drill on local and SSH executors, its hosts monitored meanwhile: on the run
+    screen at a terminal, else in the console."""
     pool = SshPool(known_hosts=session.runbook.known_hosts_path)
+    if tui:
+        return _drive_on_screen(session, plan, policy, pool)
     monitor = watch_hosts(session, pool, None)
     printer = next((p for p in session.listeners if isinstance(p, ConsolePrinter)), None)
     say = printer.say if printer is not None else print

@@ -16,13 +16,12 @@ from golive.console.printer import clock
 from golive.core import events as ev
 from golive.core.clock import SystemClock
 from golive.core.durations import DurationError, parse_duration
+from golive.core.errors import GoliveError
 from golive.core.events import Event, event
 from golive.core.hostwatch import HostSnapshot
 from golive.core.loader import load_runbook
 from golive.io.journal import (
     JournalError,
-    JournalInUse,
-    JournalKeyError,
     JournalWriter,
     find_key,
 )
@@ -95,13 +94,9 @@ def monitor_command(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
         try:
             key = find_key()
             recorder = JournalWriter(args.record, system_clock, key=key)
-        except JournalKeyError as exc:
-            print(f"golive: {exc}", file=sys.stderr)
-            return 2
-        except JournalInUse as exc:
-            print(f"golive: {exc}", file=sys.stderr)
-            return 2
         except JournalError as exc:
+            if isinstance(exc, GoliveError):
+                raise  # in use: bad input, said by cli.main
             print(f"golive: {exc}", file=sys.stderr)
             return 4
         m = runbook.monitor

@@ -23,6 +23,7 @@ EXIT_ABORTED = 1
 EXIT_BAD_INPUT = 2
 EXIT_ROLLED_BACK = 3
 EXIT_JOURNAL = 4
+EXIT_LEFT_OPEN = 6  # the run screen was left with the run still open: golive resume continues
 EXIT_INTERRUPTED = 130
 OUTCOME_EXIT = {
     "completed": EXIT_COMPLETED,

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from golive.core.engine import Engine
+from golive.core.errors import GoliveError
 from golive.core.graph import descendants
 from golive.core.record import RollbackRecord, RunRecord
 from golive.core.runbook import Runbook
@@ -28,7 +29,7 @@ NO_UNDO = "no undo"  # the step has no rollback command: nothing to run or measu
 NOT_RUN = "not run"  # the rollback ended before it reached this action
 
 
-class DrillError(ValueError):
+class DrillError(GoliveError, ValueError):
     """The drill cannot be planned; the message is one sentence for the operator."""
 
 

@@ -1,4 +1,5 @@
-"""The shape of every journal event: which fields it has and what kind of JSON each holds.
+"""The shape of every journal event, checked as it is read: the kinds of JSON each
+field may hold, derived from the TypedDicts of golive.core.event_types.
 
 Readers (resume, review, report, compare, calibrate, verify) fold events without
 re-checking each field, so a journal edited by hand or corrupted on disk is judged
@@ -13,10 +14,11 @@ older reader must still read what it knows.
 
 from __future__ import annotations
 
+import types
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal, NotRequired, Required, Union, get_args, get_origin, get_type_hints
 
-from golive.core import events as ev
+from golive.core.event_types import DECLARED, Envelope
 
 # What a field may hold. "int" and "number" exclude booleans (JSON true is not 1).
 STR, INT, NUMBER, BOOL, LIST, DICT, NULL = "str", "int", "number", "bool", "list", "dict", "null"
@@ -26,73 +28,42 @@ STR_MAP = "str to str"  # an object whose values are all strings
 _Shape = dict[str, tuple[frozenset[str], bool]]  # field: (kinds it may hold, required)
 
 
-def _shape(**fields: str) -> _Shape:
-    """`step="str!"` is a required string; `exit="int|null"` an optional int or null."""
-    shape: _Shape = {}
-    for name, spec in fields.items():
-        required = spec.endswith("!")
-        shape[name] = (frozenset(spec.rstrip("!").split("|")), required)
-    return shape
+def _kinds(hint: Any) -> frozenset[str]:
+    """The JSON kinds a declared type admits."""
+    origin, args = get_origin(hint), get_args(hint)
+    if origin is Required or origin is NotRequired:
+        return _kinds(args[0])
+    if origin is Union or origin is types.UnionType:
+        return frozenset().union(*(_kinds(a) for a in args))
+    if origin is Literal and all(isinstance(a, str) for a in args):
+        return frozenset({STR})
+    if hint is type(None):
+        return frozenset({NULL})
+    if hint is bool:
+        return frozenset({BOOL})
+    if hint is int:
+        return frozenset({INT})
+    if hint is float:
+        return frozenset({NUMBER})
+    if hint is str:
+        return frozenset({STR})
+    if origin is list:
+        return frozenset({STRS if args == (str,) else LIST})
+    if origin is dict:
+        return frozenset({STR_MAP if args == (str, str) else DICT})
+    raise TypeError(f"an event field declared as {hint!r} has no JSON kind here")
+
+
+def _shape_of(declared: type) -> _Shape:
+    hints = get_type_hints(declared, include_extras=True)
+    # Required[...] is read from the hints: with postponed annotations the TypedDict's
+    # own __required_keys__ cannot see it (the declarations are total=False).
+    return {name: (_kinds(hint), get_origin(hint) is Required) for name, hint in hints.items()}
 
 
 # Every event: the journal's own fields. `prev` is checked by the chain, not here.
-ENVELOPE = _shape(seq="int!", t="str!", m="number!", type="str!", prev="str")
-
-SHAPES: dict[str, _Shape] = {
-    ev.RUN_STARTED: _shape(
-        runbook="str!", runbook_sha256="str", runbook_source="str", name="str", mode="str!",
-        vars="str to str", secrets="list of str", window="dict|null", window_shift="number",
-        steps="list of str", operator="str", machine="str", pid="int", golive="str",
-        inject_failure="list of str", drill="dict", key_id="str",
-    ),
-    ev.SESSION_RESUMED: _shape(
-        pid="int", machine="str", runbook_changed="bool", runbook_diff="str",
-        runbook_sha256="str", repaired_bytes="int", key_id="str",
-    ),
-    ev.STEP_STARTED: _shape(
-        step="str!", action="str", attempt="int", command="str|null", hosts="list of str",
-        dry_run="bool",
-    ),
-    ev.OUTPUT: _shape(step="str!", action="str", host="str", stream="str", line="str"),
-    ev.OUTPUT_CAPPED: _shape(
-        step="str!", action="str", dropped="int", cap_lines="int", cap_bytes="int"
-    ),
-    ev.HOST_FINISHED: _shape(
-        step="str!", action="str", host="str!", exit="int|null", seconds="number",
-        timed_out="bool", error="str|null", unknown="bool",
-    ),
-    ev.VERIFY_FINISHED: _shape(step="str!", ok="bool", detail="str", seconds="number"),
-    ev.STEP_FINISHED: _shape(
-        step="str!", action="str", status="str!", reason="str|null", exit="int|null",
-        lines_dropped="int",
-    ),
-    ev.DECISION: _shape(
-        step="str|null", question="str", decision="str!", by="str", reason="str",
-        automatic="bool", to="str|null",
-    ),
-    ev.NOTE: _shape(text="str", by="str"),
-    ev.ROLLBACK_STARTED: _shape(
-        to="str|null", cause="str|null", actions="list of str", commands="list",
-        planned="number",
-    ),
-    ev.ROLLBACK_FINISHED: _shape(to="str|null", status="str!"),
-    ev.RUN_FINISHED: _shape(outcome="str!", reason="str|null"),
-    ev.MONITOR_STARTED: _shape(
-        runbook="str", runbook_sha256="str", name="str", hosts="list of str",
-        interval="number", baseline="bool", thresholds="dict", machine="str", pid="int",
-        key_id="str",
-    ),
-    ev.MONITOR_FINISHED: _shape(reason="str|null"),
-    ev.HOST_STATE: _shape(host="str!", state="str!", reason="str|null"),
-    ev.ALERT: _shape(
-        host="str!", metric="str!", status="str!", value="number|str|null",
-        threshold="number|str|null",
-    ),
-    ev.SAMPLE: _shape(
-        host="str!", cpu="number|null", mem="number|null", load1="number|null",
-        disk="number|null", errors_per_min="number|null", warnings_per_min="number|null",
-    ),
-}  # fmt: skip
+ENVELOPE = _shape_of(Envelope)
+SHAPES: dict[str, _Shape] = {kind: _shape_of(declared) for kind, declared in DECLARED.items()}
 
 
 def _is(kind: str, value: Any) -> bool:

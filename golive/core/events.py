@@ -3,7 +3,8 @@
 An event is a plain JSON object. The journal adds `seq`, `t` (wall time,
 ISO 8601 with offset), `m` (seconds since the run started, monotonic) and
 `prev` (hash of the previous line). Everything else is listed here, so the
-fold in state.py and the writers agree on one vocabulary.
+fold in state.py and the writers agree on one vocabulary. Each event's fields are
+declared as a TypedDict in event_types.py (the comments here are a short index).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from typing import Any
 
 Event = dict[str, Any]
 
+# run_started also: outside_window (true: a live run started outside its change window,
+# on purpose: --outside-window, or the runbook's name typed at the terminal)
 RUN_STARTED = (
     "run_started"  # runbook, runbook_sha256, runbook_source, name, mode, vars, secrets, window
 )
@@ -21,9 +24,7 @@ OUTPUT = "output"  # step, action, host, stream ("out"|"err"), line
 OUTPUT_CAPPED = "output_capped"  # step, action, cap_lines, cap_bytes
 HOST_FINISHED = "host_finished"  # step, action, host, exit, seconds, timed_out, error
 VERIFY_FINISHED = "verify_finished"  # step, ok, detail
-STEP_FINISHED = (
-    "step_finished"  # step, action, status ("succeeded"|"failed"), reason, exit, lines_dropped
-)
+STEP_FINISHED = "step_finished"  # step, action, status ("succeeded"|"failed"|"interrupted"), reason
 DECISION = "decision"  # step, decision, by, reason, automatic, (to)
 NOTE = "note"  # text, by
 ROLLBACK_STARTED = "rollback_started"  # to, cause, actions, planned

@@ -60,17 +60,17 @@ class Drill(RunHooks):
         self.say = say
         self.execution = StepExecution(session, executors)
         self.conductor = Conductor(session, self.execution)
-        answerers: list[Answerer] = [_DrillAnswers(self)]
-        if person is not None:
-            answerers.append(person)
-        self.loop = RunLoop(session, self.conductor, answerers, self, operator=policy.operator)
+        self.answers: Answerer = _DrillAnswers(self)  # asked before anyone else
+        self.person = person
         self.result: DrillResult | None = None
         self._cancel = threading.Event()
         self._waiting_said = False
 
     def run(self) -> DrillResult:
-        """Run the drill to its end; the result is journaled in run_finished."""
-        self.loop.run()
+        """Run the drill to its end on this thread (the console); the result is journaled
+        in run_finished. The run screen runs the same hooks on its driver's loop."""
+        answerers = [self.answers] + ([self.person] if self.person is not None else [])
+        RunLoop(self.session, self.conductor, answerers, self, operator=self.policy.operator).run()
         if self.result is None:
             # Only the drill ends a drill's run; this is a safety net, not a path.
             raise RuntimeError(

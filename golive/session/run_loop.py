@@ -58,6 +58,11 @@ class RunHooks:
     def no_answer(self, loop: RunLoop, question: Question, problem: NoAnswer) -> None:
         """Nobody could answer `question`: the run is aborted with the reason."""
 
+    def settled(self, loop: RunLoop) -> float | None:
+        """The loop is about to sleep: the run is as it will stay until the next event.
+        Returns how soon it wants to be called again (None: whenever the loop wakes)."""
+        return None
+
 
 class RunLoop:
     def __init__(
@@ -77,6 +82,7 @@ class RunLoop:
         self._on_open = on_open
         self._intents: queue.SimpleQueue[Intent] = queue.SimpleQueue()
         self._published: tuple[Question, ...] | None = None
+        self.open_questions: tuple[Question, ...] = ()  # what the answerers left open
         self._stopping = False
         self._waiting_for: float | None = None
 
@@ -106,11 +112,11 @@ class RunLoop:
                 self._publish(())
                 if not until_stopped:
                     break
-                self.session.wait_for_change(seen, SAFETY_NET)
+                self.session.wait_for_change(seen, self._settle(SAFETY_NET))
                 continue
             if self._turn():
                 continue
-            self.session.wait_for_change(seen, self._sleep())
+            self.session.wait_for_change(seen, self._settle(self._sleep()))
         return self.session.state.outcome
 
     def _turn(self) -> bool:
@@ -164,6 +170,10 @@ class RunLoop:
                 return answer
         return None
 
+    def _settle(self, sleep: float) -> float:
+        again = self.hooks.settled(self)
+        return sleep if again is None else max(0.0, min(sleep, again))
+
     def _sleep(self) -> float:
         if self._waiting_for is not None:
             return max(0.01, min(self._waiting_for, SAFETY_NET))
@@ -178,6 +188,7 @@ class RunLoop:
             intent()
 
     def _publish(self, questions: tuple[Question, ...]) -> None:
+        self.open_questions = questions
         if questions != self._published:
             self._published = questions
             if self._on_open is not None:

@@ -7,13 +7,14 @@ import os
 import re
 from collections.abc import Mapping
 
+from golive.core.errors import GoliveError
 from golive.core.runbook import Runbook
 from golive.core.templating import Values, referenced_names
 
 MIN_SECRET_LENGTH = 4
 
 
-class VariableError(Exception):
+class VariableError(GoliveError):
     """A variable has no value; the message says how to give it one."""
 
 

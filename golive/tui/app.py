@@ -3,6 +3,7 @@ what must I do next. The app reflects the journal and sends intents to the drive
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import threading
 import time
@@ -24,9 +25,9 @@ from golive.core.durations import format_duration
 from golive.core.engine import Question, QuestionKind
 from golive.core.events import Decisions, Event
 from golive.core.hostwatch import HostSnapshot
+from golive.core.runbook import Runbook
 from golive.core.timeline import Timing
-from golive.session.conductor import Conductor
-from golive.session.session import Session
+from golive.session.view import RollbackPreview, RunView
 from golive.tui.driver import RunDriver
 from golive.tui.event_text import describe
 from golive.tui.palette import RunActions
@@ -59,6 +60,27 @@ class QuestionsChanged(Message):
 
 
 @dataclass
+class ViewChanged(Message):
+    view: RunView
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ViewChanged)  # only the newest view is worth drawing
+
+
+@dataclass
+class PlanChanged(Message):
+    confirmed: RollbackPreview
+    now: RollbackPreview
+
+
+@dataclass
+class Said(Message):
+    """A line from the kind of run (a drill: "proving the state at …")."""
+
+    text: str
+
+
+@dataclass
 class DriverFailed(Message):
     error: str
 
@@ -79,20 +101,29 @@ class GoliveApp(App[int]):
         Binding("o", "host", "Host detail", id="run.host"),
         Binding("question_mark,h", "help", "Help", id="app.help"),
         Binding("q", "quit_run", "Quit", id="app.quit"),
+        # Textual's own ctrl+q quits at once: here it asks, like q.
+        Binding("ctrl+q", "quit_run", "Quit", id="app.ctrl-quit", show=False, priority=True),
     ]
 
     def __init__(
         self,
-        session: Session,
-        conductor: Conductor,
+        runbook: Runbook,
+        display: Callable[[str], str],
+        subscribe: Callable[[Callable[[Event], None]], None],
         driver_factory: Callable[[GoliveApp], RunDriver],
         operator: str,
         hosts: list[str],
         history: list[Event] | None = None,
     ) -> None:
+        """The run screen knows the runbook (frozen), how to show a command (secrets
+        masked), how to hear of journaled events, and its driver: views come from the
+        driver's thread as frozen RunViews, intents go back through the driver. It holds
+        no reference to the session, its state or the conductor."""
         super().__init__()
-        self.session = session
-        self.conductor = conductor
+        self.runbook = runbook
+        self._shown_command = display
+        self._subscribe = subscribe
+        self.view: RunView | None = None
         self.operator = operator
         self._driver_factory = driver_factory
         self.driver: RunDriver | None = None
@@ -138,11 +169,11 @@ class GoliveApp(App[int]):
     def on_mount(self) -> None:
         self._fit(self.size.width)
         steps = self.query_one(StepsTable)
-        steps.setup(self.session.runbook, self.session.engine)
+        steps.setup(self.runbook)
         self.query_one(HostsTable).setup(self._host_names)
         if not self._host_names:
             self.query_one(HostsTable).display = False
-        self.session.listeners.append(self._journaled)
+        self._subscribe(self._journaled)
         # A resumed run shows what happened before the crash.
         told = [describe_event(old) for old in self._history if old["type"] != ev.OUTPUT]
         self.query_one("#events", Log).write_lines([text for text in told if text])
@@ -172,6 +203,15 @@ class GoliveApp(App[int]):
 
     def post_questions(self, questions: tuple[Question, ...]) -> None:
         self.post_message(QuestionsChanged(questions))
+
+    def post_said(self, text: str) -> None:
+        self.post_message(Said(text))
+
+    def post_view(self, view: RunView) -> None:
+        self.post_message(ViewChanged(view))
+
+    def post_plan_changed(self, confirmed: RollbackPreview, now: RollbackPreview) -> None:
+        self.post_message(PlanChanged(confirmed, now))
 
     def post_snapshots(self, snapshots: tuple[HostSnapshot, ...]) -> None:
         self.post_message(HostsUpdated(snapshots))
@@ -220,6 +260,28 @@ class GoliveApp(App[int]):
         self.questions = message.questions
         self.refresh_view()
 
+    def on_said(self, message: Said) -> None:
+        with contextlib.suppress(NoMatches):
+            self.query_one("#events", Log).write_line(visible(message.text.strip()))
+
+    def on_view_changed(self, message: ViewChanged) -> None:
+        # The questions and the rows the keys act on come from one view: one moment.
+        self.view = message.view
+        self.questions = message.view.questions
+        self.refresh_view()
+
+    def on_plan_changed(self, message: PlanChanged) -> None:
+        now = message.now
+        self.notify(
+            f"The rollback plan to {now.to} changed before it started: it is now "
+            f"{len(now.actions)} undo action(s), planned {format_duration(now.planned)}. "
+            "Nothing was started: press b to see the new plan and confirm it again.",
+            title="rollback not started",
+            severity="warning",
+            timeout=30,
+            markup=False,
+        )
+
     def on_hosts_updated(self, message: HostsUpdated) -> None:
         # Metrics are redrawn about once a second, however often the monitor samples.
         self.snapshots = message.snapshots
@@ -259,8 +321,8 @@ class GoliveApp(App[int]):
             self.action_confirm()
 
     # -- the view -------------------------------------------------------------------
-    def timing(self) -> Timing:
-        return self.session.timing()
+    def timing(self) -> Timing | None:
+        return self.view.timing if self.view is not None else None
 
     def refresh_view(self) -> None:
         if not self.is_running or not self.screen_stack:
@@ -270,11 +332,15 @@ class GoliveApp(App[int]):
             steps = self.query_one(StepsTable)
         except NoMatches:
             return
-        timing = self.timing()
-        state = self.session.state
+        view = self.view
+        if view is None:
+            return  # the driver's first view is on its way
         with self.batch_update():
-            header.show(self.session.runbook, state, timing, self.question_text())
-            steps.show(self.session.runbook, state, timing)
+            header.show(
+                self.runbook.name, view.mode, view.outcome, view.paused, view.timing,
+                self.question_text(),
+            )  # fmt: skip
+            steps.show(self.runbook, view.rows)
             self._follow_running(steps)
             self.show_detail(refill=False)
         self._draw_hosts()
@@ -285,27 +351,22 @@ class GoliveApp(App[int]):
         if time.monotonic() - self._user_moved < 20:
             return
         current = next((q.step for q in self.questions if q.step), None)
-        current = current or next((s.id for s in self.conductor.running_steps()), None)
+        current = current or next(iter(self.view.running if self.view else ()), None)
         if current is not None and current != self.selected_step():
             self._followed_to = current
             steps.move_cursor(row=steps.get_row_index(current))
 
     def question_text(self) -> str:
-        if self.session.state.outcome:
-            return (
-                f"The run ended: {self.session.state.outcome.replace('_', ' ')}. Press q to leave."
-            )
+        view = self.view
+        if view is not None and view.outcome:
+            return f"The run ended: {view.outcome.replace('_', ' ')}. Press q to leave."
         if not self.questions:
-            running = self.conductor.running_steps()
-            if self.session.state.paused:
+            running = view.running if view is not None else ()
+            if view is not None and view.paused:
                 return (
                     "Paused: no step starts by itself. p resumes; enter starts the next ready step."
                 )
-            return (
-                "Running: " + ", ".join(s.id for s in running)
-                if running
-                else "Waiting for the next step."
-            )
+            return "Running: " + ", ".join(running) if running else "Waiting for the next step."
         q = self.questions[0]
         keys = {
             QuestionKind.CONFIRM: "enter confirm (optionally with a note) · s skip",
@@ -328,18 +389,17 @@ class GoliveApp(App[int]):
         return None if key is None or key.startswith("phase:") else key
 
     def show_detail(self, refill: bool = True) -> None:
-        step_id = self.selected_step() or next(
-            iter(s.id for s in self.conductor.running_steps()), None
-        )
+        view = self.view
+        step_id = self.selected_step() or next(iter(view.running if view else ()), None)
         try:
             detail = self.query_one("#detail", Static)
         except NoMatches:  # the app is shutting down
             return
-        if step_id is None:
+        if step_id is None or view is None:
             self._update_detail(detail, Content(""))
             return
-        step = self.session.engine.step(step_id)
-        s = self.session.state.step(step_id)
+        step = self.runbook.step(step_id)
+        s = view.row(step_id)
         # No markup: commands, instructions and reasons are shown as written (a "[/]" in a
         # command would otherwise break the pane), and their control characters as visible
         # escapes (an ESC in a title must not reach the terminal). Only the step id is bold.
@@ -349,7 +409,7 @@ class GoliveApp(App[int]):
             )
         ]
         if step.run:
-            command = visible(self.session.values.display(step.run), newlines=True)
+            command = visible(self._shown_command(step.run), newlines=True)
             lines.append("$ " + command.strip().split("\n")[0][:200])
         if step.instructions:
             lines.append(visible(step.instructions.strip(), newlines=True))
@@ -360,9 +420,7 @@ class GoliveApp(App[int]):
         if s.hosts and len(s.hosts) > 1:
             lines.append(
                 "hosts: "
-                + "  ".join(
-                    f"{visible(h)} {'✔' if r.exit == 0 else '✘'}" for h, r in s.hosts.items()
-                )
+                + "  ".join(f"{visible(h.host)} {'✔' if h.exit == 0 else '✘'}" for h in s.hosts)
             )
         self._update_detail(detail, Content.assemble((step.id, "b"), "\n".join(lines)))
         if refill:
@@ -413,24 +471,18 @@ class GoliveApp(App[int]):
         reason: str = "",
         by: str | None = None,
         to: str | None = None,
+        seen: RollbackPreview | None = None,
     ) -> None:
         assert self.driver is not None
-        self.driver.do(
-            lambda: self.conductor.answer(
-                question, decision, reason=reason, by=by or self.operator, to=to
-            )
-        )
+        self.driver.answer(question, decision, reason, by or self.operator, to, seen)
 
     @work(exclusive=True, group="operator")
     async def action_confirm(self) -> None:
         q = self.question(QuestionKind.CONFIRM, QuestionKind.AFTER_ROLLBACK)
         if q is None:
-            if self.session.state.paused:
-                ready = self.session.engine.ready(self.session.state)
-                if ready and self.driver:
-                    step_id = ready[0].id
-                    self.driver.do(lambda: self.conductor.start_now(step_id))
-                    return
+            if self.view is not None and self.view.paused and self.view.ready and self.driver:
+                self.driver.start_now(self.view.ready[0])
+                return
             self.notify("Nothing to confirm now.", timeout=3)
             return
         if q.kind is QuestionKind.AFTER_ROLLBACK:
@@ -459,7 +511,7 @@ class GoliveApp(App[int]):
         if q is None or q.step is None:
             self.notify("No gate is waiting for a decision.", timeout=3)
             return
-        step = self.session.engine.step(q.step)
+        step = self.runbook.step(q.step)
         decision = await self.push_screen_wait(
             ChoiceScreen(
                 f"{step.id}: go or no-go?"
@@ -483,7 +535,8 @@ class GoliveApp(App[int]):
         )
         if why is None:
             return
-        target = None
+        target: str | None = None
+        seen: RollbackPreview | None = None
         passing = ConfirmScreen(
             "Pass the point of no return?",
             f"{step.id} is the point of no return. After GO, no rollback is possible:\n"
@@ -496,10 +549,11 @@ class GoliveApp(App[int]):
         ):
             return
         if decision == Decisions.NO_GO:
-            target = await self._choose_and_confirm_rollback(q.step)
-            if target is None and self.session.engine.reached_points(self.session.state):
+            seen = await self._choose_and_confirm_rollback(q.step)
+            if seen is None and self.view is not None and self.view.reached_points:
                 return
-        self.answer(q, decision, why, by=who, to=target)
+            target = seen.to if seen is not None else None
+        self.answer(q, decision, why, by=who, to=target, seen=seen)
 
     def action_retry(self) -> None:
         q = self.question(QuestionKind.FAILED, QuestionKind.ROLLBACK_FAILED)
@@ -533,8 +587,8 @@ class GoliveApp(App[int]):
     async def action_rollback(self) -> None:
         q = self.question(QuestionKind.FAILED, QuestionKind.INTERRUPTED)
         step = q.step if q else None
-        target = await self._choose_and_confirm_rollback(step)
-        if target is None:
+        seen = await self._choose_and_confirm_rollback(step)
+        if seen is None:
             return
         reason = await self.push_screen_wait(
             TextScreen("Roll back", "Why? (for the review)", required=True)
@@ -542,27 +596,28 @@ class GoliveApp(App[int]):
         if reason is None:
             return
         if q is not None:
-            self.answer(q, Decisions.ROLLBACK, reason, to=target)
+            self.answer(q, Decisions.ROLLBACK, reason, to=seen.to, seen=seen)
         else:
             assert self.driver is not None
-            self.driver.do(lambda: self.conductor.request_rollback(target, self.operator, reason))
+            self.driver.roll_back(seen.to, self.operator, reason, seen)
 
-    async def _choose_and_confirm_rollback(self, step: str | None) -> str | None:
-        engine, state = self.session.engine, self.session.state
-        points = engine.reached_points(state)
-        if not points:
+    async def _choose_and_confirm_rollback(self, step: str | None) -> RollbackPreview | None:
+        """The plan the operator confirmed, exactly as shown (the intent carries it)."""
+        view = self.view
+        points = view.reached_points if view is not None else ()
+        if view is None or not points:
             self.notify(
                 "No rollback point has been reached"
                 + (
                     " (past the point of no return)"
-                    if engine.past_point_of_no_return(state)
+                    if view is not None and view.past_point_of_no_return
                     else ""
                 )
                 + ".",
                 severity="warning",
             )
             return None
-        target = engine.rollback_target(state, step) or points[0]
+        target = view.target(step) or points[0]
         if len(points) > 1:
             choice = await self.push_screen_wait(
                 ChoiceScreen(
@@ -577,13 +632,16 @@ class GoliveApp(App[int]):
             if not choice:
                 return None
             target = choice
-        plan = engine.rollback_plan(state, target)
-        timing = self.timing()
+        plan = view.preview(target)
+        if plan is None:
+            self.notify(f"{target} is no longer a reached rollback point.", severity="warning")
+            return None
+        timing = view.timing
         lines = [f"Rolling back to {target} runs, in this order:"]
         for action in plan.actions:
             what = (
-                self.session.values.display(action.command).strip().splitlines()[0]
-                if action.command
+                action.shown.strip().splitlines()[0]
+                if action.shown and action.shown.strip()
                 else "(nothing to undo)"
             )
             lines.append(f"  {action.step:<16} {what[:40]}  [{format_duration(action.planned)}]")
@@ -599,7 +657,7 @@ class GoliveApp(App[int]):
                 + ("fits the window" if done_by <= timing.window_end else "DOES NOT fit the window")
             )
         if await self.push_screen_wait(ConfirmScreen(f"Roll back to {target}?", "\n".join(lines))):
-            return target
+            return plan
         return None
 
     @work(exclusive=True, group="operator")
@@ -608,11 +666,11 @@ class GoliveApp(App[int]):
             TextScreen("Note", "What happened? (journaled with the time)", required=True)
         )
         if text and self.driver is not None:
-            self.driver.do(lambda: self.conductor.note(text, self.operator))
+            self.driver.note(text, self.operator)
 
     def action_pause(self) -> None:
-        if self.driver is not None:
-            self.driver.pause(self.operator, self.session.state.paused)
+        if self.driver is not None and self.view is not None:
+            self.driver.pause(self.operator, self.view.paused)
 
     @work(exclusive=True, group="operator")
     async def action_interrupted(self) -> None:
@@ -648,9 +706,9 @@ class GoliveApp(App[int]):
             )
         )
         if choice == Decisions.ROLLBACK:
-            target = await self._choose_and_confirm_rollback(q.step)
-            if target:
-                self.answer(q, choice, to=target)
+            seen = await self._choose_and_confirm_rollback(q.step)
+            if seen is not None:
+                self.answer(q, choice, to=seen.to, seen=seen)
         elif choice:
             self.answer(q, choice)
 
@@ -671,17 +729,21 @@ class GoliveApp(App[int]):
         ]
         self.push_screen(HelpScreen(rows))
 
+    async def action_quit(self) -> None:
+        """Every way out (the command palette's Quit too) goes through the confirm."""
+        self.action_quit_run()
+
     @work(exclusive=True, group="operator")
     async def action_quit_run(self) -> None:
-        state = self.session.state
+        view = self.view
         q = self.question(QuestionKind.AFTER_ROLLBACK)
         if q is not None and await self.push_screen_wait(
             ConfirmScreen("End the run?", "The run ends as ROLLED BACK.")
         ):
             self.answer(q, Decisions.END)
             return
-        running = self.conductor.running_steps()
-        if state.outcome is None:
+        running = [self.runbook.step(i) for i in view.running] if view is not None else []
+        if view is None or view.outcome is None:
             body = "Nothing is running. The run stays open: golive resume JOURNAL continues it."
             if running:
                 body = (

@@ -31,6 +31,7 @@ from golive.core.state import RunState, Status
 from golive.core.timeline import compute
 from golive.io.journal_scan import PARALLEL_FROM_BYTES
 from golive.io.recorded import Loaded, add_samples, load_record
+from golive.session.view import step_rows
 from golive.tui.event_text import describe
 from golive.tui.palette import RunActions
 from golive.tui.review_widgets import (
@@ -305,7 +306,7 @@ class ReviewApp(App[int]):
 
     def on_mount(self) -> None:
         if self.runbook is not None and self.engine is not None:
-            self.query_one(StepsTable).setup(self.runbook, self.engine)
+            self.query_one(StepsTable).setup(self.runbook)
         else:
             self.query_one(StepsTable).display = False
         self.query_one(Timeline).setup(self.record, self.runbook, self.view)
@@ -390,8 +391,13 @@ class ReviewApp(App[int]):
         with self.batch_update():
             if self.runbook is not None and self.engine is not None:
                 timing = compute(self.engine, state, self.cursor_m)
-                self.query_one(HeaderBar).show(self.runbook, state, timing, self.readout(state))
-                self.query_one(StepsTable).show(self.runbook, state, timing)
+                self.query_one(HeaderBar).show(
+                    self.runbook.name, state.mode, state.outcome, state.paused, timing,
+                    self.readout(state),
+                )  # fmt: skip
+                self.query_one(StepsTable).show(
+                    self.runbook, step_rows(self.runbook, state, timing.now_m)
+                )
             else:
                 self.query_one(HeaderBar).update(Text(visible(self.readout(state)), no_wrap=True))
             timeline.set_view(self.view)

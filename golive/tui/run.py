@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from golive.console.runner import EXIT_ABORTED, OUTCOME_EXIT
+from golive.console.runner import EXIT_ABORTED, EXIT_LEFT_OPEN, OUTCOME_EXIT
 from golive.core.events import Event
-from golive.io.executor import ExecutorSet
+from golive.core.runbook import Host
+from golive.io.executor import Executor, ExecutorSet
 from golive.io.journal import read_events
 from golive.io.ssh import SshPool
 from golive.session.answers import AutoAnswers, Policy
 from golive.session.conductor import Conductor
+from golive.session.drill import Drill
 from golive.session.execution import StepExecution
 from golive.session.session import Session, watch_hosts
 from golive.tui.app import GoliveApp
@@ -24,24 +26,58 @@ def build_app(
     history: list[Event] | None = None,
     *,
     driver_factory: Callable[[GoliveApp], RunDriver] | None = None,
+    drill: Drill | None = None,
 ) -> GoliveApp:
     """The one factory the CLI and the tests use: the app gets everything it shows from here.
 
-    `driver_factory` replaces the run's driver thread (screenshot tests pass an inert one)."""
-    conductor = Conductor(session, StepExecution(session, executors, dry_run=policy.dry_run))
+    `driver_factory` replaces the run's driver thread (screenshot tests pass an inert one).
+    With `drill`, the loop runs the drill's hooks and asks the drill's own answers first;
+    what the drill says goes to the events pane."""
+    conductor = (
+        drill.conductor
+        if drill is not None
+        else Conductor(session, StepExecution(session, executors, dry_run=policy.dry_run))
+    )
     auto = AutoAnswers(session, policy)
 
     def driver(app: GoliveApp) -> RunDriver:
-        return RunDriver(session, conductor, auto, app.post_questions, app.post_failure)
+        if drill is not None:
+            drill.say = app.post_said
+        return RunDriver(
+            session, conductor, auto, None, app.post_failure,
+            on_view=app.post_view, on_plan_changed=app.post_plan_changed,
+            hooks=drill, first=[drill.answers] if drill is not None else (),
+        )  # fmt: skip
 
     return GoliveApp(
-        session,
-        conductor,
+        session.runbook,
+        session.values.display,
+        session.listeners.append,
         driver_factory or driver,
         policy.operator,
         list(session.runbook.hosts),
         history,
     )
+
+
+def run_drill_tui(session: Session, drill: Drill, pool: SshPool, policy: Policy) -> None:
+    """The drill on the run screen; its result (if it got that far) is on `drill.result`."""
+    app = build_app(session, NoExecutors(), policy, drill=drill)
+    monitor = watch_hosts(session, pool, app.post_snapshots)
+    try:
+        app.run()
+    finally:
+        if app.driver is not None:
+            app.driver.stop()
+        if monitor is not None:
+            monitor.stop()
+
+
+class NoExecutors:
+    """The drill's conductor has its executors already: the app never asks for one."""
+
+    def for_host(self, host: Host) -> Executor:
+        raise AssertionError(f"the drill's screen asked for an executor for {host.name}")
 
 
 def run_tui(
@@ -63,5 +99,5 @@ def run_tui(
         print(
             f"golive: the run is still open; continue it with: golive resume {session.journal.path}"
         )
-        return 0
+        return EXIT_LEFT_OPEN  # not 0: 0 means completed
     return OUTCOME_EXIT.get(outcome, EXIT_ABORTED)

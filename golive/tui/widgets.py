@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from rich.text import Span, Text
 from textual.widgets import Static
 
 from golive.core.durations import format_duration
-from golive.core.engine import Engine
 from golive.core.hostwatch import HostSnapshot, HostState
 from golive.core.runbook import Runbook, Step
-from golive.core.state import RunState, Status
-from golive.core.timeline import Timing, step_timing
+from golive.core.state import Status
+from golive.core.timeline import Timing
+from golive.session.view import StepRow
 from golive.tui.shown import visible, visible_text
 from golive.tui.table import RowTable
 
@@ -55,20 +56,28 @@ class HeaderBar(Static):
     _shown_plain = ""
     _shown_spans: list[Span] = []
 
-    def show(self, runbook: Runbook, state: RunState, timing: Timing, question: str) -> None:
-        label, css = MODES.get(state.mode, (state.mode.upper(), "mode-live"))
+    def show(
+        self,
+        title: str,
+        mode: str,
+        outcome: str | None,
+        paused: bool,
+        timing: Timing,
+        question: str,
+    ) -> None:
+        label, css = MODES.get(mode, (mode.upper(), "mode-live"))
         for name in ("mode-live", "mode-rehearsal", "mode-dry"):
             self.set_class(name == css, name)
         line = Text(no_wrap=True, overflow="ellipsis")
         line.append(f" {label} ", style="reverse bold")
         # The run's end and a pause come first: a narrow terminal cuts the line's end.
-        if state.outcome:
-            line.append(f" ■ {state.outcome.upper().replace('_', ' ')} ", style="bold reverse")
-        if state.paused:
+        if outcome:
+            line.append(f" ■ {outcome.upper().replace('_', ' ')} ", style="bold reverse")
+        if paused:
             line.append(" ⏸ PAUSED ", style="bold reverse")
         # Text from the runbook or the run is made visible before it becomes a Text (which
         # would drop a BEL or a CR of it silently, and keep an ESC).
-        line.append(f"  {visible(runbook.name)}  ", style="bold")
+        line.append(f"  {visible(title)}  ", style="bold")
         line.append(f"{hhmm(timing.now)}  ")
         # Amber, then red, as the margin shrinks: relative to the window, so a short
         # rehearsal window is not amber from its first minute.
@@ -81,7 +90,7 @@ class HeaderBar(Static):
         margin = timing.forecast_margin
         if timing.time_left is not None:
             style, mark = margin_style(margin, warn, 0.0001)
-            line.append(f"{mark}window left {format_duration(timing.time_left)}", style=style)
+            line.append(f"{mark}{timing.window_text}", style=style)  # or "window opens in …"
             line.append("  ")
         style, mark = margin_style(margin, warn, 0.0001)
         forecast = f"{mark}forecast end {hhmm(timing.forecast_end)}"
@@ -126,7 +135,7 @@ class StepsTable(RowTable):
         ("var", 6),
     )
 
-    def setup(self, runbook: Runbook, engine: Engine) -> None:
+    def setup(self, runbook: Runbook) -> None:
         for name, width in self.COLUMNS:
             self.add_column(name, key=name, width=width)
         siblings: dict[tuple[str, ...], int] = {}
@@ -167,7 +176,7 @@ class StepsTable(RowTable):
             "",
         ]
 
-    def show(self, runbook: Runbook, state: RunState, timing: Timing) -> None:
+    def show(self, runbook: Runbook, rows: Iterable[StepRow]) -> None:
         styles = {
             Status.RUNNING: "bold",
             Status.FAILED: "bold red",
@@ -175,11 +184,9 @@ class StepsTable(RowTable):
             Status.ROLLED_BACK: "magenta",
             Status.INTERRUPTED: "bold yellow",
         }
-        for step in runbook.steps:
-            s = state.step(step.id)
-            t = step_timing(step, state, timing.now_m)
-            style = styles.get(s.status, "")
-            self.update_cell(step.id, "", Text(f"{s.status.icon}", style=style))
+        for step, t in zip(runbook.steps, rows, strict=True):
+            style = styles.get(t.status, "")
+            self.update_cell(step.id, "", Text(f"{t.status.icon}", style=style))
             actual = "" if t.actual is None else format_duration(t.actual)
             if t.running:
                 actual = f"▶{actual}"

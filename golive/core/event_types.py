@@ -1,0 +1,201 @@
+"""One TypedDict per journal event type: the declaration every writer and reader shares.
+
+These are the fields each event carries besides the journal's own (`seq`, `t`, `m`,
+`prev`, and `seal` on the last one). `Required[...]` fields are always there; the rest
+may be missing. golive.core.event_schema derives its runtime check from these very
+declarations, and the tests check every event that real runs write against it, so a
+field that is documented but never sent, or sent but never declared, fails a test.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal, Required, TypedDict
+
+from golive.core import events as ev
+
+
+class Envelope(TypedDict, total=False):
+    seq: Required[int]
+    t: Required[str]  # wall time, ISO 8601 with offset
+    m: Required[float]  # seconds since the run started (monotonic)
+    type: Required[str]
+    prev: str  # the first 32 hex digits of the SHA-256 of the previous line
+
+
+class RunStarted(TypedDict, total=False):
+    runbook: Required[str]
+    runbook_sha256: str
+    runbook_source: str
+    name: str
+    mode: Required[str]  # "live" | "rehearsal" | "dry-run"
+    vars: dict[str, str]
+    secrets: list[str]  # names only, never values
+    window: dict[str, Any] | None
+    window_shift: float
+    steps: list[str]
+    operator: str
+    machine: str
+    pid: int
+    golive: str
+    inject_failure: list[str]
+    drill: dict[str, Any]
+    key_id: str
+    outside_window: bool
+
+
+class SessionResumed(TypedDict, total=False):
+    pid: int
+    machine: str
+    runbook_changed: bool
+    runbook_diff: str
+    runbook_sha256: str
+    repaired_bytes: int
+    key_id: str
+
+
+class StepStarted(TypedDict, total=False):
+    step: Required[str]
+    action: str  # "run" | "rollback"
+    attempt: int
+    command: str | None  # as shown: secrets masked
+    hosts: list[str]
+    dry_run: bool
+
+
+class Output(TypedDict, total=False):
+    step: Required[str]
+    action: str
+    host: str
+    stream: str  # "out" | "err"
+    line: str
+
+
+class OutputCapped(TypedDict, total=False):
+    step: Required[str]
+    action: str
+    dropped: int
+    cap_lines: int
+    cap_bytes: int
+
+
+class HostFinished(TypedDict, total=False):
+    step: Required[str]
+    action: str
+    host: Required[str]
+    exit: int | None
+    seconds: float
+    timed_out: bool
+    error: str | None
+    unknown: bool  # the connection was lost: the outcome is not known
+
+
+class VerifyFinished(TypedDict, total=False):
+    step: Required[str]
+    ok: bool
+    detail: str
+    seconds: float
+    drill: bool
+
+
+class StepFinished(TypedDict, total=False):
+    step: Required[str]
+    action: str
+    status: Required[str]  # "succeeded" | "failed" | "interrupted"
+    reason: str | None
+
+
+class Decision(TypedDict, total=False):
+    step: str | None
+    question: str
+    decision: Required[str]  # a golive.core.events.Decisions value
+    by: str
+    reason: str
+    automatic: bool
+    to: str | None
+
+
+class Note(TypedDict, total=False):
+    text: str
+    by: str
+
+
+class RollbackStarted(TypedDict, total=False):
+    to: str | None
+    cause: str | None
+    actions: list[str]
+    commands: list[Any]
+    planned: float
+
+
+class RollbackFinished(TypedDict, total=False):
+    to: str | None
+    status: Required[str]  # "completed" | "failed" | "abandoned"
+
+
+class RunFinished(TypedDict, total=False):
+    outcome: Required[str]  # "completed" | "rolled_back" | "aborted"
+    reason: str | None
+    drill: dict[str, Any]
+
+
+class MonitorStarted(TypedDict, total=False):
+    runbook: str
+    runbook_sha256: str
+    name: str
+    hosts: list[str]
+    interval: float
+    baseline: bool
+    thresholds: dict[str, Any]
+    machine: str
+    pid: int
+    key_id: str
+
+
+class MonitorFinished(TypedDict, total=False):
+    reason: str | None
+
+
+class HostStateEvent(TypedDict, total=False):
+    host: Required[str]
+    state: Required[str]  # CONNECTING | LIVE | STALE | DOWN | RECONNECTING
+    reason: str | None
+
+
+class Alert(TypedDict, total=False):
+    host: Required[str]
+    metric: Required[str]  # cpu | mem | errors | down
+    status: Required[Literal["raised", "cleared"]]
+    value: float | str | None
+    threshold: float | str | None
+
+
+class Sample(TypedDict, total=False):
+    host: Required[str]
+    cpu: float | None
+    mem: float | None
+    load1: float | None
+    disk: float | None
+    errors_per_min: float | None
+    warnings_per_min: float | None
+
+
+DECLARED: dict[str, type] = {
+    ev.RUN_STARTED: RunStarted,
+    ev.SESSION_RESUMED: SessionResumed,
+    ev.STEP_STARTED: StepStarted,
+    ev.OUTPUT: Output,
+    ev.OUTPUT_CAPPED: OutputCapped,
+    ev.HOST_FINISHED: HostFinished,
+    ev.VERIFY_FINISHED: VerifyFinished,
+    ev.STEP_FINISHED: StepFinished,
+    ev.DECISION: Decision,
+    ev.NOTE: Note,
+    ev.ROLLBACK_STARTED: RollbackStarted,
+    ev.ROLLBACK_FINISHED: RollbackFinished,
+    ev.RUN_FINISHED: RunFinished,
+    ev.MONITOR_STARTED: MonitorStarted,
+    ev.MONITOR_FINISHED: MonitorFinished,
+    ev.HOST_STATE: HostStateEvent,
+    ev.ALERT: Alert,
+    ev.SAMPLE: Sample,
+}
