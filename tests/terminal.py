@@ -10,20 +10,26 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import IO
 
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 class Terminal:
     def __init__(
-        self, *args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None
+        self,
+        *args: str | Path,
+        cwd: Path | None = None,
+        env: dict[str, str] | None = None,
+        stderr: IO[str] | None = None,
     ) -> None:
+        """`stderr`: where the child's stderr goes instead of the terminal (a file)."""
         master, slave = pty.openpty()
         self.process = subprocess.Popen(
             [sys.executable, "-m", "golive", *map(str, args)],
             stdin=slave,
             stdout=slave,
-            stderr=slave,
+            stderr=stderr if stderr is not None else slave,
             cwd=cwd,
             env={**os.environ, **(env or {})},
             start_new_session=True,

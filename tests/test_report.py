@@ -91,7 +91,7 @@ phase = "prepare"
 title = '{HOSTILE_TITLE}'
 owner = "DBA"
 on = "app"
-run = "sleep 1.2"
+run = "sleep 2.6"  # late: more than 1 s over its plan, and the latest
 duration = "100ms"
 
 [[steps]]
@@ -99,7 +99,7 @@ id = "flaky"
 phase = "prepare"
 owner = "DBA"
 on = "app"
-run = "sleep 0.4"
+run = "sleep 1.3"  # late too, even counting only its last attempt
 duration = "100ms"
 retries = 1
 
@@ -217,7 +217,7 @@ def test_the_demo_report_names_the_rollback_its_cause_and_its_durations(demo: Pa
     assert rollback["planned"] == 2.0
     assert rollback["actions"] == [
         {"step": "migrate", "planned": 2.0, "seconds": round(undone["m"] - undo_started["m"], 3),
-         "status": "succeeded"}
+         "status": "succeeded", "nothing_to_undo": False}
     ]  # fmt: skip
     migrate = next(s for s in data["steps"] if s["id"] == "migrate")
     assert [(a["action"], a["number"], a["status"]) for a in migrate["attempts"]] == [

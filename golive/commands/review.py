@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from golive.commands import screen_streams
 from golive.core.text import visible
 from golive.io.journal import JournalError
 from golive.io.recorded import Loaded, load_record
@@ -17,10 +18,10 @@ def review_command(args: argparse.Namespace) -> int:
     except JournalError as exc:
         print(f"golive: {visible(str(exc))}", file=sys.stderr)
         return 2
-    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+    if not screen_streams():
         print(
-            "golive: review is a full-screen view and needs a terminal; "
-            f"without one, use: golive report {visible(path)}",
+            "golive: review is a full-screen view and needs a terminal on stdin, stdout "
+            f"and stderr (it draws on stderr); without one, use: golive report {visible(path)}",
             file=sys.stderr,
         )
         return 2

@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import shlex
 import sys
 import tempfile
+from collections.abc import Callable
 from datetime import datetime
 from importlib import resources
 
+from golive.commands import screen_streams
 from golive.console.operator import Policy
 from golive.console.printer import ConsolePrinter
 from golive.console.runner import EXIT_BAD_INPUT, EXIT_JOURNAL, OUTCOME_EXIT, drive
@@ -17,6 +20,7 @@ from golive.core.clock import SystemClock
 from golive.core.durations import format_duration
 from golive.core.loader import load_runbook
 from golive.core.runbook import Runbook
+from golive.core.text import visible
 from golive.io.journal import JournalError, JournalInUse, JournalKeyError, LockedJournal, find_key
 from golive.io.ssh import SshPool
 from golive.io.ssh_exec import HostExecutors
@@ -32,6 +36,12 @@ from golive.session.session import (
     watch_hosts,
 )
 from golive.session.variables import VariableError, parse_assignments, resolve_values
+
+OUTCOME_WORDS = {
+    "completed": "completed",
+    "rolled_back": "ended rolled back",
+    "aborted": "was aborted",
+}
 
 
 def _load(path: str) -> Runbook | None:
@@ -67,28 +77,21 @@ def _start(
     mode: str,
     journal_dir: str,
     policy: Policy | None = None,
+    finished: Callable[[Session], None] | None = None,
 ) -> int:
     clock = SystemClock()
     problem = injection_problem(runbook, mode, getattr(args, "inject_failure", []))
     if problem:
         print(f"golive: {problem}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    outside = mode == "live" and outside_window(runbook, clock.wall())
+    if outside and not _outside_window_confirmed(runbook, args, clock.wall()):
+        return EXIT_BAD_INPUT
     try:
         values = resolve_values(runbook, parse_assignments(args.var), interactive=_interactive())
     except VariableError as exc:
         print(f"golive: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if mode == "live" and runbook.window is not None:
-        now = clock.wall()
-        if not runbook.window.start <= now < runbook.window.end:
-            when = "opens in" if now < runbook.window.start else "closed"
-            gap = abs((runbook.window.start - now).total_seconds())
-            print(
-                f"golive: warning: this is a LIVE run and the change window {when} "
-                f"{format_duration(gap) if when == 'opens in' else ''} ({runbook.window.start.isoformat()}); "
-                "use --rehearsal to rehearse",
-                file=sys.stderr,
-            )
     try:
         key = find_key()
     except JournalKeyError as exc:
@@ -107,6 +110,7 @@ def _start(
                 mode=mode,
                 operator=args.operator,
                 inject_failure=tuple(getattr(args, "inject_failure", [])),
+                outside_window=outside,
             ),
             watch=None if tui else (lambda s: ConsolePrinter(s, sys.stdout)),
             key=key,
@@ -123,7 +127,63 @@ def _start(
         interactive=_interactive(),
         operator=args.operator or operator_name(),
     )
-    return _drive_with_hosts(session, policy, tui=tui)
+    status = _drive_with_hosts(session, policy, tui=tui)
+    if finished is not None:
+        finished(session)
+    return status
+
+
+def outside_window(runbook: Runbook, now: datetime) -> bool:
+    window = runbook.window
+    return window is not None and not window.start <= now < window.end
+
+
+def window_words(runbook: Runbook, now: datetime) -> str:
+    """Where `now` stands against the change window, for a sentence: "opens in 81h05m
+    (2026-11-28T22:00:00+01:00)", "closed 2h10m ago (2026-11-29T06:00:00+01:00)"."""
+    window = runbook.window
+    assert window is not None
+    if now < window.start:
+        gap = (window.start - now).total_seconds()
+        return f"opens in {format_duration(gap)} ({window.start.isoformat()})"
+    if now >= window.end:
+        gap = (now - window.end).total_seconds()
+        return f"closed {format_duration(gap)} ago ({window.end.isoformat()})"
+    return f"is open until {window.end.isoformat()}"
+
+
+def _outside_window_confirmed(runbook: Runbook, args: argparse.Namespace, now: datetime) -> bool:
+    """A LIVE run outside its change window runs only on purpose: --outside-window, or, at
+    a terminal, the runbook's name typed in full. Else it is refused (exit status 2)."""
+    where = window_words(runbook, now)
+    if getattr(args, "outside_window", False):
+        print(
+            f"golive: warning: a LIVE run outside its change window, which {where}: "
+            "--outside-window; the journal and the report say so",
+            file=sys.stderr,
+        )
+        return True
+    if _interactive():
+        name = visible(runbook.name)
+        print(
+            f"golive: this is a LIVE run and the change window {where}.\n"
+            f"  To run it live now anyway, type the runbook's name ({name}); "
+            "anything else stops (--rehearsal rehearses it)",
+            file=sys.stderr,
+        )
+        print("  runbook name: ", end="", flush=True)
+        typed = sys.stdin.readline().strip()
+        if typed == runbook.name.strip():
+            return True
+        print("golive: not confirmed; nothing was run", file=sys.stderr)
+        return False
+    print(
+        f"golive: this is a LIVE run and the change window {where}; a live run outside "
+        "its window needs --outside-window (or the runbook's name typed at a terminal); "
+        "use --rehearsal to rehearse it",
+        file=sys.stderr,
+    )
+    return False
 
 
 def injection_problem(runbook: Runbook, mode: str, steps: list[str]) -> str:
@@ -143,8 +203,9 @@ def injection_problem(runbook: Runbook, mode: str, steps: list[str]) -> str:
 
 
 def _wants_tui(args: argparse.Namespace) -> bool:
-    """The TUI needs a terminal on both ends; --console, a pipe or CI keep the console."""
-    return not getattr(args, "console", False) and _interactive() and sys.stdout.isatty()
+    """The TUI needs a terminal on every stream it uses; --console, a pipe, a redirected
+    stderr or CI keep the console."""
+    return not getattr(args, "console", False) and screen_streams()
 
 
 def resume_command(args: argparse.Namespace) -> int:
@@ -240,7 +301,21 @@ def demo_command(args: argparse.Namespace) -> int:
         rerun_after_rollback=not interactive,
         operator=operator_name(),
     )
-    return _start(runbook, args, "rehearsal", journal_dir=os.getcwd(), policy=policy)
+    return _start(
+        runbook, args, "rehearsal", journal_dir=os.getcwd(), policy=policy, finished=_demo_next
+    )
+
+
+def _demo_next(session: Session) -> None:
+    """The demo never ends silently (the run screen leaves nothing behind when it closes):
+    how it ended, and the commands that come next."""
+    journal = shlex.quote(session.journal.path)
+    outcome = session.state.outcome
+    if outcome is None:
+        return  # left open or stopped: both runners already name `golive resume J`
+    print(f"\ndemo: the run {OUTCOME_WORDS.get(outcome, outcome)}; its journal is {journal}")
+    print(f"  golive report {journal} -o demo-report.html   the post-implementation review")
+    print(f"  golive review {journal}   look back over the run on the screen")
 
 
 def _drive_with_hosts(

@@ -144,11 +144,10 @@ class ConsoleOperator:
         timing = self.session.timing()
         print(f"  rolling back to {target} runs, in this order:", file=self.out)
         for action in plan.actions:
-            what = (
-                self.session.values.display(action.command)
-                if action.command
-                else "(nothing to undo)"
-            )
+            if not action.command:  # plans no time: the total below leaves it out
+                print(f"    {action.step:<16} (nothing to undo)", file=self.out)
+                continue
+            what = self.session.values.display(action.command)
             print(
                 f"    {action.step:<16} {what}  [{format_duration(action.planned)}]", file=self.out
             )

@@ -220,8 +220,8 @@ class ConsolePrinter:
     def status_line(self) -> str:
         t = self.session.timing()
         parts = [f"now {clock(t.now)}"]
-        if t.time_left is not None:
-            parts.append(f"window left {format_duration(t.time_left)}")
+        if t.window_text is not None:
+            parts.append(t.window_text)
         margin = t.forecast_margin
         parts.append(
             f"forecast end {clock(t.forecast_end)}"

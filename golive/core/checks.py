@@ -130,6 +130,14 @@ def _check_kinds(runbook: Runbook, reader: DocumentReader, at: Any) -> None:
 
 def _check_variables(runbook: Runbook, reader: DocumentReader, at: Any) -> None:
     for step in runbook.steps:
+        # Only commands are filled in; a placeholder in a title would show as typed.
+        for name in dict.fromkeys(referenced_names(step.title)):
+            reader.warn(
+                at(step, "title"),
+                f"{{{{{name}}}}} in the title of step {step.id} is shown as written: "
+                "titles are not filled in",
+                "write the value itself, or leave it to run, where variables are filled in",
+            )
         texts: dict[tuple[str | int, ...], str | None] = {
             at(step, "run"): step.run,
             at(step, "rollback"): step.rollback,

@@ -8,6 +8,7 @@ and fold them into the state, then ask again.
 from __future__ import annotations
 
 import threading
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -42,7 +43,7 @@ class RollbackAction:
     step: str
     command: str | None  # None: nothing to undo (a manual or read-only step)
     on: str
-    planned: float
+    planned: float  # 0 when there is nothing to undo
 
 
 @dataclass(frozen=True)
@@ -120,21 +121,46 @@ class Engine:
 
     def ready(self, state: RunState) -> list[Step]:
         """Pending steps whose dependencies are done, in plan order."""
-        if state.outcome or state.aborting or state.active_rollback or state.pending_rollback:
+        if not self._may_start(state):
             return []
         progress = self.progress(state)
-        return [self._steps[i] for i in progress.in_order(progress.ready)]
+        return [self._steps[i] for i in progress.ready_in_order()]
 
-    def startable(self, state: RunState, now: datetime, honour_clock: bool = True) -> list[Step]:
+    def has_ready(self, state: RunState) -> bool:
+        """Whether ready() has a step, without listing them."""
+        return self._may_start(state) and self.progress(state).has_ready()
+
+    def ready_with_clock(self, state: RunState) -> list[Step]:
+        """The ready steps that have a not_before time, in plan order."""
+        if not self._may_start(state):
+            return []
+        return [self._steps[i] for i in self.progress(state).ready_in_order(timed=True)]
+
+    @staticmethod
+    def _may_start(state: RunState) -> bool:
+        return not (
+            state.outcome or state.aborting or state.active_rollback or state.pending_rollback
+        )
+
+    def startable(
+        self,
+        state: RunState,
+        now: datetime,
+        honour_clock: bool = True,
+        exclude: Collection[str] = (),
+    ) -> list[Step]:
         """Ready steps that may start now: not paused, not aborting, no failure
         waiting for an answer (a failure holds the run), past their not_before.
-        Operator steps (manual, gate) start by being put to the operator."""
-        if state.paused or state.aborting or self.holding(state):
+        Operator steps (manual, gate) start by being put to the operator. Steps in
+        `exclude` (the caller's own, already starting) are left out before anything
+        else is looked at: a tick costs what is new, not every ready step again."""
+        if state.paused or not self._may_start(state) or self.holding(state):
             return []
         shift = timedelta(seconds=state.window_shift)
         now = now.astimezone(UTC)
+        ready = [self._steps[i] for i in self.progress(state).ready_in_order(exclude)]
         return [
-            s for s in self.ready(state)
+            s for s in ready
             if not honour_clock or s.not_before is None or now >= s.not_before.astimezone(UTC) + shift
         ]  # fmt: skip
 
@@ -155,7 +181,14 @@ class Engine:
         for step_id in progress.in_order(progress.attention):
             s = state.step(step_id)
             step = self._steps[step_id]
-            if s.status is Status.INTERRUPTED:
+            if s.status is Status.INTERRUPTED and step.kind.needs_operator:
+                # Nothing ran: golive stopped while it waited for the operator's answer. A
+                # gate passes only by a go decision (who and why), a manual step by its
+                # confirm: it is asked again, never marked done.
+                found.append(Question(QuestionKind.INTERRUPTED, step_id,
+                    (Decisions.RERUN, Decisions.ROLLBACK),
+                    f"{step_id}: golive stopped while it waited for its answer: it is asked again"))  # fmt: skip
+            elif s.status is Status.INTERRUPTED:
                 why = s.reason or "it was running when golive stopped"
                 found.append(Question(QuestionKind.INTERRUPTED, step_id,
                     (Decisions.RERUN, Decisions.MARK_DONE, Decisions.ROLLBACK),
@@ -244,9 +277,14 @@ class Engine:
             if i in after and state.step(i).status in (Status.FAILED, Status.INTERRUPTED, Status.RUNNING)
         ]  # fmt: skip
         ordered = list(dict.fromkeys([*partial, *reversed(touched)]))
+        # A step without a rollback command has nothing to undo and plans no time, so each
+        # row's time adds up to the plan's total.
         actions = tuple(
             RollbackAction(
-                i, self._steps[i].rollback, self._steps[i].on, self._steps[i].planned_rollback
+                i,
+                self._steps[i].rollback,
+                self._steps[i].on,
+                self._steps[i].planned_rollback if self._steps[i].rollback else 0.0,
             )
             for i in ordered
         )

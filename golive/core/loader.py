@@ -464,7 +464,6 @@ def _steps(reader: DocumentReader, raw: Any, window: Window | None) -> list[Step
         if not isinstance(spec, dict):
             reader.error(where, f"step #{index + 1} must be a table", "write [[steps]]")
             continue
-        reader.known_keys(where, spec, STEP_KEYS)
         step_id = reader.text(spec, where, "id")
         if not step_id:
             reader.error(where, f"step #{index + 1} has no id", 'add id = "backup"')
@@ -475,6 +474,9 @@ def _steps(reader: DocumentReader, raw: Any, window: Window | None) -> list[Step
                 f"step id {step_id!r} has spaces or symbols",
                 "use letters, digits, -, _ and .",
             )
+        else:
+            reader.step_ids[index] = step_id  # messages name the step by its id
+        reader.known_keys(where, spec, STEP_KEYS)
         kind = _choice(reader, spec, where, "kind", StepKind, StepKind.COMMAND)
         on_failure = _choice(reader, spec, where, "on_failure", OnFailure, OnFailure.ASK)
         if "depends_on" in spec:

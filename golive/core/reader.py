@@ -55,6 +55,7 @@ class DocumentReader:
         self.path = path
         self.lines = lines
         self.diagnostics: list[Diagnostic] = []
+        self.step_ids: dict[int, str] = {}  # a step's index -> its id, once read
 
     def error(self, where: Path, message: str, hint: str = "", line: int | None = None) -> None:
         """Records an error at the line of `where` (or at `line`, when known better)."""
@@ -82,12 +83,15 @@ class DocumentReader:
                 hint = did_you_mean(key, allowed) or "allowed: " + ", ".join(sorted(allowed))
                 self.error((*where, key), f"unknown key {key!r} in {self.describe(where)}", hint)
 
-    @staticmethod
-    def describe(where: Path) -> str:
+    def describe(self, where: Path) -> str:
+        """Where a key is, for a message: a step by its id when it has one ("step deploy",
+        "step deploy.verify"), else by its number ("step #4")."""
         if not where:
             return "the top level"
         if where[0] == "steps" and len(where) >= 2:
-            return f"step #{int(where[1]) + 1}" + "".join(f".{p}" for p in where[2:])
+            index = int(where[1])
+            name = self.step_ids.get(index) or f"#{index + 1}"
+            return f"step {name}" + "".join(f".{p}" for p in where[2:])
         return "[" + ".".join(str(p) for p in where) + "]"
 
     def typed(

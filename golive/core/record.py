@@ -19,6 +19,9 @@ from golive.core.state import RunState, Status
 from golive.core.timeline import compute
 
 UNTIMED = ("interrupted", Decisions.MARK_DONE)  # attempts whose span is not their duration
+# A step is late when it took more than this over its plan: a wait step sleeps a few
+# milliseconds longer than asked, and times are shown to the second.
+LATE_TOLERANCE = 1.0
 
 
 @dataclass
@@ -109,6 +112,7 @@ class RollbackRecord:
     status: str = "running"
     action_seconds: dict[str, float] = field(default_factory=dict)
     action_status: dict[str, str] = field(default_factory=dict)
+    nothing_to_undo: set[str] = field(default_factory=set)  # actions without a command
 
     @property
     def seconds(self) -> float | None:
@@ -232,6 +236,7 @@ class RunRecord:
     window_end: datetime | None = None
     sessions: int = 0
     injected: list[str] = field(default_factory=list)
+    outside_window: bool = False  # a live run started outside its change window, on purpose
     steps: list[StepRecord] = field(default_factory=list)
     phases: list[PhaseRecord] = field(default_factory=list)
     rollbacks: list[RollbackRecord] = field(default_factory=list)
@@ -263,8 +268,8 @@ class RunRecord:
 
     @property
     def late_steps(self) -> list[StepRecord]:
-        """Steps that took longer than planned, the latest first."""
-        late = [s for s in self.steps if (s.variance or 0) > 0]
+        """Steps that took more than LATE_TOLERANCE longer than planned, the latest first."""
+        late = [s for s in self.steps if (s.variance or 0) > LATE_TOLERANCE]
         return sorted(late, key=lambda s: -(s.variance or 0))
 
     @property
@@ -386,6 +391,7 @@ class RecordBuilder:
         r.started = s.started_wall
         r.window_start, r.window_end = s.window_start, s.window_end
         r.injected = sorted(s.injected)
+        r.outside_window = bool(e.get("outside_window"))
         r.sessions = 1
         for step_id in e.get("steps", []):
             self._step(step_id)
@@ -500,11 +506,19 @@ class RecordBuilder:
         )  # fmt: skip
 
     def _rollback_started(self, e: Event, m: float) -> None:
-        self.record.rollbacks.append(
-            RollbackRecord(
-                e["to"], e.get("cause", ""), float(e.get("planned", 0.0)), m, list(e["actions"])
-            )
+        rollback = RollbackRecord(
+            e["to"], e.get("cause", ""), float(e.get("planned", 0.0)), m, list(e["actions"])
         )
+        commands = e.get("commands")
+        if isinstance(commands, list) and len(commands) == len(rollback.actions):
+            rollback.nothing_to_undo = {
+                a for a, command in zip(rollback.actions, commands, strict=True) if not command
+            }
+        elif self.runbook is not None:  # no commands recorded: the runbook says
+            rollback.nothing_to_undo = {
+                a for a in rollback.actions if not self._step(a).has_rollback
+            }
+        self.record.rollbacks.append(rollback)
 
     def _rollback_finished(self, e: Event, m: float) -> None:
         if self.record.rollbacks:

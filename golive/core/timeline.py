@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from golive.core.durations import format_duration
 from golive.core.engine import Engine
 from golive.core.runbook import Step
 from golive.core.state import RunState, Status
@@ -51,6 +52,21 @@ class Timing:
     @property
     def time_left(self) -> float | None:
         return None if self.window_end is None else (self.window_end - self.now).total_seconds()
+
+    @property
+    def window_text(self) -> str | None:
+        """Where the run stands against its window, in words: "window left 1h59m", or
+        "window opens in 81h05m" before it has opened, "window closed 12m ago" after."""
+        if self.window_end is None:
+            return None
+        if self.window_start is not None and self.now < self.window_start:
+            return (
+                f"window opens in {format_duration((self.window_start - self.now).total_seconds())}"
+            )
+        left = (self.window_end - self.now).total_seconds()
+        if left < 0:
+            return f"window closed {format_duration(-left)} ago"
+        return f"window left {format_duration(left)}"
 
     @property
     def forecast_margin(self) -> float | None:

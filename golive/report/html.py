@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from golive.core.record import RunRecord
+from golive.core.record import LATE_TOLERANCE, RunRecord
 from golive.core.text import visible
 from golive.report.summary import (
     DrillWords,
@@ -24,9 +24,12 @@ from golive.report.summary import (
     integrity_warning,
     outage_words,
     outcome_words,
+    outside_window_notice,
+    phase_cells,
     signed,
     span,
     torn_notice,
+    undo_cells,
 )
 from golive.report.svg import Axis, axis_for, esc, gantt, host_chart, margins
 
@@ -122,6 +125,9 @@ def render_html(summary: Summary, record: RunRecord) -> str:
     torn = torn_notice(summary)
     if torn:
         parts.append(f'<div class="notice">{esc(torn)}</div>')
+    outside = outside_window_notice(summary)
+    if outside:
+        parts.append(f'<div class="notice" role="note">⚠ {esc(outside)}</div>')
     parts.append(_cards(summary))
     drill = drill_words(summary)
     if drill:
@@ -311,11 +317,14 @@ def _timeline(summary: Summary, axis: Axis) -> str:
 
 
 def _phases(summary: Summary) -> str:
-    rows = [
-        [esc(p["name"]), str(len(p["steps"])), esc(span(p["planned"])), esc(span(p["actual"])),
-         _variance(p["drift"])]
-        for p in summary["phases"]
-    ]  # fmt: skip
+    rows = []
+    for p in summary["phases"]:
+        cells = [esc(p["name"]), str(len(p["steps"])), esc(span(p["planned"]))]
+        if p["start"] is None:  # no step of it started: "not run", never "0s"
+            cells += [esc(cell) for cell in phase_cells(p)]
+        else:
+            cells += [esc(span(p["actual"])), _variance(p["drift"])]
+        rows.append(cells)
     return _table(
         ["Phase", "Steps", "Planned (critical path)", "Actual", "Drift"], rows, {1, 2, 3, 4}
     )
@@ -323,7 +332,7 @@ def _phases(summary: Summary) -> str:
 
 def _late(summary: Summary) -> str:
     if not summary["late_steps"]:
-        return "<p>No step took longer than planned.</p>"
+        return f"<p>No step was late (more than {LATE_TOLERANCE:g} s over its plan).</p>"
     rows = [
         [str(rank), _code(s["step"]), esc(s["title"]), esc(s["phase"]), esc(s["owner"]),
          esc(span(s["planned"])), esc(span(s["actual"])), _variance(s["variance"])]
@@ -348,8 +357,7 @@ def _rollbacks(summary: Summary) -> str:
             decided += f": “{esc(r['reason'])}”"
         actions = _table(
             ["Action (undo)", "Planned", "Took", "Status"],
-            [[_code(a["step"]), esc(span(a["planned"])), esc(span(a["seconds"])), esc(a["status"])]
-             for a in r["actions"]],
+            [[_code(a["step"]), *(esc(cell) for cell in undo_cells(a))] for a in r["actions"]],
             {1, 2},
         )  # fmt: skip
         blocks.append(

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from golive.core.record import LATE_TOLERANCE
 from golive.core.text import visible
 from golive.report.summary import (
     DrillWords,
@@ -23,9 +24,12 @@ from golive.report.summary import (
     integrity_warning,
     outage_words,
     outcome_words,
+    outside_window_notice,
+    phase_cells,
     signed,
     span,
     torn_notice,
+    undo_cells,
 )
 
 ALERT_ROWS = 200  # a long night raises thousands; the JSON report has every one
@@ -83,6 +87,11 @@ def _facts(summary: Summary) -> list[list[str]]:
     rows = [
         ["Outcome", f"**{md(outcome_words(summary))}**"],
         ["Mode", md(run["mode"])],
+    ]
+    outside = outside_window_notice(summary)
+    if outside:
+        rows.append(["Outside the window", f"**⚠ {md(outside)}**"])
+    rows += [
         ["Runbook", f"{md(run['runbook'])} (sha256 {code(run['runbook_sha256'][:12])})"],
         ["Started", day(run["started"])],
         ["Ended", day(run["ended"])],
@@ -163,13 +172,7 @@ def _drill(drill: DrillWords) -> str:
 
 def _phases(summary: Summary) -> str:
     rows = [
-        [
-            md(p["name"]),
-            str(len(p["steps"])),
-            span(p["planned"]),
-            span(p["actual"]),
-            signed(p["drift"]) if p["drift"] is not None else "–",
-        ]
+        [md(p["name"]), str(len(p["steps"])), span(p["planned"]), *phase_cells(p)]
         for p in summary["phases"]
     ]
     return table(["Phase", "Steps", "Planned (critical path)", "Actual", "Drift"], rows)
@@ -177,7 +180,7 @@ def _phases(summary: Summary) -> str:
 
 def _late(summary: Summary) -> str:
     if not summary["late_steps"]:
-        return "No step took longer than planned."
+        return f"No step was late (more than {LATE_TOLERANCE:g} s over its plan)."
     rows = [
         [
             str(rank),
@@ -214,10 +217,7 @@ def _rollbacks(summary: Summary) -> str:
             "",
             table(
                 ["Action (undo)", "Planned", "Took", "Status"],
-                [
-                    [code(a["step"]), span(a["planned"]), span(a["seconds"]), md(a["status"])]
-                    for a in r["actions"]
-                ],
+                [[code(a["step"]), *(md(cell) for cell in undo_cells(a))] for a in r["actions"]],
             ),
         ]
         blocks.append("\n".join(lines))

@@ -10,7 +10,7 @@ the schema stays golive-report/1.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Any
 
 from golive import __version__
@@ -28,7 +28,7 @@ Time = dict[str, Any]  # {"t": ISO 8601 with offset, "m": seconds since the run 
 
 
 def summarize(record: RunRecord, runbook: Runbook | None) -> Summary:
-    times = _Times(record)
+    times = _Times(record, runbook)
     planned_starts = planned_schedule(runbook) if runbook is not None else {}
     return {
         "schema": SCHEMA,
@@ -109,21 +109,33 @@ def planned_schedule(runbook: Runbook) -> dict[str, float]:
     return starts
 
 
-class _Times:
-    """Offsets in the run (seconds since it started) as {"t": wall, "m": offset}."""
+def report_zone(record: RunRecord, runbook: Runbook | None) -> tzinfo | None:
+    """The zone a report prints its times in: the change window's (the runbook's
+    `timezone`, or the offset its window was written with), else the run's own clock."""
+    if runbook is not None and runbook.window is not None:
+        return runbook.window.start.tzinfo
+    if record.window_start is not None:
+        return record.window_start.tzinfo
+    return record.started.tzinfo if record.started is not None else None
 
-    def __init__(self, record: RunRecord) -> None:
+
+class _Times:
+    """Offsets in the run (seconds since it started) as {"t": wall, "m": offset}, the
+    wall time in the window's zone."""
+
+    def __init__(self, record: RunRecord, runbook: Runbook | None = None) -> None:
         self.record = record
         self.started = record.started
-        self.zone = record.started.tzinfo if record.started is not None else None
+        self.zone = report_zone(record, runbook)
 
     def at(self, m: float | None) -> Time | None:
         if m is None:
             return None
         if self.started is None:
             return {"t": None, "m": round(m, 3)}
-        # Called for every alert of a long night (tens of thousands): kept lean.
-        wall = self.started + timedelta(seconds=m)
+        # Called for every alert of a long night (tens of thousands): kept lean. In
+        # absolute time, then into the zone: a night across a clock change stays right.
+        wall = (self.started + timedelta(seconds=m)).astimezone(self.zone)
         return {"t": wall.isoformat(timespec="milliseconds"), "m": round(m, 3)}
 
     def of(self, when: datetime | None) -> Time | None:
@@ -193,6 +205,7 @@ def _run(record: RunRecord, times: _Times, planned_starts: dict[str, float]) -> 
         "resumed": [times.at(m.m) for m in record.moments_of("session")],
         "injected_failures": list(record.injected),
         "drill": record.drill,
+        "outside_window": record.outside_window,
     }
 
 
@@ -346,9 +359,14 @@ def _rollback(record: RunRecord, index: int, times: _Times) -> dict[str, Any]:
         "actions": [
             {
                 "step": step_id,
-                "planned": _s(steps[step_id].rollback_planned) if step_id in steps else None,
+                # A step with nothing to undo plans no time: the rollback's planned total
+                # is the sum of the actions that have a command.
+                "planned": _s(steps[step_id].rollback_planned)
+                if step_id in steps and step_id not in r.nothing_to_undo
+                else None,
                 "seconds": _s(r.action_seconds.get(step_id)),
                 "status": r.action_status.get(step_id, "not run"),
+                "nothing_to_undo": step_id in r.nothing_to_undo,
             }
             for step_id in r.actions
         ],
@@ -397,6 +415,22 @@ def span(seconds: float | None) -> str:
     return "–" if seconds is None else format_duration(seconds)
 
 
+def phase_cells(phase: dict[str, Any]) -> tuple[str, str]:
+    """A phase's actual time and drift in words; "not run" when no step of it started."""
+    if phase["start"] is None:
+        return "not run", "–"
+    drift = phase["drift"]
+    return span(phase["actual"]), "–" if drift is None else signed(drift)
+
+
+def undo_cells(action: dict[str, Any]) -> tuple[str, str, str]:
+    """An undo action's planned, took and status in words: a step without a rollback
+    command has "nothing to undo" and plans no time, as the rollback's total counts it."""
+    if action.get("nothing_to_undo"):
+        return "–", "–", "nothing to undo"
+    return span(action["planned"]), span(action["seconds"]), str(action["status"])
+
+
 def fine_span(seconds: float | None) -> str:
     """Tenths of a second under a minute: a drill measures rollbacks shorter than 1 s."""
     return "–" if seconds is None else seconds_text(seconds)
@@ -418,6 +452,16 @@ def day(time: Time | None) -> str:
     if time is None or not time["t"]:
         return "–"
     return datetime.fromisoformat(time["t"]).isoformat(sep=" ", timespec="seconds")
+
+
+def outside_window_notice(summary: Summary) -> str | None:
+    """The sentence a live run started outside its change window puts in the report."""
+    if not summary["run"].get("outside_window"):
+        return None
+    return (
+        "This LIVE run was started outside its change window, on purpose "
+        "(--outside-window, or the runbook's name typed at the terminal)."
+    )
 
 
 def integrity_warning(summary: Summary) -> str | None:

@@ -12,6 +12,8 @@ from golive.core.engine import Question, QuestionKind
 from golive.core.events import Decisions
 from golive.session.session import Session
 
+ASKED_AGAIN = "asked again: golive stopped while it waited for this answer"
+
 
 class NoAnswer(Exception):
     """A decision is needed and nobody can give it; the message says why."""
@@ -32,8 +34,10 @@ class Policy:
 
     yes: confirm manual steps and pass gates (unattended rehearsals); a
     failure whose on_failure is "ask" then aborts. interrupted: the answer for
-    steps a crash interrupted. rerun_after_rollback: after a rollback, run
-    again from the point (once per point), as the demo does.
+    steps a crash interrupted (a manual step or gate is asked again instead, unless
+    the answer is rollback: nothing passes one but its own answer).
+    rerun_after_rollback: after a rollback, run again from the point (once per
+    point), as the demo does.
     """
 
     yes: bool = False
@@ -53,6 +57,15 @@ class AutoAnswers:
     def answer(self, q: Question) -> Answer | None:
         """The policy's answer, None when a person must answer, NoAnswer when nobody can."""
         p = self.policy
+        if (
+            q.kind is QuestionKind.INTERRUPTED
+            and q.step is not None
+            and self.session.engine.step(q.step).kind.needs_operator
+            and p.interrupted != "rollback"
+        ):
+            # A gate or manual step golive stopped at is asked again: a gate then needs its
+            # go decision (who and why; --yes journals it as automatic), never "done".
+            return Answer(Decisions.RERUN, ASKED_AGAIN, "golive", automatic=True)
         if q.kind is QuestionKind.INTERRUPTED and p.interrupted:
             decision = {
                 "rerun": Decisions.RERUN,

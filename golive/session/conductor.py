@@ -7,6 +7,8 @@ hands the questions that need a person back to its caller.
 
 from __future__ import annotations
 
+import _thread
+import contextlib
 import queue
 import threading
 from collections.abc import Callable
@@ -27,7 +29,12 @@ class Workers:
     Starting a thread costs more than running `true`, and a 2,000-step chain would start
     2,000 of them; parallel streams still get a thread each (a new one when none is
     idle). Daemon, so that golive can exit (Ctrl-C) while a command still runs: it is
-    named, never waited for."""
+    named, never waited for.
+
+    A new thread is started without waiting for it to run (threading.Thread.start waits
+    until the new thread has the GIL: with 2,000 streams starting at once, the run loop
+    would sit out 2,000 of those waits before its next turn). A fault that escapes a
+    task still reaches threading.excepthook, golive's last resort, as in any thread."""
 
     def __init__(self) -> None:
         self._tasks: queue.SimpleQueue[tuple[Callable[[], None], str]] = queue.SimpleQueue()
@@ -42,12 +49,21 @@ class Workers:
         if reuse:
             self._tasks.put((task, name))
         else:
-            threading.Thread(target=self._work, args=(task, name), daemon=True).start()
+            _thread.start_new_thread(self._work, (task, name))
 
     def _work(self, task: Callable[[], None], name: str) -> None:
+        me = threading.current_thread()
         while True:
-            threading.current_thread().name = name
-            task()
+            me.name = name
+            try:
+                task()
+            except SystemExit:
+                return
+            except BaseException as exc:  # never a traceback: the last resort says it
+                with contextlib.suppress(BaseException):
+                    threading.excepthook(
+                        threading.ExceptHookArgs((type(exc), exc, exc.__traceback__, me))
+                    )
             with self._lock:
                 self._idle += 1
             task, name = self._tasks.get()
@@ -99,12 +115,14 @@ class Conductor:
             )
             self.session.record(event(ev.RUN_FINISHED, outcome="aborted", reason=reason))
             return []
-        # A dry run shows the plan; it does not sit out the not_before clock times.
+        # A dry run shows the plan; it does not sit out the not_before clock times. The
+        # steps this conductor is starting already (their step_started is still to come)
+        # are left out first: with 2,000 parallel streams, a tick looks at what is new.
+        with self._threads_lock:
+            starting = set(self._threads)
         for step in self.engine.startable(
-            state, self.session.wall(), honour_clock=not self.execution.dry_run
+            state, self.session.wall(), honour_clock=not self.execution.dry_run, exclude=starting
         ):
-            if step.id in self._threads:
-                continue
             if step.kind in (StepKind.MANUAL, StepKind.GATE):
                 # Put to the operator: the wait for an answer is the step's duration.
                 attempt = state.step(step.id).attempts + 1
@@ -136,7 +154,7 @@ class Conductor:
             not state.outcome
             and not self.busy()
             and not self.engine.questions(state)
-            and not self.engine.ready(state)
+            and not self.engine.has_ready(state)
             and not state.active_rollback
             and not state.pending_rollback
             and not state.paused
@@ -150,7 +168,7 @@ class Conductor:
         now = self.session.wall()
         waits = [
             (s.not_before - now).total_seconds() + state.window_shift
-            for s in self.engine.ready(state)
+            for s in self.engine.ready_with_clock(state)
             if s.not_before is not None
         ]
         return min(waits) if waits else None
@@ -254,6 +272,18 @@ class Conductor:
     ) -> None:
         """Record the operator's (or the runbook's) answer to `question`."""
         state = self.session.state
+        if (
+            question.kind is QuestionKind.INTERRUPTED
+            and decision == Decisions.MARK_DONE
+            and question.step is not None
+            and self.engine.step(question.step).kind.needs_operator
+        ):
+            # A gate passes only by a journaled go decision, a manual step by its confirm:
+            # "done" for one that golive stopped at asks it again instead.
+            decision = Decisions.RERUN
+            reason = (
+                reason + "; " if reason else ""
+            ) + "asked again: a gate or manual step is never marked done"
         fields: dict[str, object] = {
             "step": question.step,
             "question": question.kind.value,

@@ -13,6 +13,7 @@ from golive.core.runbook import Host, Step, StepKind
 from golive.core.templating import Rendered, UnsafeCommand
 from golive.io.executor import ExecutorSet, Job, JobResult
 from golive.io.http import run_http_check
+from golive.io.journal import JournalError
 from golive.session.session import Session
 
 OUTPUT_CAP_LINES = 10_000
@@ -158,8 +159,28 @@ class StepExecution:
         lock = threading.Lock()
         results: dict[str, JobResult] = {}
         masker = self.session.values.masker()
+        faults: list[JournalError] = []  # what a host's thread could not record
 
         def run_on(host: Host) -> None:
+            """One host's run. Nothing escapes it: a thread never dies with a traceback.
+            A fault is the host's error (journaled when the journal still takes it); a
+            journal that cannot be written is handed to the step's thread."""
+            try:
+                _run_on(host)
+            except JournalError as exc:  # a full disk, or closed after Ctrl-C: said once
+                faults.append(exc)
+            except Exception as exc:  # a golive fault: the host failed, and says why
+                result = JobResult(
+                    None, 0.0, error=f"golive could not run it: {type(exc).__name__}: {exc}"
+                )
+                results[host.name] = result
+                try:
+                    _finished(host, result)
+                except Exception as again:  # nothing more can be said
+                    if isinstance(again, JournalError):
+                        faults.append(again)
+
+        def _run_on(host: Host) -> None:
             def sink(stream: str, line: str) -> None:
                 self._output(step, action, host.name, stream, line, budget, lock)
 
@@ -172,9 +193,14 @@ class StepExecution:
             )
             try:
                 result = self.executors.for_host(host).run(job, sink, cancel)
+            except JournalError:
+                raise
             except Exception as exc:  # an executor bug must not lose the step's record
                 result = JobResult(None, 0.0, error=f"{type(exc).__name__}: {exc}")
             results[host.name] = result
+            _finished(host, result)
+
+        def _finished(host: Host, result: JobResult) -> None:
             self.session.record(
                 event(
                     ev.HOST_FINISHED,
@@ -189,8 +215,10 @@ class StepExecution:
                 )
             )
 
+        # Daemon threads, like the step's own: golive can exit (Ctrl-C) while a host's
+        # command still runs; it is named, never waited for.
         threads = [
-            threading.Thread(target=run_on, args=(h,), name=f"{step.id}@{h.name}")
+            threading.Thread(target=run_on, args=(h,), name=f"{step.id}@{h.name}", daemon=True)
             for h in hosts[1:]
         ]
         for thread in threads:
@@ -199,6 +227,8 @@ class StepExecution:
             run_on(hosts[0])
         for thread in threads:
             thread.join()
+        if faults:
+            raise faults[0]  # the step's thread stops the run with the journal's sentence
         if budget.dropped:
             self.session.record(
                 event(
