@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import heapq
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from golive.core.runbook import Runbook, StepKind
@@ -70,6 +70,7 @@ class Progress:
         self._steps = {s.id: s for s in runbook.steps}
         self._order = list(order)
         self._position = {step_id: i for i, step_id in enumerate(self._order)}
+        self._timed = {i for i in self._order if self._steps[i].not_before is not None}
         self._deps = deps
         self._children = children
         self._points_above = points_above
@@ -110,12 +111,15 @@ class Progress:
             self._sync()
 
     def _sync(self) -> None:
-        touched = self.state.touched
-        if self._read < len(touched):
-            for step_id in dict.fromkeys(touched[self._read :]):
+        # Only what is folded in completely (see RunState.applied), read once: a step
+        # thread may fold in the next event while this loop runs, and what that event
+        # touches is read at the next sync, never skipped.
+        end = self.state.applied
+        if self._read < end:
+            for step_id in dict.fromkeys(self.state.touched[self._read : end]):
                 if step_id in self._position:
                     self._update(step_id)
-            self._read = len(touched)
+            self._read = end
         completed = self.state.completion_order
         while self._completed_read < len(completed):
             step_id = completed[self._completed_read]
@@ -203,6 +207,22 @@ class Progress:
         with self.lock:
             self._sync()
             return sorted(steps, key=self._position.__getitem__)
+
+    def ready_in_order(self, exclude: Collection[str] = (), timed: bool = False) -> list[str]:
+        """The ready steps in plan order, but those in `exclude`; with `timed`, only those
+        with a not_before time. The set arithmetic comes first, so that only what is
+        left is sorted."""
+        with self.lock:
+            self._sync()
+            found = self.ready & self._timed if timed else self.ready
+            if exclude:
+                found = found.difference(exclude)
+            return sorted(found, key=self._position.__getitem__)
+
+    def has_ready(self) -> bool:
+        with self.lock:
+            self._sync()
+            return bool(self.ready)
 
     def counts(self) -> tuple[int, int]:
         """(satisfied steps, points of no return passed), up to date."""

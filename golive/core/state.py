@@ -109,6 +109,10 @@ class RunState:
     # Steps in the order their status (or a question about them) changed, one entry per
     # change: the engine follows this list to update its indexes for only those steps.
     touched: list[str] = field(default_factory=list)
+    # How many entries of `touched` belong to events folded in completely. A handler notes
+    # its step before it changes it, and the engine reads from other threads while a step
+    # thread folds an event in: it reads only this far, so no change is read half done.
+    applied: int = 0
 
     def step(self, step_id: str) -> StepState:
         state = self.steps.get(step_id)  # a lookup per output line: no throwaway StepState
@@ -144,6 +148,7 @@ class RunState:
         handler = _HANDLERS.get(event["type"])
         if handler is not None:
             handler(self, event)
+        self.applied = len(self.touched)
 
     def _run_started(self, e: Event) -> None:
         self.mode = e["mode"]

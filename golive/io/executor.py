@@ -25,6 +25,9 @@ class Job:
     timeout: float | None = None
     env: Mapping[str, str] = field(default_factory=dict)
     masker: Masker = field(default_factory=lambda: Masker(()))  # the run's secrets
+    # Called once the command is started, or could not be (LocalExecutor): the step's
+    # thread holds the start gate until then (see StepExecution).
+    started: Callable[[], None] | None = field(default=None, compare=False)
 
 
 class OutputStream:
@@ -104,6 +107,13 @@ class Executor(Protocol):
     """
 
     def run(self, job: Job, sink: LineSink, cancel: threading.Event) -> JobResult: ...
+
+
+def reports_start(executor: Executor) -> bool:
+    """Whether `executor` calls Job.started as soon as its command runs (LocalExecutor).
+    Only then may a step hold the start gate until its command has started: one that
+    never says so would hold it for the whole command and serialize parallel streams."""
+    return bool(getattr(executor, "REPORTS_START", False))
 
 
 class ExecutorSet(Protocol):

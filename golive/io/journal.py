@@ -41,6 +41,7 @@ from datetime import datetime
 from typing import IO, Any
 
 from golive.core.clock import Clock
+from golive.core.errors import GoliveError
 from golive.core.event_schema import shape_problem
 from golive.core.events import DURABLE, MONITOR_FINISHED, RUN_FINISHED, Event
 from golive.core.templating import Masker
@@ -65,11 +66,11 @@ class JournalError(Exception):
     """The journal cannot be written or read; the message is for the operator."""
 
 
-class JournalInUse(JournalError):
+class JournalInUse(JournalError, GoliveError):
     """Another process holds the journal's lock: it is writing the journal now."""
 
 
-class JournalKeyError(Exception):
+class JournalKeyError(GoliveError):
     """The journal key cannot be used (missing, unreadable, malformed, readable by others)."""
 
 
@@ -544,7 +545,6 @@ class JournalWriter:
         self._lock = threading.Lock()
         self._mono0 = clock.mono()
         self._base_m = base_m
-        self._dirty = False
         self._failed: str | None = None
         self._sealed = False
         try:
@@ -570,6 +570,14 @@ class JournalWriter:
         except OSError as exc:
             raise JournalError(f"{path}: cannot open the journal: {exc.strerror or exc}") from None
         self._offset = os.lseek(self._fd, 0, os.SEEK_END)
+        # Group commit (make_durable): every line up to event _synced is fsync'd; one
+        # fsync at a time is under way (_syncing: the last event it covers, and its end),
+        # and those it does not cover wait for the next (_sync_next).
+        self._synced = self._seq
+        self._sync_lock = threading.Lock()
+        self._sync_idle = threading.Condition(self._sync_lock)
+        self._syncing: tuple[int, threading.Event] | None = None
+        self._sync_next: threading.Event | None = None
         self._stop = threading.Event()
         self._flusher = threading.Thread(target=self._flush_loop, name="journal-flush", daemon=True)
         self._flusher.start()
@@ -596,8 +604,19 @@ class JournalWriter:
 
     def append(self, event: Event, sync: bool = True) -> Event:
         """Write `event` and return it as recorded; raises JournalError if it was not.
+        An event of a DURABLE type (and the final event) is fsync'd before this returns.
         `sync=False` group-commits an event its type would fsync, for a caller that
         records a durable event right after it (one fsync then covers both)."""
+        record, durable = self.write(event, sync)
+        if durable:
+            self.make_durable(record["seq"])
+        return record
+
+    def write(self, event: Event, sync: bool = True) -> tuple[Event, bool]:
+        """Hand `event` to the kernel (os.write) and return it as recorded, and whether
+        it must be made durable (make_durable) before anything acts on it. Callers
+        that write from several threads at once call make_durable outside their own
+        locks, so that their fsyncs are shared (group commit)."""
         with self._lock:
             if self._failed:
                 raise JournalError(self._failed)
@@ -621,25 +640,65 @@ class JournalWriter:
             durable = final or (sync and self._sync_each and event["type"] in DURABLE)
             if durable:
                 self._check_still_named()
-            self._write(line + b"\n", durable=durable)
-            self._seq += 1
+            self._write(line + b"\n")
             self._prev = line_hash(line)
+            self._seq += 1  # last: make_durable reads it without the lock
             if final:
                 self._sealed = True
                 record["seal"] = json.loads(line[line.rindex(SEAL_MARK) + len(SEAL_MARK) : -1])
-            return record
+            return record, durable
 
-    def _write(self, data: bytes, durable: bool) -> None:
+    def make_durable(self, seq: int) -> None:
+        """Return once every line up to event `seq` is fsync'd; JournalError if it cannot be.
+
+        Group commit: threads that wait at the same time share one fsync. With none
+        under way, the caller fsyncs everything written so far itself. With one under
+        way, a caller it covers waits for it; any other waits for the next one, which
+        the first of them to wake starts, covering all of them (they wrote before it)."""
+        while True:
+            with self._sync_lock:
+                if self._synced >= seq:
+                    return
+                if self._failed:
+                    raise JournalError(self._failed)
+                if self._syncing is None:
+                    covered = self._seq  # every line up to it is in the kernel already
+                    done = self._syncing = (covered, threading.Event())
+                    break
+                if seq <= self._syncing[0]:
+                    wait = self._syncing[1]
+                else:
+                    if self._sync_next is None:
+                        self._sync_next = threading.Event()
+                    wait = self._sync_next
+            wait.wait()
+        problem = f"{self.path}: the journal is closed"
+        try:
+            if self._fd >= 0:
+                os.fsync(self._fd)
+                problem = ""
+        except OSError as exc:
+            problem = f"{self.path}: fsync failed ({exc.strerror or exc})"
+        finally:
+            with self._sync_lock:
+                if problem:
+                    self._failed = self._failed or problem
+                else:
+                    self._synced = max(self._synced, covered)
+                self._syncing, following, self._sync_next = None, self._sync_next, None
+                self._sync_idle.notify_all()
+            done[1].set()
+            if following is not None:
+                following.set()
+        if problem:
+            raise JournalError(self._failed or problem)
+
+    def _write(self, data: bytes) -> None:
         try:
             view = memoryview(data)
             while view:
                 written = os.write(self._fd, view)
                 view = view[written:]
-            if durable:
-                os.fsync(self._fd)
-                self._dirty = False
-            else:
-                self._dirty = True
             self._offset += len(data)
         except OSError as exc:
             # Take back a partial line so the file still ends on a whole event.
@@ -667,27 +726,28 @@ class JournalWriter:
             raise JournalError(self._failed)
 
     def flush(self) -> None:
+        """fsync what was written and is not yet (the group commit of output and results)."""
         with self._lock:
-            if not self._sealed:
+            if not self._sealed and self._fd >= 0:
                 with contextlib.suppress(JournalError):
                     self._check_still_named()
-            if self._dirty and not self._failed:
-                try:
-                    os.fsync(self._fd)
-                    self._dirty = False
-                except OSError as exc:
-                    self._failed = f"{self.path}: fsync failed ({exc.strerror or exc})"
+        if self._synced < self._seq and not self._failed:
+            with contextlib.suppress(JournalError):
+                self.make_durable(self._seq)
 
     def close(self) -> None:
         """Flush, close and so unlock the journal."""
         self._stop.set()
         self.flush()
-        with self._lock:
-            if self._fd >= 0:
-                with contextlib.suppress(OSError):
-                    os.close(self._fd)
-                self._fd = -1
-            self._failed = self._failed or f"{self.path}: the journal is closed"
+        with self._sync_idle:
+            while self._syncing is not None:  # never close the descriptor under an fsync
+                self._sync_idle.wait()
+            with self._lock:
+                if self._fd >= 0:
+                    with contextlib.suppress(OSError):
+                        os.close(self._fd)
+                    self._fd = -1
+                self._failed = self._failed or f"{self.path}: the journal is closed"
 
 
 def _fsync_dir(path: str) -> None:

@@ -11,7 +11,7 @@ from golive.core import events as ev
 from golive.core.events import event
 from golive.core.runbook import Host, Step, StepKind
 from golive.core.templating import Rendered, UnsafeCommand
-from golive.io.executor import ExecutorSet, Job, JobResult
+from golive.io.executor import ExecutorSet, Job, JobResult, reports_start
 from golive.io.http import run_http_check
 from golive.io.journal import JournalError
 from golive.session.session import Session
@@ -27,6 +27,31 @@ class Outcome:
 
     failure: str | None = None
     unknown: bool = False
+
+
+_local_starts = threading.Lock()
+
+
+class _StartGate:
+    """Local steps start one at a time, from their step_started to their process's start.
+
+    With a thousand parallel streams starting at once, the threads that have journaled
+    their start would otherwise wait for the GIL behind the ones still starting, and a
+    0.5 s command was journaled as taking seconds. Holding the gate, a step journals its
+    start and spawns its process back to back (about a millisecond). Only steps whose
+    executors say when their command started take it (local ones: SSH starts wait on
+    the network, and must not wait on each other)."""
+
+    def __init__(self, wanted: bool) -> None:
+        self._guard = threading.Lock()
+        self._held = wanted and _local_starts.acquire()
+
+    def release(self) -> None:
+        """Let the next step start (idempotent: the first host started, or the step ended)."""
+        with self._guard:
+            if self._held:
+                self._held = False
+                _local_starts.release()
 
 
 @dataclass
@@ -71,6 +96,31 @@ class StepExecution:
                 refused = f"not run: {exc}"
         hosts = session.runbook.targets(step.on)
         attempt = session.state.step(step.id).attempts + (1 if action == "run" else 0)
+        gate = _StartGate(
+            rendered is not None
+            and not self.dry_run
+            and step.kind is not StepKind.WAIT
+            and bool(hosts)
+            and all(reports_start(self.executors.for_host(h)) for h in hosts)
+        )
+        try:
+            self._started(step, action, command, rendered, refused, hosts, attempt, gate, cancel)
+        finally:
+            gate.release()
+
+    def _started(
+        self,
+        step: Step,
+        action: str,
+        command: str | None,
+        rendered: Rendered | None,
+        refused: str,
+        hosts: list[Host],
+        attempt: int,
+        gate: _StartGate,
+        cancel: threading.Event,
+    ) -> None:
+        session = self.session
         session.record(
             event(
                 ev.STEP_STARTED,
@@ -117,7 +167,7 @@ class StepExecution:
             return
         outcome = Outcome()
         if rendered is not None:
-            outcome = self._on_hosts(step, action, rendered, hosts, cancel)
+            outcome = self._on_hosts(step, action, rendered, hosts, cancel, gate)
         if outcome.failure is None and action == "run" and step.verify is not None:
             verified, _ = self._verify(step, hosts, cancel)
             if verified.failure is not None:
@@ -153,6 +203,7 @@ class StepExecution:
         rendered: Rendered,
         hosts: list[Host],
         cancel: threading.Event,
+        gate: _StartGate,
     ) -> Outcome:
         """Run on every host in parallel; how it went, in a sentence for the first failure."""
         budget = _OutputBudget()
@@ -190,6 +241,7 @@ class StepExecution:
                 timeout=step.timeout,
                 env=rendered.env,
                 masker=masker,
+                started=gate.release,
             )
             try:
                 result = self.executors.for_host(host).run(job, sink, cancel)
@@ -305,7 +357,7 @@ class StepExecution:
             shown = values.display(verify.command)
             try:
                 outcome = self._on_hosts(
-                    step, "verify", values.render(verify.command), hosts, cancel
+                    step, "verify", values.render(verify.command), hosts, cancel, _StartGate(False)
                 )
             except UnsafeCommand as exc:
                 outcome = Outcome(f"not run: {exc}")

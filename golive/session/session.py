@@ -68,6 +68,7 @@ class RunOptions:
     operator: str = ""
     inject_failure: tuple[str, ...] = ()
     drill: Mapping[str, str] | None = None  # golive drill: {"to": POINT, "through": STEP}
+    outside_window: bool = False  # a live run started outside its change window, on purpose
 
 
 class Session:
@@ -89,15 +90,84 @@ class Session:
         self.changed = threading.Condition()
         self._changes = 0
         self._lock = threading.Lock()
+        # Events are folded into the state in the order they are in the journal, each
+        # once it is durable. Every record takes a ticket as it writes; it folds its event
+        # in when every earlier ticket has (`_folded`), or, when it is durable before its
+        # turn, leaves it in `_durable`: whoever folds the ticket before it folds it too
+        # (and the ones after it that wait), then wakes its thread. So a record waits for
+        # the ones before it, but never for their threads to be scheduled one by one.
+        self._tickets = 0
+        self._folded = 0
+        self._durable: dict[int, _Durable] = {}
+        self._broken = ""  # the journal failed under a record: the ones behind it stop too
 
     def record(self, new_event: Event, sync: bool = True) -> Event:
         """Make `new_event` durable, fold it in, then show it. Thread-safe. `sync=False`:
-        the caller records a durable event right after this one (see JournalWriter.append)."""
-        with self._lock:
-            recorded = self.journal.append(new_event, sync)
-            self.state.apply(recorded)
+        the caller records a durable event right after this one (see JournalWriter.append).
+
+        The event is written under the session's lock and fsync'd outside it, so that
+        step threads starting at the same moment share one fsync (group commit); it is
+        folded into the state only once durable, and in journal order."""
+        recorded = self._record(new_event, sync, while_running=False)
+        assert recorded is not None
         self._notify(recorded)
         return recorded
+
+    def _record(self, new_event: Event, sync: bool, while_running: bool) -> Event | None:
+        with self._lock:
+            if self._broken:
+                raise JournalError(self._broken)
+            if while_running and (self.state.outcome is not None or self.journal.sealed):
+                return None
+            recorded, durable = self.journal.write(new_event, sync)
+            self._tickets += 1
+            ticket = self._tickets
+            if not durable and self._folded == ticket - 1:
+                self._fold(recorded, ticket)  # nothing before it waits for an fsync
+                return recorded
+        waiting: _Durable | None = None
+        try:
+            if durable:
+                self.journal.make_durable(recorded["seq"])
+            with self._lock:
+                if self._broken:
+                    raise JournalError(self._broken)
+                if self._folded == ticket - 1:
+                    self._fold(recorded, ticket)
+                    return recorded
+                waiting = self._durable[ticket] = _Durable(recorded)
+            waiting.folded.wait()
+        except BaseException as exc:
+            with self._lock:
+                if self._folded < ticket:  # never folded in: no record behind it may be
+                    self._broken = self._broken or (
+                        str(exc) if isinstance(exc, JournalError) else "the run was interrupted"
+                    )
+                    for other in self._durable.values():
+                        other.folded.set()
+            raise
+        with self._lock:
+            if self._folded < ticket:
+                raise JournalError(self._broken)
+        if waiting.error is not None:
+            raise waiting.error
+        return recorded
+
+    def _fold(self, recorded: Event, ticket: int) -> None:
+        """Fold `recorded` in (the caller holds the lock and it is `ticket`'s turn), then
+        the durable ones right after it, waking their threads."""
+        try:
+            self.state.apply(recorded)
+        finally:
+            self._folded = ticket
+            while self._folded + 1 in self._durable:
+                self._folded += 1
+                waiting = self._durable.pop(self._folded)
+                try:
+                    self.state.apply(waiting.event)
+                except Exception as exc:  # the thread that recorded it raises it
+                    waiting.error = exc
+                waiting.folded.set()
 
     def _notify(self, recorded: Event) -> None:
         for listener in self.listeners:
@@ -133,12 +203,9 @@ class Session:
     def record_while_running(self, new_event: Event) -> Event | None:
         """Record `new_event` unless the run has ended: side streams (the monitor)
         never write after run_finished, so the last event says how the run ended."""
-        with self._lock:
-            if self.state.outcome is not None:
-                return None
-            recorded = self.journal.append(new_event)
-            self.state.apply(recorded)
-        self._notify(recorded)
+        recorded = self._record(new_event, True, while_running=True)
+        if recorded is not None:
+            self._notify(recorded)
         return recorded
 
     def now_m(self) -> float:
@@ -160,6 +227,15 @@ class Session:
 
     def close(self) -> None:
         self.journal.close()
+
+
+class _Durable:
+    """An event that is durable and waits for its turn to be folded into the state."""
+
+    def __init__(self, recorded: Event) -> None:
+        self.event = recorded
+        self.folded = threading.Event()
+        self.error: Exception | None = None
 
 
 def start_session(
@@ -216,6 +292,7 @@ def start_session(
             golive=__version__,
             inject_failure=list(options.inject_failure),
             **({"drill": dict(options.drill)} if options.drill else {}),
+            **({"outside_window": True} if options.outside_window else {}),
             **({"key_id": sealer.id} if sealer is not None else {}),
         )
     )
