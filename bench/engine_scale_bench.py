@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -79,27 +80,40 @@ def durations(journal: str) -> list[float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="rounds per size (the median is printed)"
+    )
     args = parser.parse_args()
     sizes = [250, 500] if args.quick else [250, 500, 1000, 2000]
     folder = tempfile.mkdtemp(prefix="golive-engine-bench-")
     results: dict[tuple[str, str, int], float] = {}
     floors: dict[int, float] = {}
+    print(f"median of {args.repeat} rounds; each round times the floor and every run in turn")
     print(f"{'shape':6} {'mode':10} {'steps':>6} {'seconds':>8} {'floor':>7} {'ratio':>6}")
+    runs = 0
     for steps in sizes:
-        floors[steps] = floor(steps)
-        for shape in ("chain", "fan"):
-            path = os.path.join(folder, f"{shape}-{steps}.toml")
-            with open(path, "w", encoding="utf-8") as handle:
-                handle.write(runbook(steps, shape))
-            for mode in ("--dry-run", "--rehearsal"):
-                journal = os.path.join(folder, f"{shape}-{steps}{mode}.jsonl")
-                seconds = golive_run(path, mode, journal)
-                results[(shape, mode, steps)] = seconds
-                print(
-                    f"{shape:6} {mode[2:]:10} {steps:>6} {seconds:>8.2f} {floors[steps]:>7.2f} "
-                    f"{seconds / floors[steps]:>5.1f}x",
-                    flush=True,
-                )
+        # A round times the floor and each run once, so a slow minute of this shared
+        # machine slows both sides of a ratio; the median of the rounds is printed.
+        timed: dict[tuple[str, str], list[float]] = {}
+        floor_times: list[float] = []
+        for _ in range(args.repeat):
+            floor_times.append(floor(steps))
+            for shape in ("chain", "fan"):
+                path = os.path.join(folder, f"{shape}-{steps}.toml")
+                with open(path, "w", encoding="utf-8") as handle:
+                    handle.write(runbook(steps, shape))
+                for mode in ("--dry-run", "--rehearsal"):
+                    runs += 1
+                    journal = os.path.join(folder, f"{shape}-{steps}{mode}-{runs}.jsonl")
+                    timed.setdefault((shape, mode), []).append(golive_run(path, mode, journal))
+        floors[steps] = statistics.median(floor_times)
+        for (shape, mode), seconds_list in timed.items():
+            seconds = results[(shape, mode, steps)] = statistics.median(seconds_list)
+            print(
+                f"{shape:6} {mode[2:]:10} {steps:>6} {seconds:>8.2f} {floors[steps]:>7.2f} "
+                f"{seconds / floors[steps]:>5.1f}x",
+                flush=True,
+            )
     if not args.quick:
         print()
         for shape in ("chain", "fan"):
