@@ -278,10 +278,10 @@ def test_a_resumed_run_is_named_and_its_interrupted_step_not_counted(
     assert last["journal"] == str(journal) and last["resumed"] is True and last["sessions"] == 2
     assert last["notes"][0].startswith("resumed (2 sessions)")
     load = next(row for row in doc["steps"] if row["id"] == "load")
-    assert load["runs"][-1]["counted"] is False and load["runs"][-1]["mark"] == "⚡"
+    assert load["runs"][-1]["counted"] is False and load["runs"][-1]["mark"] == "↯"
     assert load["samples"] == 2 and load["slower"] == []
     text = golive("compare", journals[0], journals[1], journal).stdout
-    assert "resumed (2 sessions)" in text and "⚡ interrupted" in text
+    assert "resumed (2 sessions)" in text and "↯ interrupted" in text
 
 
 def test_a_dry_run_is_shown_but_not_counted(small: tuple[Path, list[Path]], tmp_path: Path) -> None:

@@ -356,7 +356,7 @@ async def test_enter_on_an_alert_jumps_to_the_step_that_was_running(alert_journa
     async with reviewing(alert_journal) as (app, pilot):
         await press_until(pilot, "k", lambda: app.kind == "alerts")
         events_list = app.query_one(EventList)
-        row = next(i for i, line in enumerate(listed(app)) if "⚠ web errors raised" in line)
+        row = next(i for i, line in enumerate(listed(app)) if "⚠ web errors " in line)
         events_list.focus()
         events_list.move_cursor(row)
         await pilot.press("enter")

@@ -265,6 +265,7 @@ def test_a_tmux_pane_keeps_its_title_and_shows_the_sequences(tmux: Tmux, tmp_pat
         f"{golive_cmd} run {rb} --rehearsal --journal {journal}; echo run exited $?; "
         f"{golive_cmd} review {journal}; echo review exited $?; "
         r"printf '\033]2;PROBE\007'; echo probe sent; sleep 60",
+        (200, 50),  # wide: the header has room for the runbook's name (the first to go)
     )
     title = pane_title(tmux)
     assert title and title != "PWNED"

@@ -8,6 +8,7 @@ the journal recorded.
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
@@ -272,7 +273,8 @@ async def test_whole_demo_run_by_keys(tmp_path: Path) -> None:
         top = header(app)
         assert "◆ REHEARSAL" in top and "Demo: shop 2.0 go-live" in top
         assert "The run ended: completed. Press q to leave." in top
-        assert "rollback: past the point of no return" in top
+        # Ended: no rollback any more, and the forecast is when it ended, with the margin.
+        assert "no rollback: run ended" in top and re.search(r"ended \d\d:\d\d · \S+ spare", top)
         for step in run.session.runbook.steps:
             assert icon(app, step.id) == "✔", step.id
         pane = events_pane(app)
@@ -473,6 +475,10 @@ run = "while [ ! -e {release} ]; do sleep 0.05; done; echo imported"
         await wait_for(
             pilot, lambda: run.status("long-import") is Status.RUNNING, "the step to run"
         )
+        # The screen knows what its latest view says (built just after the event).
+        await wait_for(
+            pilot, lambda: app.view is not None and "long-import" in app.view.running, "the view"
+        )
         await pilot.press("q")
         leave = await dialog(pilot, ConfirmScreen)
         body = dialog_text(leave)
@@ -593,7 +599,43 @@ async def test_every_way_out_of_an_open_run_asks_first(tmp_path: Path, key: str)
         await wait_for(pilot, lambda: run.asked(QuestionKind.CONFIRM, "sign"), "the manual step")
         await pilot.press(key)
         leave = await dialog(pilot, ConfirmScreen)
-        assert "Leave golive?" in dialog_text(leave)
+        said = dialog_text(leave)
+        assert "Leave golive?" in said
+        # A manual step that waits runs nothing: it is asked again, not "still running".
+        assert "sign waits for its answer" in said and "NOT killed" not in said
         await answer(pilot, leave, "n")
         await back_on_run_screen(pilot)
         assert app.is_running and app.return_code is None
+
+
+# -- the step detail follows a failure, unless the operator chose a row -------------------
+FAILING = """
+[[steps]]
+id = "first"
+run = "true"
+
+[[steps]]
+id = "second"
+run = "sleep 1; exit 3"
+"""
+
+
+@pytest.mark.parametrize("operator_moves", [False, True], ids=["follows", "operator-wins"])
+async def test_the_detail_follows_a_failure_unless_the_operator_chose_a_row(
+    tmp_path: Path, operator_moves: bool
+) -> None:
+    async with running(tmp_path, load(write_runbook(tmp_path, FAILING))) as (run, pilot):
+        app = run.app
+        await wait_for(pilot, lambda: run.status("second") is Status.RUNNING, "second running")
+        if operator_moves:
+            await wait_for(pilot, lambda: app.selected_step() == "second", "the cursor on it")
+            await pilot.press("up")  # the operator looks at the first step
+            await wait_for(pilot, lambda: app.selected_step() == "first", "the cursor moved")
+        await wait_for(pilot, lambda: run.asked(QuestionKind.FAILED, "second"), "the failure")
+        await pilot.pause(0.3)
+        detail = str(app.query_one("#detail", Static).render())
+        if operator_moves:
+            assert app.selected_step() == "first" and "first" in detail
+        else:
+            assert app.selected_step() == "second"
+            assert "second" in detail and "failed" in detail and "exit status 3" in detail

@@ -142,7 +142,13 @@ duration = "5m"
 """
 
 MONO0 = 7200.0  # an arbitrary monotonic reading at the start of the run
-SIZES = {"80x24": (80, 24), "160x48": (160, 48)}
+SIZES = {
+    "80x24": (80, 24),
+    "100x30": (100, 30),
+    "120x40": (120, 40),
+    "160x48": (160, 48),
+    "200x50": (200, 50),
+}
 
 
 class FrozenClock:
@@ -259,6 +265,29 @@ HOSTS = (
         age=47.0,
         reason="no sample for 47s",
     ),
+)
+
+
+FLEET_HOSTS = HOSTS + tuple(
+    snapshot(
+        f"web{i:02d}",
+        HostState.DOWN if i == 7 else HostState.LIVE,
+        cpu=(20, 22, 25),
+        mem=(40, 41, 41),
+        load1=0.5,
+        disk=30,
+        age=63.0 if i == 7 else 1.0,
+        reason="connection refused" if i == 7 else "",
+    )
+    for i in range(1, 48)
+)
+FLEET_RUNBOOK = RUNBOOK.replace(
+    "[[steps]]",
+    "".join(
+        f'[hosts.web{i:02d}]\naddress = "10.0.1.{i}"\ngroups = ["web"]\n\n' for i in range(1, 48)
+    )
+    + "[[steps]]",
+    1,
 )
 
 
@@ -420,12 +449,58 @@ def failed(script: Script) -> float:
     return 1044 + 23
 
 
+def start(script: Script) -> float:
+    """START: the run has just begun; the freeze is put to the operator."""
+    script.start(0, "freeze")
+    return 3
+
+
+def gate(script: Script) -> float:
+    """GATE: everything before the go/no-go is done; the gate waits for its decision."""
+    script.start(0, "freeze")
+    script.decide(60, "freeze", Decisions.CONFIRM, "alice")
+    script.command(61, "backup", "db1", 540, "dump: 4.2 GB")
+    script.command(602, "migrate", "db1", 950, "UPDATE 1184022", "COMMIT")
+    script.start(1553, "deploy", ["app1", "app2"])
+    script.finish(1900, "deploy", ["app1", "app2"])
+    script.command(1901, "warm-cache", "app1", 200, "warmed 5120 products")
+    script.command(2102, "smoke", "app1", 20, '{"version": "2.0.0"}')
+    script.start(2123, "go-nogo")
+    return 2123 + 95
+
+
+def rolled_back(script: Script) -> float:
+    """ROLLED BACK: migrate failed, was rolled back to the backup; run again or end?"""
+    failed(script)
+    script.at(1070, ev.DECISION, step="migrate", question="failed", decision=Decisions.ROLLBACK,
+              by="alice", reason="3 orders rejected", automatic=False, to="backup")  # fmt: skip
+    script.at(1071, ev.ROLLBACK_STARTED, to="backup", cause="migrate", actions=["migrate"],
+              planned=900.0)  # fmt: skip
+    script.at(1071, ev.STEP_STARTED, step="migrate", action="rollback", attempt=1,
+              command="pg_restore --clean -d shop /backup/shop-before-2.0.0.dump", hosts=["db1"])  # fmt: skip
+    script.at(1380, ev.HOST_FINISHED, step="migrate", action="rollback", host="db1", exit=0,
+              seconds=309.0, timed_out=False, error="")  # fmt: skip
+    script.at(1380, ev.STEP_FINISHED, step="migrate", action="rollback", status="succeeded",
+              reason="")  # fmt: skip
+    script.at(1380, ev.ROLLBACK_FINISHED, to="backup", status="completed")
+    return 1380 + 12
+
+
+def completed(script: Script) -> float:
+    """COMPLETED: every step done, the gate passed, the run ended."""
+    rehearsal(script)
+    script.decide(2300, "unfreeze", Decisions.CONFIRM, "bob")
+    script.at(2300, ev.RUN_FINISHED, outcome="completed", reason="")
+    return 2300 + 5
+
+
 @dataclass(frozen=True)
 class Scenario:
     mode: str
     start: datetime  # the frozen wall clock when the run starts
     record: Callable[[Script], float]  # records the events; returns "now"
     selected: str  # the step row the cursor rests on (its detail and output show)
+    fleet: bool = False  # 50 hosts (47 more, one of them DOWN) instead of 3
 
 
 SCENARIOS = {
@@ -439,6 +514,21 @@ SCENARIOS = {
         "unfreeze",
     ),
     "failed": Scenario("live", datetime(2026, 11, 28, 22, 0, 5, tzinfo=UTC), failed, "migrate"),
+    "start": Scenario("live", datetime(2026, 11, 28, 22, 0, 5, tzinfo=UTC), start, "freeze"),
+    "gate": Scenario("live", datetime(2026, 11, 28, 22, 0, 5, tzinfo=UTC), gate, "go-nogo"),
+    "rolled-back": Scenario(
+        "live", datetime(2026, 11, 28, 22, 0, 5, tzinfo=UTC), rolled_back, "migrate"
+    ),
+    "completed": Scenario(
+        "rehearsal",
+        datetime(2026, 11, 12, 18, 30, 0, tzinfo=timezone(timedelta(hours=1))),
+        completed,
+        "unfreeze",
+    ),
+    # 50 hosts, 3 of them unhappy (db1 errors, app2 STALE, web07 DOWN): a fleet line.
+    "fleet-failed": Scenario(
+        "live", datetime(2026, 11, 28, 22, 0, 5, tzinfo=UTC), failed, "migrate", fleet=True
+    ),
 }
 
 
@@ -464,7 +554,7 @@ class Scene:
         self.app.post_message(QuestionsChanged(questions))
         # What the driver thread would post: one frozen view of the recorded run.
         self.app.post_message(ViewChanged(build_view(self.session, questions, running)))
-        self.app.post_message(HostsUpdated(HOSTS))
+        self.app.post_message(HostsUpdated(FLEET_HOSTS if self.scenario.fleet else HOSTS))
         await pilot.pause()
         table = self.app.query_one(StepsTable)
         table.move_cursor(row=table.get_row_index(self.scenario.selected), animate=False)
@@ -475,7 +565,7 @@ def make_scene(name: str, folder: Path) -> Scene:
     """The app for scenario `name`; its run_before records the events once the app runs."""
     scenario = SCENARIOS[name]
     runbook_path = folder / "shop.toml"
-    runbook_path.write_text(RUNBOOK, encoding="utf-8")
+    runbook_path.write_text(FLEET_RUNBOOK if scenario.fleet else RUNBOOK, encoding="utf-8")
     runbook = load_runbook(str(runbook_path)).runbook
     assert runbook is not None
     values = resolve_values(runbook, {}, environ={})
@@ -521,14 +611,22 @@ def test_run_screen(
 
 def test_scenes_hold_what_they_show(tmp_path: Path) -> None:
     """The states behind the pictures: a running step, a manual step waiting, a failure."""
-    expected = {"live": [], "rehearsal": ["confirm"], "failed": ["failed"]}
-    running = {"live": ["deploy"], "rehearsal": ["unfreeze"], "failed": []}
+    expected = {
+        "live": [], "rehearsal": ["confirm"], "failed": ["failed"], "start": ["confirm"],
+        "gate": ["gate"], "rolled-back": ["after_rollback"], "completed": [],
+        "fleet-failed": ["failed"],
+    }  # fmt: skip
+    running = {
+        "live": ["deploy"], "rehearsal": ["unfreeze"], "failed": [], "start": ["freeze"],
+        "gate": ["go-nogo"], "rolled-back": [], "completed": [], "fleet-failed": [],
+    }  # fmt: skip
+    ended = {"completed": "completed"}
     for name, scenario in SCENARIOS.items():
         s = make_scene(name, tmp_path)
         try:
             s.record()
             state = s.session.state
-            assert state.mode == scenario.mode and state.outcome is None
+            assert state.mode == scenario.mode and state.outcome == ended.get(name)
             assert state.window_end is not None and s.session.timing().now < state.window_end
             assert [q.kind.value for q in s.session.engine.questions(state)] == expected[name]
             assert list(s.session.engine.running(state)) == running[name]

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import golive, of_type
+from tests.test_five_answers import HOST_ROW, LATE, NEXT, ROLLBACK
 
 pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
 
@@ -46,9 +47,11 @@ class Tmux:
             raise AssertionError(f"tmux {' '.join(args)}: {result.stderr.strip()}")
         return result.stdout
 
-    def start(self, cwd: Path, env: dict[str, str], command: str) -> None:
+    def start(
+        self, cwd: Path, env: dict[str, str], command: str, size: tuple[int, int] = (WIDTH, HEIGHT)
+    ) -> None:
         settings = [arg for k, v in env.items() for arg in ("-e", f"{k}={v}")]
-        self("new-session", "-d", "-s", SESSION, "-x", str(WIDTH), "-y", str(HEIGHT),
+        self("new-session", "-d", "-s", SESSION, "-x", str(size[0]), "-y", str(size[1]),
              "-c", str(cwd), *settings, command)  # fmt: skip
         self.socket_path = self("display-message", "-p", "#{socket_path}").strip()
 
@@ -98,16 +101,31 @@ def tmux() -> Iterator[Tmux]:
         server.kill()
 
 
-def test_demo_to_the_end_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
+def five_answers(screen: str, step: str, icon: str) -> None:
+    """The run screen's five answers on the real terminal (see tests/test_five_answers.py):
+    where (the step's row with its state), late and roll back (line 1), the host (its row
+    with state, cpu and mem), and next (line 2)."""
+    lines = screen.split("\n")
+    assert row(icon, step)(screen) or f"{step} FAILED" in lines[0], screen
+    assert LATE.search(lines[0]) and ROLLBACK.search(lines[0]), screen
+    assert re.search(HOST_ROW.format(host="shop"), screen, re.M), screen
+    assert NEXT.search(lines[1]), screen
+    assert "…" not in "\n".join(lines[:3]), screen
+
+
+@pytest.mark.parametrize("size", [(WIDTH, HEIGHT), (80, 24)], ids=["120x40", "80x24"])
+def test_demo_to_the_end_in_tmux(tmux: Tmux, tmp_path: Path, size: tuple[int, int]) -> None:
     tmux.start(
         tmp_path,
         {"LANG": "C.UTF-8", "TMPDIR": str(tmp_path)},  # the demo folder goes under tmp_path
         f"{shlex.quote(sys.executable)} -m golive demo; echo golive exited $?; sleep 60",  # keeps the pane
+        size,
     )
 
     # The write freeze: a manual step, confirmed with an (empty) note.
     tmux.wait(row("▶", "freeze"))
     time.sleep(SETTLE)
+    five_answers(tmux.wait(lambda s: "%" in s and "? " in s), "freeze", "▶")
     tmux.keys("Enter")
     tmux.wait("Confirm freeze")
     tmux.keys("Enter")
@@ -115,6 +133,7 @@ def test_demo_to_the_end_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
     # The migration fails on purpose: roll back to the backup, with a reason.
     tmux.wait(row("✘", "migrate"))
     time.sleep(SETTLE)
+    five_answers(tmux.screen(), "migrate", "✘")
     tmux.keys("b")
     tmux.wait("Roll back to backup?")
     tmux.keys("y")
@@ -125,6 +144,7 @@ def test_demo_to_the_end_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
     # After the rollback: run again from the rollback point.
     tmux.wait("rollback to backup completed")
     time.sleep(SETTLE)
+    five_answers(tmux.screen(), "migrate", "↶")
     tmux.keys("Enter")
     tmux.wait("After the rollback")
     tmux.keys("r")
@@ -132,6 +152,7 @@ def test_demo_to_the_end_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
     # The gate: GO, the owner as prefilled, a reason, and past the point of no return.
     tmux.wait(row("▶", "go-nogo"))
     time.sleep(SETTLE)
+    five_answers(tmux.screen(), "go-nogo", "▶")
     tmux.keys("g")
     tmux.wait("[g] GO")
     tmux.keys("g")
@@ -150,6 +171,8 @@ def test_demo_to_the_end_in_tmux(tmux: Tmux, tmp_path: Path) -> None:
     tmux.wait("Confirm unfreeze")
     tmux.keys("Enter")
     tmux.wait(lambda s: "■ COMPLETED" in s or "The run ended: completed" in s)  # the header
+    time.sleep(SETTLE)
+    five_answers(tmux.screen(), "unfreeze", "✔")
 
     tmux.keys("q")
     screen = tmux.wait(lambda s: "golive exited" in s or "Leave golive?" in s)
@@ -191,6 +214,7 @@ def test_a_killed_run_screen_resumes_on_the_same_run(tmux: Tmux, tmp_path: Path)
         {"LANG": "C.UTF-8", "TMPDIR": str(tmp_path)},
         f"{python} -m golive demo --journal {journal}; echo golive exited $?; "
         f"{python} -m golive resume {journal}; echo resume exited $?; sleep 60",
+        (200, 50),  # wide: the header has room for the runbook's name
     )
     tmux.wait(row("▶", "freeze"))
     # The python process itself, not the shell around it (whose command line says the same).
@@ -267,10 +291,12 @@ def test_a_drill_at_a_terminal_runs_on_the_run_screen(tmux: Tmux, tmp_path: Path
         {"LANG": "C.UTF-8", "TMPDIR": str(tmp_path)},
         f"{python} -m golive drill rb.toml --to snap --journal {journal}; "
         "echo drill exited $?; sleep 60",
+        (200, 50),  # wide: the events pane keeps the drill's lines (5 rows when stacked)
     )
-    screen = tmux.wait("ROLLED BACK")
+    # The end, and what the drill said in the events pane (its own message, which may
+    # be drawn a moment after the header's outcome).
+    screen = tmux.wait(lambda s: "ROLLED BACK" in s and "proving the state at snap" in s)
     assert "drill on screen" in screen and "REHEARSAL" in screen
-    assert "proving the state at snap" in screen  # what the drill said, in the events pane
     tmux.keys("q")
     screen = tmux.wait("drill exited")
     assert "verdict: PASS" in screen and "drill exited 0" in screen

@@ -11,8 +11,7 @@ import argparse
 import os
 import sys
 
-from golive.commands.run import _wants_tui as wants_tui  # the same rule as golive run
-from golive.commands.run import default_journal, injection_problem
+from golive.commands.run import default_journal, injection_problem, screen_keymap
 from golive.console.drill_report import report_lines
 from golive.console.operator import ConsoleOperator, Policy
 from golive.console.printer import ConsolePrinter
@@ -25,6 +24,7 @@ from golive.console.runner import (
 from golive.core.clock import SystemClock
 from golive.core.drill import PASS, DrillEngine, DrillPlan, plan_drill
 from golive.core.errors import GoliveError
+from golive.core.keymap import Keymap
 from golive.core.loader import load_runbook
 from golive.core.runbook import Runbook
 from golive.io.journal import JournalError, find_key
@@ -50,7 +50,8 @@ def drill_command(args: argparse.Namespace) -> int:
     if problem:
         raise GoliveError(problem)
     interactive = sys.stdin is not None and sys.stdin.isatty()
-    tui = wants_tui(args)
+    keymap = screen_keymap(args)  # the same rule as golive run; a bad file fails here
+    tui = keymap is not None
     values = resolve_values(runbook, parse_assignments(args.var), interactive=interactive)
     key = find_key()
     journal = args.journal or default_journal(
@@ -86,15 +87,17 @@ def drill_command(args: argparse.Namespace) -> int:
     policy = Policy(
         yes=args.yes, interactive=interactive, operator=args.operator or operator_name()
     )
-    return _drive(session, plan, policy, tui)
+    return _drive(session, plan, policy, keymap)
 
 
-def _drive_on_screen(session: Session, plan: DrillPlan, policy: Policy, pool: SshPool) -> int:
+def _drive_on_screen(
+    session: Session, plan: DrillPlan, policy: Policy, pool: SshPool, keymap: Keymap
+) -> int:
     from golive.tui.run import run_drill_tui
 
     drill = Drill(session, plan, HostExecutors(pool), policy, None, lambda _: None)
     try:
-        run_drill_tui(session, drill, pool, policy)
+        run_drill_tui(session, drill, pool, policy, keymap)
     finally:
         session.close()
         pool.close()
@@ -123,12 +126,12 @@ def _injection_problem(runbook: Runbook, plan: DrillPlan, steps: list[str]) -> s
     return ""
 
 
-def _drive(session: Session, plan: DrillPlan, policy: Policy, tui: bool = False) -> int:
+def _drive(session: Session, plan: DrillPlan, policy: Policy, keymap: Keymap | None = None) -> int:
     """The drill on local and SSH executors, its hosts monitored meanwhile: on the run
-    screen at a terminal, else in the console."""
+    screen at a terminal (given the user's keymap, maybe empty), else in the console."""
     pool = SshPool(known_hosts=session.runbook.known_hosts_path)
-    if tui:
-        return _drive_on_screen(session, plan, policy, pool)
+    if keymap is not None:
+        return _drive_on_screen(session, plan, policy, pool, keymap)
     monitor = watch_hosts(session, pool, None)
     printer = next((p for p in session.listeners if isinstance(p, ConsolePrinter)), None)
     say = printer.say if printer is not None else print

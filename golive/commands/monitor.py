@@ -27,6 +27,7 @@ from golive.io.journal import (
 )
 from golive.io.monitor import Monitor, message_levels
 from golive.io.ssh import SshPool
+from golive.tui.event_text import alert_words
 
 
 def _figure(value: float | None, unit: str = "%") -> str:
@@ -125,7 +126,10 @@ def monitor_command(args: argparse.Namespace, out: TextIO = sys.stdout) -> int:
                 if not args.json and e["type"] in (ev.ALERT, ev.HOST_STATE):
                     detail = e.get("reason") or ""
                     if e["type"] == ev.ALERT:
-                        detail = f"{e['metric']} {e['status']} (value {e.get('value')}, threshold {e.get('threshold')})"
+                        raised = e["status"] == "raised"
+                        detail = alert_words(
+                            e["metric"], raised, e.get("value"), e.get("threshold")
+                        )
                     else:
                         detail = f"{e['state']} {detail}".strip()
                     print(

@@ -18,6 +18,10 @@ def review_command(args: argparse.Namespace) -> int:
     except JournalError as exc:
         print(f"golive: {visible(str(exc))}", file=sys.stderr)
         return 2
+    from golive.tui.keymap import user_keymap
+
+    # Checked even without a terminal: the review is nothing but its screen.
+    keymap = user_keymap()  # a bad keymap file: a GoliveError, said by cli.main
     if not screen_streams():
         print(
             "golive: review is a full-screen view and needs a terminal on stdin, stdout "
@@ -27,7 +31,9 @@ def review_command(args: argparse.Namespace) -> int:
         return 2
     from golive.tui.review import ReviewApp
 
-    ReviewApp(loaded).run()
+    app = ReviewApp(loaded)
+    app.set_keymap(keymap)
+    app.run()
     return 0
 
 

@@ -18,6 +18,7 @@ from golive.console.printer import ConsolePrinter
 from golive.console.runner import EXIT_BAD_INPUT, EXIT_JOURNAL, OUTCOME_EXIT, drive
 from golive.core.clock import SystemClock
 from golive.core.durations import format_duration
+from golive.core.keymap import Keymap
 from golive.core.loader import load_runbook
 from golive.core.runbook import Runbook
 from golive.core.text import visible
@@ -80,6 +81,7 @@ def _start(
     finished: Callable[[Session], None] | None = None,
 ) -> int:
     clock = SystemClock()
+    keymap = screen_keymap(args)  # a bad keymap file fails before anything is asked or run
     problem = injection_problem(runbook, mode, getattr(args, "inject_failure", []))
     if problem:
         print(f"golive: {problem}", file=sys.stderr)
@@ -98,7 +100,7 @@ def _start(
         print(f"golive: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     journal = args.journal or default_journal(journal_dir, runbook.name)
-    tui = _wants_tui(args)
+    tui = keymap is not None
     try:
         print(f"journal: {journal}")
         session = start_session(
@@ -127,7 +129,7 @@ def _start(
         interactive=_interactive(),
         operator=args.operator or operator_name(),
     )
-    status = _drive_with_hosts(session, policy, tui=tui)
+    status = _drive_with_hosts(session, policy, keymap)
     if finished is not None:
         finished(session)
     return status
@@ -208,6 +210,16 @@ def _wants_tui(args: argparse.Namespace) -> bool:
     return not getattr(args, "console", False) and screen_streams()
 
 
+def screen_keymap(args: argparse.Namespace) -> Keymap | None:
+    """The user's keymap when the run screen will open (None on the console), read
+    and checked first: a bad file is a GoliveError before anything runs."""
+    if not _wants_tui(args):
+        return None
+    from golive.tui.keymap import user_keymap
+
+    return user_keymap()
+
+
 def resume_command(args: argparse.Namespace) -> int:
     """Lock the journal, then read it, then append to it through the same descriptor:
     a second resume, or the run itself still alive, is refused (exit status 2)."""
@@ -224,6 +236,7 @@ def resume_command(args: argparse.Namespace) -> int:
 
 def _resume_locked(args: argparse.Namespace, locked: LockedJournal) -> int:
     clock = SystemClock()
+    keymap = screen_keymap(args)
     try:
         recorded, tail = read_journal(args.journal, locked)
     except JournalError as exc:
@@ -255,7 +268,7 @@ def _resume_locked(args: argparse.Namespace, locked: LockedJournal) -> int:
             interactive=_interactive(),
         )
         print(f"journal: {args.journal}")
-        tui = _wants_tui(args)
+        tui = keymap is not None
         session = resume_session(
             args.journal,
             runbook,
@@ -277,7 +290,7 @@ def _resume_locked(args: argparse.Namespace, locked: LockedJournal) -> int:
         interrupted=args.interrupted,
         operator=args.operator or operator_name(),
     )
-    return _drive_with_hosts(session, policy, tui=tui, resumed=True)
+    return _drive_with_hosts(session, policy, keymap, resumed=True)
 
 
 def demo_runbook_path() -> str:
@@ -319,16 +332,17 @@ def _demo_next(session: Session) -> None:
 
 
 def _drive_with_hosts(
-    session: Session, policy: Policy, tui: bool = False, resumed: bool = False
+    session: Session, policy: Policy, keymap: Keymap | None = None, resumed: bool = False
 ) -> int:
     """Drive the run with local and SSH executors, monitoring every host meanwhile,
-    on the TUI or in the console. The connections close last."""
+    on the TUI (given the user's keymap, maybe empty) or in the console (None). The
+    connections close last."""
     pool = SshPool(known_hosts=session.runbook.known_hosts_path)
     try:
-        if tui:
+        if keymap is not None:
             from golive.tui.run import run_tui
 
-            return run_tui(session, HostExecutors(pool), pool, policy, resumed)
+            return run_tui(session, HostExecutors(pool), pool, policy, resumed, keymap)
         monitor = watch_hosts(session, pool, None)
         return drive(
             session, HostExecutors(pool), policy, before_close=monitor.stop if monitor else None

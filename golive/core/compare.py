@@ -29,7 +29,7 @@ MIN_RUNS_FOR_PERCENTILES = 3
 # Marks for a time that is shown but not counted.
 AUTOMATIC = "*"
 FAILED = "✘"
-INTERRUPTED = "⚡"
+INTERRUPTED = "↯"
 SKIPPED = "↷"
 UNFINISHED = "…"
 DRY_RUN = "~"

@@ -114,7 +114,14 @@ _UTF16_32_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)$|\s*\(at end of document\)$")
 
 
-def toml_error(path: str, text: str, exc: tomllib.TOMLDecodeError) -> Diagnostic:
+RUNBOOK_REFERENCE = "see the runbook format reference in README.md"
+
+
+def toml_error(
+    path: str, text: str, exc: tomllib.TOMLDecodeError, reference: str = RUNBOOK_REFERENCE
+) -> Diagnostic:
+    """A TOML syntax error on the line where the mistake is; `reference` is the hint
+    when there is none more precise (the keymap file has its own)."""
     message = str(exc)
     match = _TOML_POSITION.search(message)
     lines = text.split("\n")  # tomllib counts lines by \n only, not by splitlines()
@@ -131,7 +138,7 @@ def toml_error(path: str, text: str, exc: tomllib.TOMLDecodeError) -> Diagnostic
         if opened is not None and opened <= line:
             line = opened
     source_line = lines[line - 1] if 0 < line <= len(lines) else ""
-    hint = "see the runbook format reference in README.md"
+    hint = reference
     stripped = source_line.strip()
     if "=" in stripped and not stripped.startswith(("[", "#")):
         value = stripped.split("=", 1)[1].strip()

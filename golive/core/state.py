@@ -32,7 +32,7 @@ _ICONS = {
     Status.FAILED: "✘",
     Status.SKIPPED: "↷",
     Status.ROLLED_BACK: "↶",
-    Status.INTERRUPTED: "⚡",
+    Status.INTERRUPTED: "↯",
 }
 
 

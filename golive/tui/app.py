@@ -10,7 +10,9 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from rich.text import Text
 from textual import events, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -18,6 +20,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.css.query import NoMatches
 from textual.message import Message
+from textual.screen import ModalScreen, Screen
 from textual.widgets import Footer, Log, Static
 
 from golive.core import events as ev
@@ -26,18 +29,23 @@ from golive.core.engine import Question, QuestionKind
 from golive.core.events import Decisions, Event
 from golive.core.hostwatch import HostSnapshot
 from golive.core.runbook import Runbook
+from golive.core.state import Status
 from golive.core.timeline import Timing
 from golive.session.view import RollbackPreview, RunView
 from golive.tui.driver import RunDriver
-from golive.tui.event_text import describe
+from golive.tui.event_text import status_word
+from golive.tui.events_pane import EventsPane
+from golive.tui.fleet import fleet_line
 from golive.tui.palette import RunActions
 from golive.tui.screens import ChoiceScreen, ConfirmScreen, HelpScreen, HostScreen, TextScreen
+from golive.tui.scrollbars import use_whole_cell_scrollbars
 from golive.tui.shown import visible
 from golive.tui.table import RowTable
-from golive.tui.widgets import HeaderBar, HostsTable, StepsTable, hhmm
+from golive.tui.widgets import DialogHeader, HeaderBar, HostsTable, StepsTable, hhmm
 
 OUTPUT_LINES_KEPT = 2000  # per step, for the detail pane; the journal keeps the rest
 OUTPUT_STEPS_KEPT = 40  # steps whose output the detail pane keeps: at most 80,000 lines
+NARROW_SCREEN = 140  # below it the panes stack (golive.tcss)
 WIDE_SCREEN = 140  # columns
 DRAINS_PER_SECOND = 20  # journal events reach the screen within 50 ms, in batches
 
@@ -120,6 +128,7 @@ class GoliveApp(App[int]):
         driver's thread as frozen RunViews, intents go back through the driver. It holds
         no reference to the session, its state or the conductor."""
         super().__init__()
+        use_whole_cell_scrollbars()
         self.runbook = runbook
         self._shown_command = display
         self._subscribe = subscribe
@@ -139,6 +148,7 @@ class GoliveApp(App[int]):
         self._history = history or []
         self._hosts_drawn = 0.0
         self._pending_hosts: tuple[HostSnapshot, ...] | None = None
+        self._hosts_seen: tuple[HostSnapshot, ...] = ()  # the newest drawn, for dialogs
         self._user_moved = -1e9  # when the operator last moved the steps cursor
         self._followed_to: str | None = None  # the row the cursor last followed the run to
         self._detail_shown: Content | None = None
@@ -154,8 +164,9 @@ class GoliveApp(App[int]):
                 yield Static(id="detail")
                 yield Log(max_lines=OUTPUT_LINES_KEPT, id="output")
             with Vertical(id="right"):
+                yield Static(id="fleet")
                 yield HostsTable(id="hosts")
-                yield Log(max_lines=500, id="events")
+                yield EventsPane(max_lines=500, id="events")
         yield Footer()
 
     def on_resize(self, event: events.Resize) -> None:
@@ -165,6 +176,7 @@ class GoliveApp(App[int]):
         # From 140 columns the steps table has all it needs and the hosts table takes
         # the rest, so it can show every column but the error sparkline.
         self.screen.set_class(width >= WIDE_SCREEN, "-wide")
+        self.screen.set_class(width < NARROW_SCREEN, "-narrow")
 
     def on_mount(self) -> None:
         self._fit(self.size.width)
@@ -175,8 +187,8 @@ class GoliveApp(App[int]):
             self.query_one(HostsTable).display = False
         self._subscribe(self._journaled)
         # A resumed run shows what happened before the crash.
-        told = [describe_event(old) for old in self._history if old["type"] != ev.OUTPUT]
-        self.query_one("#events", Log).write_lines([text for text in told if text])
+        told = (old for old in self._history if old["type"] != ev.OUTPUT)
+        self.query_one(EventsPane).show_events(told)
         self.refresh_view()
         self.set_interval(1.0, self.refresh_view)
         self.driver = self._driver_factory(self)
@@ -241,19 +253,20 @@ class GoliveApp(App[int]):
             return
         selected = self.selected_step()
         lines: list[str] = []
-        described: list[str] = []
+        listed: list[Event] = []
         for event in batch:
             self._remember(event)
             if event["type"] == ev.OUTPUT:
                 if event["step"] == selected:
                     lines.append(self._output_line(event))
-            elif text := describe_event(event):
-                described.append(text)
+            else:
+                listed.append(event)  # the pane says what it lists, and folds alerts
         if lines:
             # More lines than the pane keeps would only be written to be dropped.
+            output.display = True
             output.write_lines(lines[-OUTPUT_LINES_KEPT:])
-        if described:
-            self.query_one("#events", Log).write_lines(described)
+        if listed:
+            self.query_one(EventsPane).show_events(listed)
         self.refresh_view()
 
     def on_questions_changed(self, message: QuestionsChanged) -> None:
@@ -292,8 +305,17 @@ class GoliveApp(App[int]):
     def _draw_hosts(self) -> None:
         if self._pending_hosts is None:
             return
+        self._hosts_seen = self._pending_hosts
         with self.batch_update():
-            self.query_one(HostsTable).show(self._pending_hosts)
+            table = self.query_one(HostsTable)
+            table.show(self._pending_hosts)
+            # A fleet too big for its table gets one line, worst first, above it.
+            fleet = self.query_one("#fleet", Static)
+            fleet.display = not table.shows_every_row()
+            if fleet.display:
+                fleet.update(
+                    Text(fleet_line(self._pending_hosts), no_wrap=True, overflow="ellipsis")
+                )
         self._pending_hosts = None
         self._hosts_drawn = time.monotonic()
 
@@ -324,6 +346,25 @@ class GoliveApp(App[int]):
     def timing(self) -> Timing | None:
         return self.view.timing if self.view is not None else None
 
+    def push_screen(
+        self,
+        screen: Screen[Any] | str,
+        callback: Any = None,
+        wait_for_dismiss: bool = False,
+        *,
+        mode: str | None = None,
+    ) -> Any:
+        """Every dialog opens under the run's header (see refresh_view)."""
+        pushed = super().push_screen(screen, callback, wait_for_dismiss, mode=mode)  # type: ignore[call-overload]
+        if isinstance(screen, ModalScreen):
+            self.call_after_refresh(self._give_header, screen)
+        return pushed
+
+    def _give_header(self, dialog: Screen[Any]) -> None:
+        if dialog.is_attached and not dialog.query(DialogHeader):
+            dialog.mount(DialogHeader(), before=0)
+            self.refresh_view()
+
     def refresh_view(self) -> None:
         if not self.is_running or not self.screen_stack:
             return  # a late timer or message while the app shuts down
@@ -336,10 +377,17 @@ class GoliveApp(App[int]):
         if view is None:
             return  # the driver's first view is on its way
         with self.batch_update():
-            header.show(
+            shown = (
                 self.runbook.name, view.mode, view.outcome, view.paused, view.timing,
-                self.question_text(),
+                self.question_text(), self.where_text(), self.no_rollback_text(),
             )  # fmt: skip
+            header.show(*shown)
+            # A dialog hides the run screen, not the five answers: it has the header too.
+            if self.screen is not self.screen_stack[0]:
+                for copy in self.screen.query(DialogHeader):
+                    copy.show(*shown)
+                    if self._hosts_seen:
+                        copy.show_hosts(fleet_line(self._hosts_seen))
             steps.show(self.runbook, view.rows)
             self._follow_running(steps)
             self.show_detail(refill=False)
@@ -356,6 +404,35 @@ class GoliveApp(App[int]):
             self._followed_to = current
             steps.move_cursor(row=steps.get_row_index(current))
 
+    def where_text(self) -> str:
+        """Where the run is: `migrate › migrate FAILED`, `cutover › deploy running +1`."""
+        view = self.view
+        if view is None or view.outcome:
+            return ""
+        asked = next((q.step for q in self.questions if q.step), None)
+        current = asked or next(iter(view.running), None)
+        if current is None:
+            return ""
+        step, row = self.runbook.step(current), view.row(current)
+        word = {
+            Status.FAILED: "FAILED",
+            Status.INTERRUPTED: "INTERRUPTED",
+            Status.RUNNING: "waiting for you" if step.kind.needs_operator else "running",
+        }.get(row.status, row.status.value.replace("_", " "))
+        others = len(view.running) - (1 if current in view.running else 0)
+        more = f" +{others}" if others > 0 else ""
+        return f"{step.phase} › {current} {word}{more}" if step.phase else f"{current} {word}{more}"
+
+    def no_rollback_text(self) -> str:
+        """Why no rollback fits, in the words of the night: `past go-nogo`."""
+        view = self.view
+        if view is not None and view.past_point_of_no_return:
+            point = next((s.id for s in self.runbook.steps if s.point_of_no_return), None)
+            return f"past {point}" if point else "past the point of no return"
+        if view is not None and not view.reached_points:
+            return "no point reached yet"
+        return ""
+
     def question_text(self) -> str:
         view = self.view
         if view is not None and view.outcome:
@@ -368,17 +445,26 @@ class GoliveApp(App[int]):
                 )
             return "Running: " + ", ".join(running) if running else "Waiting for the next step."
         q = self.questions[0]
+        k = self.key  # the keys as they are now: a user's keymap may have moved them
         keys = {
-            QuestionKind.CONFIRM: "enter confirm (optionally with a note) · s skip",
-            QuestionKind.GATE: "g go/no-go",
-            QuestionKind.FAILED: "t retry · s skip · b roll back",
-            QuestionKind.INTERRUPTED: "i choose: re-run, mark done or roll back",
-            QuestionKind.ROLLBACK_FAILED: "t retry the undo · s skip it"
-            + (" · i mark done" if Decisions.MARK_DONE in q.options else ""),
-            QuestionKind.AFTER_ROLLBACK: "enter run again from the point · q end the run",
-        }[q.kind]
+            QuestionKind.CONFIRM: f"{k('run.confirm')} confirm (optionally with a note) · {k('run.skip')} skip",
+            QuestionKind.GATE: f"{k('run.gate')} go/no-go",
+            QuestionKind.FAILED: f"{k('run.retry')} retry · {k('run.skip')} skip · {k('run.rollback')} roll back",
+            QuestionKind.INTERRUPTED: f"{k('run.interrupted')} choose: re-run, mark done or roll back",
+            QuestionKind.ROLLBACK_FAILED: f"{k('run.retry')} retry the undo · {k('run.skip')} skip it"
+            + (f" · {k('run.interrupted')} mark done" if Decisions.MARK_DONE in q.options else ""),
+            QuestionKind.AFTER_ROLLBACK: f"{k('run.confirm')} run again from the point · {k('app.quit')} end the run",
+        }[q.kind]  # fmt: skip
         more = f"  (+{len(self.questions) - 1} more)" if len(self.questions) > 1 else ""
         return f"? {q.text} — {keys}{more}"
+
+    def key(self, binding_id: str) -> str:
+        """The first key that does `binding_id` now: the user's keymap (App.set_keymap)
+        before the default binding."""
+        keys = self._keymap.get(binding_id) or next(
+            (b.key for b in self.BINDINGS if isinstance(b, Binding) and b.id == binding_id), "?"
+        )
+        return keys.split(",")[0].strip()
 
     def selected_step(self) -> str | None:
         try:
@@ -405,7 +491,7 @@ class GoliveApp(App[int]):
         # escapes (an ESC in a title must not reach the terminal). Only the step id is bold.
         lines = [
             visible(
-                f" {step.label} · {step.kind.value} · owner {step.owner or '-'} · on {step.on} · {s.status.value} {s.status.icon}"
+                f" {step.label} · {step.kind.value} · owner {step.owner or '-'} · on {step.on} · {status_word(s.status)} {s.status.icon}"
             )
         ]
         if step.run:
@@ -433,6 +519,9 @@ class GoliveApp(App[int]):
                 output.write_line(
                     f"({s.output_lines} lines of output are in the journal; golive review shows them)"
                 )
+            # A pane with nothing in it gives its rows to the steps (it is back with the
+            # step's first line).
+            output.display = bool(kept) or bool(s.output_lines)
 
     def _update_detail(self, detail: Static, text: Content) -> None:
         # The pane's height follows its text, so each update lays the screen out again:
@@ -722,12 +811,7 @@ class GoliveApp(App[int]):
             self.push_screen(HostScreen(snapshot))
 
     def action_help(self) -> None:
-        rows = [
-            (b.key_display or b.key, b.description, b.id or "")
-            for b in self.BINDINGS
-            if isinstance(b, Binding)
-        ]
-        self.push_screen(HelpScreen(rows))
+        self.push_screen(HelpScreen(self.BINDINGS))
 
     async def action_quit(self) -> None:
         """Every way out (the command palette's Quit too) goes through the confirm."""
@@ -742,7 +826,10 @@ class GoliveApp(App[int]):
         ):
             self.answer(q, Decisions.END)
             return
-        running = [self.runbook.step(i) for i in view.running] if view is not None else []
+        started = [self.runbook.step(i) for i in view.running] if view is not None else []
+        # A manual step or gate that waits runs nothing: resume asks it again.
+        running = [s for s in started if not s.kind.needs_operator]
+        asked = [s for s in started if s.kind.needs_operator]
         if view is None or view.outcome is None:
             body = "Nothing is running. The run stays open: golive resume JOURNAL continues it."
             if running:
@@ -751,13 +838,11 @@ class GoliveApp(App[int]):
                     + "\n".join(f"  {s.id} on {s.on}" for s in running)
                     + "\nThey go on without golive; golive resume JOURNAL picks the run up and asks about them."
                 )
+            if asked:
+                body += "\n" + "\n".join(
+                    f"{s.id} waits for its answer: golive resume JOURNAL asks it again."
+                    for s in asked
+                )
             if not await self.push_screen_wait(ConfirmScreen("Leave golive?", body)):
                 return
         self.exit(0)
-
-
-def describe_event(e: Event) -> str:
-    """One line per event for the events pane, with its wall-clock time; "" for events
-    the pane does not list (output, samples)."""
-    text = describe(e)
-    return f"{visible(str(e.get('t', ''))[11:19])} {text}" if text else ""

@@ -43,6 +43,8 @@ from golive.tui.review_widgets import (
     planned_starts,
     text_strip,
 )
+from golive.tui.screens import HelpScreen
+from golive.tui.scrollbars import use_whole_cell_scrollbars
 from golive.tui.shown import visible
 from golive.tui.table import RowTable
 from golive.tui.widgets import HeaderBar, StepsTable, hhmm
@@ -204,31 +206,15 @@ class OutputScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-class ReviewHelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark,q", "close", "Close", id="help.close")]
+ReviewHelpScreen = HelpScreen  # the review's help is the run screen's, with its own bindings
 
-    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
-        super().__init__()
-        self._rows = rows
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog help"):
-            yield Label("golive review keys", classes="dialog-title")
-            for key, description, binding_id in self._rows:
-                yield Label(f"  {key:<10} {description:<34} {binding_id}", markup=False)
-            yield Static(HELP_TEXT, classes="dialog-body", markup=False)
-            yield Label("[esc] close    ctrl+p: command palette", classes="dialog-keys")
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-
+# One paragraph a line: the help wraps them to its width.
 HELP_TEXT = """
-Timeline: ─ planned  █ actual (✘ failed, ⚡ interrupted, ▶ still running)  ↶▒ undo;
-  phases ━ with their drift. forecast: how much later than first forecast the end stood
-  (∙ earlier); rollback: ┈ a rollback fitted the window, ! it no longer did, ↶ one ran;
-  events: ⚠ alert ⚑ decision ✎ note ⟳ resumed ● host state. Axis: W window end,
-  F forecast end, R rollback deadline, as they stood at the time cursor.
+Timeline: ─ planned, █ actual (✘ failed, ↯ interrupted, ▶ still running), ↶▒ undo; \
+phases ━ with their drift. forecast: how much later than first forecast the end stood \
+(∙ earlier); rollback: ┈ a rollback fitted the window, ! it no longer did, ↶ one ran; \
+events: ⚠ alert ⚑ decision ✎ note ⟳ resumed ● host state. Axis: W window end, \
+F forecast end, R rollback deadline, as they stood at the time cursor.
 Metrics: the highest sample in each column; ┃ a step started there, ↶ an undo.
 Header and steps table: the run screen as it was at the time cursor."""
 
@@ -266,6 +252,7 @@ class ReviewApp(App[int]):
         """`loaded` comes from load_record(path, samples=False): the first frame needs
         only the events; a worker reads the samples and checks the chain afterwards."""
         super().__init__()
+        use_whole_cell_scrollbars()
         self.loaded, self.record, self.runbook = loaded, loaded.record, loaded.runbook
         self.engine = Engine(self.runbook) if self.runbook is not None else None
         self.replay = Replay(loaded.events, loaded.builder.state)
@@ -588,12 +575,8 @@ class ReviewApp(App[int]):
         self.screen.toggle_class("-swapped")
 
     def action_help(self) -> None:
-        rows = [
-            (b.key_display or b.key, b.description, b.id or "")
-            for b in [*self.BINDINGS, *LineList.BINDINGS]
-            if isinstance(b, Binding)
-        ]
-        self.push_screen(ReviewHelpScreen(rows))
+        bindings = [*self.BINDINGS, *LineList.BINDINGS]
+        self.push_screen(ReviewHelpScreen(bindings, title="golive review keys", text=HELP_TEXT))
 
 
 _OUTPUT_TYPES = frozenset({ev.OUTPUT, ev.STEP_STARTED, ev.STEP_FINISHED, ev.VERIFY_FINISHED})

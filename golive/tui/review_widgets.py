@@ -431,7 +431,7 @@ class Timeline(TimeAxisList):
                 continue
             style, last = {
                 "failed": (STYLE["failed"], "✘"),
-                "interrupted": (STYLE["interrupted"], "⚡"),
+                "interrupted": (STYLE["interrupted"], "↯"),
                 "running": (STYLE["running"], "▶"),
             }.get(attempt.status, (STYLE["ok"], "█"))
             for c in free:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from golive.console.runner import EXIT_ABORTED, EXIT_LEFT_OPEN, OUTCOME_EXIT
 from golive.core.events import Event
+from golive.core.keymap import Keymap
 from golive.core.runbook import Host
 from golive.io.executor import Executor, ExecutorSet
 from golive.io.journal import read_events
@@ -27,12 +28,14 @@ def build_app(
     *,
     driver_factory: Callable[[GoliveApp], RunDriver] | None = None,
     drill: Drill | None = None,
+    keymap: Keymap | None = None,
 ) -> GoliveApp:
     """The one factory the CLI and the tests use: the app gets everything it shows from here.
 
     `driver_factory` replaces the run's driver thread (screenshot tests pass an inert one).
     With `drill`, the loop runs the drill's hooks and asks the drill's own answers first;
-    what the drill says goes to the events pane."""
+    what the drill says goes to the events pane. `keymap` (golive.tui.keymap.user_keymap)
+    moves bindings to the user's keys."""
     conductor = (
         drill.conductor
         if drill is not None
@@ -49,7 +52,7 @@ def build_app(
             hooks=drill, first=[drill.answers] if drill is not None else (),
         )  # fmt: skip
 
-    return GoliveApp(
+    app = GoliveApp(
         session.runbook,
         session.values.display,
         session.listeners.append,
@@ -58,11 +61,16 @@ def build_app(
         list(session.runbook.hosts),
         history,
     )
+    if keymap:
+        app.set_keymap(keymap)
+    return app
 
 
-def run_drill_tui(session: Session, drill: Drill, pool: SshPool, policy: Policy) -> None:
+def run_drill_tui(
+    session: Session, drill: Drill, pool: SshPool, policy: Policy, keymap: Keymap | None = None
+) -> None:
     """The drill on the run screen; its result (if it got that far) is on `drill.result`."""
-    app = build_app(session, NoExecutors(), policy, drill=drill)
+    app = build_app(session, NoExecutors(), policy, drill=drill, keymap=keymap)
     monitor = watch_hosts(session, pool, app.post_snapshots)
     try:
         app.run()
@@ -81,10 +89,15 @@ class NoExecutors:
 
 
 def run_tui(
-    session: Session, executors: ExecutorSet, pool: SshPool, policy: Policy, resumed: bool
+    session: Session,
+    executors: ExecutorSet,
+    pool: SshPool,
+    policy: Policy,
+    resumed: bool,
+    keymap: Keymap | None = None,
 ) -> int:
     history = list(read_events(session.journal.path, verify=False)) if resumed else None
-    app = build_app(session, executors, policy, history)
+    app = build_app(session, executors, policy, history, keymap=keymap)
     monitor = watch_hosts(session, pool, app.post_snapshots)
     try:
         app.run()

@@ -9,13 +9,19 @@ the terminal.
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.binding import Binding
-from textual.containers import Vertical
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from rich.cells import cell_len
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
-from golive.core.hostwatch import HostSnapshot
+from golive.core.hostwatch import HostSnapshot, HostState
+from golive.tui.event_text import levels_text
 from golive.tui.shown import visible
 from golive.tui.widgets import sparkline
 
@@ -108,36 +114,133 @@ class ChoiceScreen(ModalScreen[str | None]):
         self.dismiss(value or None)
 
 
-class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,question_mark,h,q", "close", "Close", id="help.close")]
+RUN_HELP = """
+The run moves by itself: ready steps start as soon as their dependencies are done.
+Manual steps and gates wait for you (the second line of the header says what is asked).
+Rollback, skip and passing the point of no return ask you to confirm first.
+Every decision is written to the journal before the screen shows it."""
 
-    def __init__(self, rows: list[tuple[str, str, str]]) -> None:
+
+def key_text(app: App[Any], binding: Binding) -> str:
+    """A binding's keys as the footer shows them: "?" for question_mark, "^q" for
+    ctrl+q, "? or h" for a binding with two keys; the binding's own key_display wins,
+    unless the app's keymap (App.set_keymap) binds its id to other keys."""
+    # Textual keeps the keymap it applies to its bindings private; it is only read here.
+    remapped = getattr(app, "_keymap", {}).get(binding.id) if binding.id else None
+    if binding.key_display and not remapped:
+        return binding.key_display
+    keys = [key.strip() for key in (remapped or binding.key).split(",") if key.strip()]
+    return " or ".join(
+        app.get_key_display(replace(binding, key=key, key_display=None)) for key in keys
+    )
+
+
+def help_lines(rows: Sequence[tuple[str, str, str]]) -> list[str]:
+    """The rows (keys, what they do, binding id) under a heading, in aligned columns."""
+    table = [("key", "action", "binding id"), *rows]
+    widths = [max(cell_len(row[i]) for row in table) for i in (0, 1)]
+
+    def line(key: str, description: str, binding_id: str) -> str:
+        pad_key, pad_description = widths[0] - cell_len(key), widths[1] - cell_len(description)
+        return f"  {key}{' ' * pad_key}  {description}{' ' * pad_description}  {binding_id}"
+
+    return [line(*row) for row in table]
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every binding of a screen: its keys, what it does and its id (for a keymap), in
+    columns, with a word on how the screen works; it scrolls when the terminal is small."""
+
+    BINDINGS = [Binding("escape,question_mark,h,q", "close", "Close", id="help.close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; background: $background; }
+    HelpScreen .help-heading { text-style: bold; }
+    HelpScreen .help-keys { color: $text-muted; margin-bottom: 1; }
+    """
+
+    def __init__(
+        self, bindings: Iterable[BindingType], title: str = "golive keys", text: str = RUN_HELP
+    ) -> None:
         super().__init__()
-        self._rows = rows
+        self._listed = [b for b in bindings if isinstance(b, Binding)]
+        self._title, self._text = title, text
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        return [(key_text(self.app, b), b.description, b.id or "") for b in self._listed]
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog help"):
-            yield Label("golive keys", classes="dialog-title")
-            for key, description, binding_id in self._rows:
-                yield Label(f"  {key:<8} {description:<36} {binding_id}", markup=False)
-            yield Static(
-                "\nThe run moves by itself: ready steps start as soon as their dependencies are done.\n"
-                "Manual steps and gates wait for you (the second line of the header says what is asked).\n"
-                "Rollback, skip and passing the point of no return ask you to confirm first.\n"
-                "Every decision is written to the journal before the screen shows it.",
-                classes="dialog-body",
+        heading, *lines = help_lines(self.rows())
+        # The whole dialog scrolls: it is as tall as the terminal lets it be (a dialog
+        # may have a header above it), and its keys are said first.
+        with VerticalScroll(classes="dialog help", id="help-scroll"):
+            yield Label(self._title, classes="dialog-title", markup=False)
+            yield Label(
+                "esc close    ↑ ↓ pgup pgdn scroll    ^p command palette",
+                classes="help-keys",
                 markup=False,
             )
-            yield Label(
-                "[esc] close    ctrl+p: command palette", classes="dialog-keys", markup=False
-            )
+            yield Label(heading, classes="help-heading", markup=False)
+            for line in lines:
+                yield Label(line, markup=False)
+            yield Static(self._text, classes="dialog-body", markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)
 
 
+SPARK_WIDTH = 30  # samples (CPU, memory) or minutes (errors) in the host detail's sparklines
+
+
+def host_title(s: HostSnapshot) -> str:
+    """The host detail's title: "app2: STALE, last sample 47s ago (no sample for 47s)"."""
+    age = s.age
+    old = (
+        f", last sample {age:.0f}s ago" if age is not None and s.state is not HostState.LIVE else ""
+    )
+    return f"{s.host}: {s.state.value}{old}" + (f" ({s.reason})" if s.reason else "")
+
+
+def host_lines(s: HostSnapshot) -> list[str]:
+    """A host's figures: each sparkline with the value now and its lowest and highest,
+    then load, disk and the log messages of this minute."""
+    m = s.metrics
+
+    def percent(value: float | None) -> str:
+        return "--" if value is None else f"{value:.0f}%"
+
+    def row(name: str, spark: str, now: str, low: str, high: str) -> str:
+        return f"{name:<11} {spark:>{SPARK_WIDTH}}  {now:>5} {low:>5} {high:>5}"
+
+    cpu, mem = s.cpu_history[-SPARK_WIDTH:], s.mem_history[-SPARK_WIDTH:]
+    errors = s.error_history[-SPARK_WIDTH:]
+    lines = [row("", f"last {SPARK_WIDTH} samples; errors {SPARK_WIDTH} min", "now", "min", "max")]
+    for name, values, now in (
+        ("CPU", cpu, m.cpu if m else None),
+        ("memory", mem, m.mem if m else None),
+    ):
+        low, high = (min(values), max(values)) if values else (None, None)
+        lines.append(
+            row(name, sparkline(values, SPARK_WIDTH), percent(now), percent(low), percent(high))
+        )
+    lines.append(
+        row(
+            "errors/min",
+            sparkline(errors, SPARK_WIDTH, top=1.0),
+            str(s.errors_per_min),
+            str(min(errors)) if errors else "--",
+            str(max(errors)) if errors else "--",
+        )
+    )
+    load = f"{m.load1:.2f}" if m and m.load1 is not None else "--"
+    lines.append(
+        f"load {load} · disk {percent(m.disk if m else None)} · warnings {s.warnings_per_min}/min"
+    )
+    lines.append(f"log messages this minute: {levels_text(s.levels_this_minute)}")
+    return lines
+
+
 class HostScreen(ModalScreen[None]):
-    """A host's last error lines and metric history."""
+    """A host's figures with their history, and its last error lines."""
 
     BINDINGS = [Binding("escape,enter,q", "close", "Close", id="host.close")]
 
@@ -147,21 +250,15 @@ class HostScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         s = self._snapshot
-        with Vertical(classes="dialog"):
-            yield Label(
-                visible(f"{s.host}: {s.state.value} {s.reason}"),
-                classes="dialog-title",
-                markup=False,
-            )
-            yield Label(f"cpu  {sparkline(s.cpu_history, 60)}")
-            yield Label(f"mem  {sparkline(s.mem_history, 60)}")
-            yield Label(f"err/min, last 30 minutes  {sparkline(s.error_history, 30, top=1.0)}")
-            levels = visible(f"levels this minute: {s.levels_this_minute or 'none'}")
-            yield Label(levels, markup=False)
+        # It scrolls when twelve long error lines do not fit (at 80x24).
+        with VerticalScroll(classes="dialog"):
+            yield Label(visible(host_title(s)), classes="dialog-title", markup=False)
+            for line in host_lines(s):
+                yield Label(visible(line), markup=False)
             yield Label("last error lines:")
             for line in s.last_errors[-12:] or ("(none)",):
                 yield Label(visible(f"  {line[:150]}"), markup=False)
-            yield Label("[esc] close", classes="dialog-keys", markup=False)
+            yield Label("esc close", classes="dialog-keys", markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

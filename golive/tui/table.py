@@ -133,7 +133,8 @@ class RowTable(ScrollView, can_focus=True):
             self._strips.clear()
             self._resize()
             self.refresh()
-        if self._scroll_pending and event.size.height:
+        if event.size.height:
+            # Pending, or a terminal made smaller: the cursor's row stays in view.
             self.call_after_refresh(self._scroll_to_cursor, False)
 
     # -- reading ----------------------------------------------------------------
@@ -175,6 +176,10 @@ class RowTable(ScrollView, can_focus=True):
             self.refresh_line(old + 1)
             self.refresh_line(row + 1)
             self.post_message(self.RowHighlighted(self, self._keys[row], row))
+
+    def shows_every_row(self) -> bool:
+        """Whether every row fits on screen at once (no scrolling needed to see them)."""
+        return len(self._keys) <= self._visible_rows()
 
     def _visible_rows(self) -> int:
         return max(1, self.scrollable_content_region.height - 1)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
+from rich.cells import cell_len
 from rich.text import Span, Text
 from textual.widgets import Static
 
@@ -14,6 +15,7 @@ from golive.core.runbook import Runbook, Step
 from golive.core.state import Status
 from golive.core.timeline import Timing
 from golive.session.view import StepRow
+from golive.tui.header import Part, fit, header_parts
 from golive.tui.shown import visible, visible_text
 from golive.tui.table import RowTable
 
@@ -39,22 +41,14 @@ def hhmm(moment: datetime | None) -> str:
     return moment.strftime("%H:%M:%S") if moment else "--:--"
 
 
-def margin_style(seconds: float | None, warn: float = 1800, alarm: float = 600) -> tuple[str, str]:
-    """A style and a text mark: colour is never the only sign (colour-blind safe)."""
-    if seconds is None:
-        return "", ""
-    if seconds < alarm:
-        return "bold white on red", "!! "
-    if seconds < warn:
-        return "bold black on dark_orange", "! "
-    return "", ""
-
-
 class HeaderBar(Static):
-    """Where are we, are we late, can we still roll back: the first two lines."""
+    """Where are we, are we late, can we still roll back (line 1, fitted to the width by
+    header.fit), and what is asked of the operator (line 2, wrapped, never cut)."""
 
-    _shown_plain = ""
-    _shown_spans: list[Span] = []
+    _parts: list[Part] = []
+    _question = ""
+    _below = ""  # a third line (a dialog's header: the fleet)
+    _shown: tuple[str, list[Span], str] | None = None
 
     def show(
         self,
@@ -64,59 +58,54 @@ class HeaderBar(Static):
         paused: bool,
         timing: Timing,
         question: str,
+        where: str = "",
+        no_rollback: str = "",
     ) -> None:
-        label, css = MODES.get(mode, (mode.upper(), "mode-live"))
+        css = MODES.get(mode, (mode.upper(), "mode-live"))[1]
         for name in ("mode-live", "mode-rehearsal", "mode-dry"):
             self.set_class(name == css, name)
-        line = Text(no_wrap=True, overflow="ellipsis")
-        line.append(f" {label} ", style="reverse bold")
-        # The run's end and a pause come first: a narrow terminal cuts the line's end.
-        if outcome:
-            line.append(f" ■ {outcome.upper().replace('_', ' ')} ", style="bold reverse")
-        if paused:
-            line.append(" ⏸ PAUSED ", style="bold reverse")
+        self._parts = header_parts(
+            mode, outcome, paused, title, timing, where, no_rollback or timing.no_rollback_reason
+        )
+        self._question = question
+        self._draw()
+
+    def on_resize(self) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        if not self._parts:
+            return
         # Text from the runbook or the run is made visible before it becomes a Text (which
         # would drop a BEL or a CR of it silently, and keep an ESC).
-        line.append(f"  {visible(title)}  ", style="bold")
-        line.append(f"{hhmm(timing.now)}  ")
-        # Amber, then red, as the margin shrinks: relative to the window, so a short
-        # rehearsal window is not amber from its first minute.
-        window = (
-            (timing.window_end - timing.window_start).total_seconds()
-            if timing.window_end and timing.window_start
-            else 3600.0
-        )
-        warn, alarm = min(1800.0, window * 0.15), min(600.0, window * 0.05)
-        margin = timing.forecast_margin
-        if timing.time_left is not None:
-            style, mark = margin_style(margin, warn, 0.0001)
-            line.append(f"{mark}{timing.window_text}", style=style)  # or "window opens in …"
-            line.append("  ")
-        style, mark = margin_style(margin, warn, 0.0001)
-        forecast = f"{mark}forecast end {hhmm(timing.forecast_end)}"
-        if margin is not None:
-            forecast += f" ({'+' if margin >= 0 else ''}{format_duration(margin)})"
-        line.append(forecast, style=style)
-        line.append("  ")
-        if timing.rollback_deadline is not None:
-            style, mark = margin_style(timing.rollback_margin, warn, alarm)
-            line.append(
-                f"{mark}rollback by {hhmm(timing.rollback_deadline)} (to {visible(str(timing.rollback_point))})",
-                style=style,
-            )
-        else:
-            line.append(f"rollback: {visible(timing.no_rollback_reason)}", style="dim")
-        second = Text(
-            f" {visible(question)}" if question else " ",
-            style="bold" if question else "dim",
-            no_wrap=True,
-            overflow="ellipsis",
-        )
-        # Whatever else was appended: control characters as visible escapes, too.
-        shown = Text("\n").join([visible_text(line), visible_text(second)])
-        if shown.plain != self._shown_plain or shown.spans != self._shown_spans:
-            self._shown_plain, self._shown_spans = shown.plain, shown.spans
-            self.update(shown, layout=False)  # two lines, always: no layout needed
+        first = visible_text(fit(self._parts, self.size.width or 80))
+        question = f" {visible(self._question)}" if self._question else " "
+        if self._below:
+            question += "\n " + visible(self._below)
+        shown = (first.plain, first.spans, question)
+        if shown == self._shown:
+            return
+        lines_before = self._lines(self._shown[2]) if self._shown else 0
+        self._shown = shown
+        second = Text(question, style="bold" if self._question else "dim")
+        # One Text: line 1 is cut to the width already, so only the question wraps. One
+        # line more or fewer for the question is a new layout; else only a redraw.
+        shown_text = Text("\n").join([first, second])
+        self.update(shown_text, layout=self._lines(question) != lines_before)
+
+    def _lines(self, question: str) -> int:
+        width = max(self.size.width, 1)
+        return max(1, -(-cell_len(question) // width))
+
+
+class DialogHeader(HeaderBar):
+    """The run's header on top of a dialog, and a line for the hosts: what the operator
+    decides is shown with the deadline, the forecast and the fleet it is decided against."""
+
+    def show_hosts(self, line: str) -> None:
+        if line != self._below:
+            self._below = line
+            self._draw()
 
 
 class StepsTable(RowTable):
@@ -126,7 +115,7 @@ class StepsTable(RowTable):
 
     # Fixed widths: cells are updated in place, and a column never grows by itself.
     COLUMNS = (
-        ("", 2),  # two cells: ⚡ (interrupted) is a wide character
+        ("", 2),  # the status icon, and a cell of air before the id
         ("step", 18),
         ("owner", 11),
         ("on", 6),
@@ -164,7 +153,7 @@ class StepsTable(RowTable):
         if step.rollback_point:
             marks += " ⤺RP"
         if step.point_of_no_return:
-            marks += " ⛔PNR"
+            marks += " ⊘PNR"
         name = Text(("∥ " if parallel else "") + step.id + marks)
         return [
             Text((status or Status.PENDING).icon),
@@ -206,16 +195,29 @@ class StepsTable(RowTable):
                 )
 
 
+def state_label(s: HostSnapshot, width: int) -> str:
+    """A host's state with the age of its figures ("STALE 47s") when both fit in the
+    state column's `width`; else the state alone, whole ("RECONNECTING", never cut: the
+    host detail says how old its figures are). A LIVE host's figures are fresh."""
+    age = f" {s.age:.0f}s" if s.age is not None and s.state is not HostState.LIVE else ""
+    word = s.state.value
+    return word + age if len(word + age) <= width else word
+
+
 class HostsTable(RowTable):
     """One row per host: state with age, CPU and memory with sparklines, load, disk, log levels."""
 
-    DROP_ORDER = ("errors", "disk", "load", "wrn/m", "mem")
+    # A narrow terminal loses the pictures before any figure, and never state, cpu, mem
+    # or errors per minute (the columns without a heading hold the sparklines).
+    DROP_ORDER = ("errors", "disk", "load", "mem~", "cpu~", "wrn/m")
 
     COLUMNS = (
         ("host", 12),
-        ("state", 12),
-        ("cpu", 11),
-        ("mem", 11),
+        ("state", 12),  # RECONNECTING
+        ("cpu", 4),
+        ("cpu~", 6),
+        ("mem", 4),
+        ("mem~", 6),
         ("load", 5),
         ("disk", 4),
         ("err/m", 5),
@@ -225,32 +227,31 @@ class HostsTable(RowTable):
 
     def setup(self, hosts: list[str]) -> None:
         for name, width in self.COLUMNS:
-            self.add_column(name, key=name, width=width)
+            # A sparkline's column has no heading: it belongs to the figure before it.
+            self.add_column("" if name.endswith("~") else name, key=name, width=width)
+        blank = [""] * (len(self.COLUMNS) - 2)
         for host in hosts:
-            self.add_row(host, "CONNECTING", "", "", "", "", "", "", "", key=host)
+            self.add_row(host, "CONNECTING", *blank, key=host)
 
     def show(self, snapshots: tuple[HostSnapshot, ...]) -> None:
         for s in snapshots:
             unhappy = bool(s.alerts) or s.state in (HostState.STALE, HostState.DOWN)
             style = "bold red" if unhappy else ""
-            age = f" {s.age:.0f}s" if s.age is not None and s.state is not HostState.LIVE else ""
             mark = "! " if unhappy else ""
             m = s.metrics
             cells: dict[str, Text | str] = {
                 "host": Text(f"{mark}{visible(s.host)}", style=style),
-                "state": Text(f"{s.state.value}{age}", style=style),
+                "state": Text(state_label(s, dict(self.COLUMNS)["state"]), style=style),
                 "cpu": Text(
-                    f"{m.cpu:3.0f}% {sparkline(s.cpu_history, 6)}"
-                    if m and m.cpu is not None
-                    else "  --",
+                    f"{m.cpu:3.0f}%" if m and m.cpu is not None else "  --",
                     style="red" if "cpu" in s.alerts else "",
                 ),
+                "cpu~": sparkline(s.cpu_history, 6),
                 "mem": Text(
-                    f"{m.mem:3.0f}% {sparkline(s.mem_history, 6)}"
-                    if m and m.mem is not None
-                    else "  --",
+                    f"{m.mem:3.0f}%" if m and m.mem is not None else "  --",
                     style="red" if "mem" in s.alerts else "",
                 ),
+                "mem~": sparkline(s.mem_history, 6),
                 "load": f"{m.load1:.2f}" if m and m.load1 is not None else "--",
                 "disk": f"{m.disk:.0f}%" if m and m.disk is not None else "--",
                 "err/m": Text(str(s.errors_per_min), style="red" if "errors" in s.alerts else ""),
