@@ -323,45 +323,22 @@ class Conductor:
 
     def request_rollback(self, to: str, by: str, reason: str) -> None:
         """An operator-initiated rollback, not tied to a failed step."""
-        self.session.record(
-            event(
-                ev.DECISION,
-                step=None,
-                question="operator",
-                decision=Decisions.ROLLBACK,
-                to=to,
-                by=by,
-                reason=reason,
-                automatic=False,
-            )
-        )
+        self._run_decision("operator", Decisions.ROLLBACK, by, reason, automatic=False, to=to)
 
     def answer_abort(self, reason: str) -> None:
-        self.session.record(
-            event(
-                ev.DECISION,
-                step=None,
-                question="stuck",
-                decision=Decisions.ABORT,
-                by="golive",
-                reason=reason,
-                automatic=True,
-            )
-        )
+        self._run_decision("stuck", Decisions.ABORT, "golive", reason, automatic=True)
 
     def record_operator_decision(self, decision: str, by: str, reason: str) -> None:
         """A decision about the run as a whole (pause, resume), not about a step."""
+        self._run_decision("operator", decision, by, reason, automatic=False)
+
+    def _run_decision(
+        self, question: str, decision: str, by: str, reason: str, automatic: bool, **more: str
+    ) -> None:
         self.session.record(
-            event(
-                ev.DECISION,
-                step=None,
-                question="operator",
-                decision=decision,
-                by=by,
-                reason=reason,
-                automatic=False,
-            )
-        )
+            event(ev.DECISION, step=None, question=question, decision=decision, **more,
+                  by=by, reason=reason, automatic=automatic)
+        )  # fmt: skip
 
     def start_now(self, step_id: str) -> None:
         """Start one ready step while automatic progress is paused."""

@@ -70,7 +70,13 @@ def run_drill_tui(
     session: Session, drill: Drill, pool: SshPool, policy: Policy, keymap: Keymap | None = None
 ) -> None:
     """The drill on the run screen; its result (if it got that far) is on `drill.result`."""
-    app = build_app(session, NoExecutors(), policy, drill=drill, keymap=keymap)
+    _run_screen(
+        build_app(session, NoExecutors(), policy, drill=drill, keymap=keymap), session, pool
+    )
+
+
+def _run_screen(app: GoliveApp, session: Session, pool: SshPool) -> None:
+    """Run `app` with the hosts watched; its driver and the monitor stop however it ends."""
     monitor = watch_hosts(session, pool, app.post_snapshots)
     try:
         app.run()
@@ -98,14 +104,9 @@ def run_tui(
 ) -> int:
     history = list(read_events(session.journal.path, verify=False)) if resumed else None
     app = build_app(session, executors, policy, history, keymap=keymap)
-    monitor = watch_hosts(session, pool, app.post_snapshots)
     try:
-        app.run()
+        _run_screen(app, session, pool)
     finally:
-        if app.driver is not None:
-            app.driver.stop()
-        if monitor is not None:
-            monitor.stop()
         session.close()
     outcome = session.state.outcome
     if outcome is None:
