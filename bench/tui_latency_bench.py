@@ -95,7 +95,7 @@ from golive.session.session import RunOptions, Session, start_session  # noqa: E
 from golive.session.variables import resolve_values  # noqa: E402
 from golive.tui.app import GoliveApp  # noqa: E402
 from golive.tui.run import build_app  # noqa: E402
-from golive.tui.screens import TextScreen  # noqa: E402
+from golive.tui.screens.dialogs import TextScreen  # noqa: E402
 
 HOSTS = 50
 RATE = 10_000  # output lines per second

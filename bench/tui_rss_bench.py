@@ -73,7 +73,7 @@ from golive.session.execution import StepExecution  # noqa: E402
 from golive.session.session import RunOptions, Session, start_session  # noqa: E402
 from golive.session.variables import resolve_values  # noqa: E402
 from golive.tui.app import GoliveApp  # noqa: E402
-from golive.tui.widgets import HostsTable  # noqa: E402
+from golive.tui.widgets.hosts_table import HostsTable  # noqa: E402
 
 HOSTS = 50
 WIDTH, HEIGHT = 160, 48
@@ -250,7 +250,7 @@ async def simulate(tmp: str, ticks: int, steps: int, sample_every: int, batch: i
             await pilot.pause(0)
             for tick in range(ticks + 1):
                 if tick % sample_every == 0:
-                    kept = [line for lines in app._output.values() for line in lines]
+                    kept = [line for lines in app.run_screen._output.values() for line in lines]
                     series.append(
                         Sample(
                             minute=tick // 60,

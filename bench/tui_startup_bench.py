@@ -54,7 +54,7 @@ from golive.session.answers import Policy  # noqa: E402
 from golive.session.session import RunOptions, start_session, watch_hosts  # noqa: E402
 from golive.session.variables import resolve_values  # noqa: E402
 from golive.tui.run import build_app  # noqa: E402
-from golive.tui.widgets import StepsTable  # noqa: E402
+from golive.tui.widgets.steps_table import StepsTable  # noqa: E402
 
 DEMO = REPO / "runbooks" / "demo.toml"
 WIDTH, HEIGHT = 160, 48

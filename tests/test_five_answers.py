@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from golive.tui.app import GoliveApp
-from golive.tui.widgets import SPARK
+from golive.tui.sparkline import SPARK
 from tests.test_tui_snapshots import FLEET_HOSTS, HOSTS, SCENARIOS, SIZES, make_scene
 
 pytestmark = pytest.mark.slow  # 8 scenes at 5 sizes, each a Textual app under Pilot

@@ -26,10 +26,14 @@ from golive.session.answers import Policy
 from golive.session.session import RunOptions, start_session
 from golive.tui.app import GoliveApp
 from golive.tui.keymap import binding_ids, key_name, screens, user_keymap
-from golive.tui.review import ReviewApp, ReviewHelpScreen
-from golive.tui.review_widgets import LineList
+from golive.tui.review_app import ReviewApp
 from golive.tui.run import build_app
-from golive.tui.screens import TextScreen
+from golive.tui.run_text import question_text
+from golive.tui.screens.dialogs import TextScreen
+from golive.tui.screens.help import HelpScreen as ReviewHelpScreen
+from golive.tui.screens.review import ReviewScreen
+from golive.tui.screens.run import RunScreen
+from golive.tui.widgets.cursor_list import CursorList
 from tests.helpers import golive, of_type, write_runbook
 
 PATH = "/home/op/.config/golive/config.toml"
@@ -65,7 +69,12 @@ def refusal(text: str) -> str:
 
 # -- the binding ids come from the Apps ---------------------------------------------------
 def test_the_ids_are_those_the_apps_declare() -> None:
-    declared = [*GoliveApp.BINDINGS, *ReviewApp.BINDINGS, *LineList.BINDINGS]
+    declared = [
+        *GoliveApp.BINDINGS,
+        *RunScreen.BINDINGS,
+        *ReviewScreen.BINDINGS,
+        *CursorList.BINDINGS,
+    ]
     ids = {b.id for b in declared if isinstance(b, Binding) and b.id is not None}
     assert binding_ids() == ids
     assert {"run.rollback", "run.note", "review.panes", "app.help", "list.up"} <= binding_ids()
@@ -371,7 +380,8 @@ async def test_the_header_names_the_remapped_keys(tmp_path: Path) -> None:
     try:
         async with scene.app.run_test(size=(100, 30)) as pilot:
             await scene.run_before(pilot)
-            prompt = scene.app.question_text()
+            screen = scene.app.run_screen
+            prompt = question_text(screen.view, screen.questions, screen.key)
             assert "f5 retry · s skip · ctrl+b roll back" in prompt, prompt
     finally:
         scene.session.close()

@@ -21,8 +21,8 @@ import pytest
 from textual.pilot import Pilot
 
 from golive.io.recorded import load_record
-from golive.tui.review import ReviewApp
-from golive.tui.review_widgets import Timeline
+from golive.tui.review_app import ReviewApp
+from golive.tui.widgets.timeline import Timeline
 
 pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
 
@@ -52,7 +52,7 @@ async def at_the_failure(pilot: Pilot[Any]) -> None:
     assert isinstance(app, ReviewApp)
     await pilot.press("plus", "plus", "plus", "plus", "k")
     for _ in range(40):
-        if app.loaded.events[app.pos - 1].get("status") == "failed":
+        if app.loaded.events[app.review.pos - 1].get("status") == "failed":
             break
         await pilot.press("left_square_bracket")
     timeline = app.query_one(Timeline)

@@ -25,18 +25,22 @@ from textual.widgets import Label, Log, Static
 from golive.core.record import RunRecord
 from golive.core.state import RunState
 from golive.io.recorded import load_record
-from golive.tui.review import (
-    EventList,
-    OutputScreen,
-    Replay,
-    ReviewApp,
-    ReviewHelpScreen,
-    describe,
-    event_rows,
-)
-from golive.tui.review_widgets import METRICS, SPARK, LineList, MetricChart, TimeAxis, Timeline
-from golive.tui.review_widgets import column_peaks as peaks_of
-from golive.tui.widgets import HeaderBar, StepsTable
+from golive.tui.event_text import describe
+from golive.tui.replay import Replay, event_rows
+from golive.tui.review_app import ReviewApp
+from golive.tui.screens.dialogs import OutputScreen
+from golive.tui.screens.help import HelpScreen as ReviewHelpScreen
+from golive.tui.screens.review import ReviewScreen
+from golive.tui.sparkline import SPARK
+from golive.tui.widgets.cursor_list import CursorList
+from golive.tui.widgets.drawing import TimeAxis
+from golive.tui.widgets.event_list import EventList
+from golive.tui.widgets.header_bar import HeaderBar
+from golive.tui.widgets.line_list import LineList
+from golive.tui.widgets.metric_chart import METRICS, MetricChart
+from golive.tui.widgets.metric_chart import column_peaks as peaks_of
+from golive.tui.widgets.steps_table import StepsTable
+from golive.tui.widgets.timeline import Timeline
 from tests.helpers import events, golive, of_type, write_runbook
 
 pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
@@ -177,7 +181,7 @@ async def output_of(pilot: Pilot[int], app: ReviewApp, key: str = "o") -> list[s
 async def select_step(pilot: Pilot[int], app: ReviewApp, step: str) -> None:
     app.query_one(Timeline).focus()
     await press_until(pilot, "up", lambda: app.query_one(Timeline).cursor_row == 0)
-    await press_until(pilot, "down", lambda: app.selected_step() == step)
+    await press_until(pilot, "down", lambda: app.review.selected_step() == step)
 
 
 # -- 1. the demo: failure, rollback, second attempt ------------------------------------------
@@ -185,7 +189,7 @@ async def test_demo_shows_the_failure_the_rollback_and_the_second_attempt(
     demo_journal: Path,
 ) -> None:
     async with reviewing(demo_journal) as (app, _):
-        migrate = app.record.step("migrate")
+        migrate = app.review.record.step("migrate")
         assert [(a.action, a.status) for a in migrate.attempts] == [
             ("run", "failed"), ("rollback", "succeeded"), ("run", "succeeded"),
         ]  # fmt: skip
@@ -209,7 +213,7 @@ async def test_demo_shows_the_failure_the_rollback_and_the_second_attempt(
         assert not app.query_one("#banner", Static).display
         chart = app.query_one(MetricChart)
         assert chart.rows == [("shop", metric) for metric in METRICS]
-        assert len(app.record.hosts["shop"].m) == len(of_type(demo_journal, "sample"))
+        assert len(app.review.record.hosts["shop"].m) == len(of_type(demo_journal, "sample"))
 
 
 # -- 2. scrubbing replays the run screen -----------------------------------------------------
@@ -218,7 +222,7 @@ async def test_scrubbing_shows_the_run_screen_before_and_after_the_migrate_failu
 ) -> None:
     async with reviewing(demo_journal) as (app, pilot):
         assert icon(app, "migrate") == "✔"
-        await press_until(pilot, "k", lambda: app.kind == "steps")
+        await press_until(pilot, "k", lambda: app.review.kind == "steps")
 
         def at(text: str) -> bool:
             line = header(app).splitlines()[1]
@@ -232,7 +236,7 @@ async def test_scrubbing_shows_the_run_screen_before_and_after_the_migrate_failu
         assert "running: migrate" in header(app)
         assert "rollback by" in header(app).splitlines()[0]  # backup is a rollback point
         assert "COMPLETED" not in header(app)
-        cursor = app.cursor_m
+        cursor = app.review.cursor_m
         assert cursor == next(e["m"] for e in events(demo_journal) if e.get("step") == "migrate")
 
         await pilot.press("right_square_bracket")
@@ -246,32 +250,32 @@ async def test_scrubbing_shows_the_run_screen_before_and_after_the_migrate_failu
 
         # The time cursor moves by one column of the axis at a time.
         step = app.query_one(Timeline).axis().step
-        before = app.cursor_m
+        before = app.review.cursor_m
         await pilot.press("right")
-        assert app.cursor_m == pytest.approx(before + step)
+        assert app.review.cursor_m == pytest.approx(before + step)
         await pilot.press("left", "left")
-        assert app.cursor_m == pytest.approx(before - step)
+        assert app.review.cursor_m == pytest.approx(before - step)
 
-        await press_until(pilot, "k", lambda: app.kind == "all")  # the run's end is no step
+        await press_until(pilot, "k", lambda: app.review.kind == "all")  # the run's end is no step
         await press_until(pilot, "right_square_bracket", lambda: at("■ run completed"))
         assert icon(app, "migrate") == "✔" and "COMPLETED" in header(app)
 
 
 async def test_zoom_keeps_the_cursor_in_view_and_0_shows_the_whole_run(demo_journal: Path) -> None:
     async with reviewing(demo_journal) as (app, pilot):
-        whole = app.view
+        whole = app.review.view
         await pilot.press("plus")
-        start, end = app.view
+        start, end = app.review.view
         assert end - start == pytest.approx((whole[1] - whole[0]) / 2)
-        assert start <= app.cursor_m <= end
+        assert start <= app.review.cursor_m <= end
         await pilot.press("plus", "plus")
-        assert app.view[1] - app.view[0] == pytest.approx((whole[1] - whole[0]) / 8)
+        assert app.review.view[1] - app.review.view[0] == pytest.approx((whole[1] - whole[0]) / 8)
         await pilot.press("minus")
-        assert app.view[1] - app.view[0] == pytest.approx((whole[1] - whole[0]) / 4)
+        assert app.review.view[1] - app.review.view[0] == pytest.approx((whole[1] - whole[0]) / 4)
         await pilot.press("0")
-        assert app.view == whole
+        assert app.review.view == whole
         await pilot.press("minus")  # never wider than the whole run
-        assert app.view == whole
+        assert app.review.view == whole
 
 
 # -- 3. journals that cannot be trusted --------------------------------------------------------
@@ -354,15 +358,15 @@ async def test_o_on_a_step_shows_its_output_attempt_by_attempt(demo_journal: Pat
 async def test_enter_on_an_alert_jumps_to_the_step_that_was_running(alert_journal: Path) -> None:
     alert = of_type(alert_journal, "alert", host="web", metric="errors", status="raised")[0]
     async with reviewing(alert_journal) as (app, pilot):
-        await press_until(pilot, "k", lambda: app.kind == "alerts")
+        await press_until(pilot, "k", lambda: app.review.kind == "alerts")
         events_list = app.query_one(EventList)
         row = next(i for i, line in enumerate(listed(app)) if "⚠ web errors " in line)
         events_list.focus()
         events_list.move_cursor(row)
         await pilot.press("enter")
-        assert app.selected_step() == "deploy"
+        assert app.review.selected_step() == "deploy"
         assert app.query_one(StepsTable).cursor_key == "deploy"
-        assert app.cursor_m == alert["m"]
+        assert app.review.cursor_m == alert["m"]
         # The run screen as it was then: deploy running, migrate done, smoke not started.
         assert icon(app, "deploy") == "▶" and icon(app, "migrate") == "✔"
         assert icon(app, "smoke") == "·"
@@ -376,16 +380,16 @@ async def test_filters_by_kind_and_host(alert_journal: Path) -> None:
     async with reviewing(alert_journal) as (app, pilot):
         assert len(listed(app)) == len([e for e in journal if e["type"] in LISTED])
 
-        await press_until(pilot, "k", lambda: app.kind == "alerts")
+        await press_until(pilot, "k", lambda: app.review.kind == "alerts")
         assert len(listed(app)) == len([e for e in journal if e["type"] == "alert"])
         assert all(" web " in line or " db " in line for line in listed(app))
 
-        await press_until(pilot, "k", lambda: app.kind == "steps")
+        await press_until(pilot, "k", lambda: app.review.kind == "steps")
         runs = [e for e in journal if e["type"] in ("step_started", "step_finished")
                 and e.get("action") == "run"]  # fmt: skip
         assert len(listed(app)) == len(runs)
 
-        await press_until(pilot, "f", lambda: app.host == "db")
+        await press_until(pilot, "f", lambda: app.review.host == "db")
         assert listed_events(app) == ["▶ migrate", "✔ migrate succeeded"]
         # Each row: wall time, offset since the start (to a tenth in a short run), event.
         assert re.fullmatch(
@@ -395,27 +399,27 @@ async def test_filters_by_kind_and_host(alert_journal: Path) -> None:
         assert app.query_one(MetricChart).rows == [("db", m) for m in METRICS]
         assert "kind steps (k) · host db (f)" in str(app.query_one("#filters", Static).render())
 
-        await press_until(pilot, "k", lambda: app.kind == "hosts")
+        await press_until(pilot, "k", lambda: app.review.kind == "hosts")
         assert listed_events(app) == ["● db LIVE"]
 
         # [ and ] move only between the events the filters let through.
-        await press_until(pilot, "k", lambda: app.kind == "steps")
+        await press_until(pilot, "k", lambda: app.review.kind == "steps")
         migrate = [i for i, e in enumerate(app.loaded.events)
                    if e["type"] in ("step_started", "step_finished") and e.get("step") == "migrate"]  # fmt: skip
         await pilot.press(*["left_square_bracket"] * 5)
-        assert app.pos == migrate[0] + 1
+        assert app.review.pos == migrate[0] + 1
         await pilot.press("right_square_bracket")
-        assert app.pos == migrate[1] + 1
+        assert app.review.pos == migrate[1] + 1
         await pilot.press("right_square_bracket")  # nothing later on db: the cursor stays
-        assert app.pos == migrate[1] + 1
-        await press_until(pilot, "f", lambda: app.host == "all")
+        assert app.review.pos == migrate[1] + 1
+        await press_until(pilot, "f", lambda: app.review.host == "all")
         assert len(app.query_one(MetricChart).rows) == 2 * len(METRICS)
 
 
 async def test_the_error_rise_is_drawn_after_the_deploy_started(alert_journal: Path) -> None:
     async with reviewing(alert_journal) as (app, _):
         chart = app.query_one(MetricChart)
-        record: RunRecord = app.record
+        record: RunRecord = app.review.record
         axis = chart.axis()
         deploy_col = axis.col(record.step("deploy").started_m or 0.0)
         row = chart.rows.index(("web", "err"))
@@ -435,7 +439,7 @@ async def test_the_error_rise_is_drawn_after_the_deploy_started(alert_journal: P
 
 # -- 7. keys and help ------------------------------------------------------------------------------
 async def test_help_lists_every_binding_with_its_id(demo_journal: Path) -> None:
-    bindings = [*ReviewApp.BINDINGS, *LineList.BINDINGS]
+    bindings = [*ReviewScreen.BINDINGS, *CursorList.BINDINGS]
     ids = [getattr(b, "id", None) for b in bindings]
     assert all(ids) and len(set(ids)) == len(ids)
     async with reviewing(demo_journal) as (app, pilot):
@@ -552,8 +556,10 @@ async def test_a_long_journal_draws_before_its_samples_are_read(tmp_path: Path) 
     async with reviewing(journal) as (app, _):
         assert app.first_frame_at is not None and app.samples_at is not None
         assert app.first_frame_at < app.samples_at  # the first frame did not wait for them
-        assert sum(len(s.m) for s in app.record.hosts.values()) == samples
-        assert app.record.integrity.ok and app.record.integrity.events == len(events(journal))
+        assert sum(len(s.m) for s in app.review.record.hosts.values()) == samples
+        assert app.review.record.integrity.ok and app.review.record.integrity.events == len(
+            events(journal)
+        )
         assert len(app.query_one(MetricChart).rows) == 50 * len(METRICS)
         assert "↶" in timeline_row(app, "rollback", "track")
         shutil.rmtree(tmp_path, ignore_errors=True)

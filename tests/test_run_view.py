@@ -23,7 +23,7 @@ from golive.session.conductor import Conductor
 from golive.session.session import RunOptions, Session, start_session
 from golive.session.view import RollbackPreview, RunView, StepRow
 from golive.tui.run import build_app
-from golive.tui.screens import TextScreen
+from golive.tui.screens.dialogs import TextScreen
 
 pytestmark = pytest.mark.slow  # real processes under Pilot
 

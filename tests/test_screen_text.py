@@ -31,14 +31,18 @@ from golive.core.hostwatch import HostSnapshot, HostState, HostWatch, Metrics, T
 from golive.core.state import Status
 from golive.io.recorded import load_record
 from golive.session.view import build_view
-from golive.tui.app import GoliveApp, ViewChanged
+from golive.tui.app import GoliveApp
 from golive.tui.event_lines import COALESCE_SECONDS, EventLines
 from golive.tui.event_text import alert_words, describe, levels_text, status_word
-from golive.tui.events_pane import EventsPane
-from golive.tui.review import ReviewApp
-from golive.tui.review_widgets import LineList
-from golive.tui.screens import HelpScreen, HostScreen, help_lines, host_lines, host_title, key_text
-from golive.tui.widgets import HostsTable, state_label
+from golive.tui.messages import ViewChanged
+from golive.tui.review_app import ReviewApp
+from golive.tui.screens.dialogs import HostScreen, host_lines, host_title
+from golive.tui.screens.help import HelpScreen, help_lines, key_text
+from golive.tui.screens.review import ReviewScreen
+from golive.tui.screens.run import RunScreen
+from golive.tui.widgets.cursor_list import CursorList
+from golive.tui.widgets.events_pane import EventsPane
+from golive.tui.widgets.hosts_table import HostsTable, state_label
 from tests.test_tui_snapshots import HOSTS, Scene, make_scene
 
 START = datetime(2026, 11, 28, 22, 0, 5, tzinfo=UTC)
@@ -478,7 +482,11 @@ async def test_the_run_screen_help_at_80x24(tmp_path: Path) -> None:
     try:
         async with scene.app.run_test(size=(80, 24)) as pilot:
             await scene_at(pilot, scene)
-            bindings = [b for b in GoliveApp.BINDINGS if isinstance(b, Binding)]
+            bindings = [
+                b
+                for b in [*RunScreen.BINDINGS, *GoliveApp.BINDINGS, *CursorList.BINDINGS]
+                if isinstance(b, Binding)
+            ]
             await check_help(pilot, scene.app, bindings)
             assert scene.app.driver is not None
     finally:
@@ -492,7 +500,9 @@ async def test_the_review_help_is_the_same_help_at_80x24(tmp_path: Path) -> None
     app = ReviewApp(load_record(str(tmp_path / "live.jsonl"), samples=False), load_samples=False)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause(0.2)
-        bindings = [b for b in [*ReviewApp.BINDINGS, *LineList.BINDINGS] if isinstance(b, Binding)]
+        bindings = [
+            b for b in [*ReviewScreen.BINDINGS, *CursorList.BINDINGS] if isinstance(b, Binding)
+        ]
         await pilot.press("question_mark")
         await pilot.pause(0.2)
         rows = dialog_lines(app.screen)

@@ -23,8 +23,9 @@ from textual.widgets import Log, Static
 
 from golive.core.engine import QuestionKind
 from golive.core.hostwatch import HostSnapshot, HostState
-from golive.tui.screens import ChoiceScreen, ConfirmScreen, HostScreen, TextScreen
-from golive.tui.widgets import HostsTable, StepsTable
+from golive.tui.screens.dialogs import ChoiceScreen, ConfirmScreen, HostScreen, TextScreen
+from golive.tui.widgets.hosts_table import HostsTable
+from golive.tui.widgets.steps_table import StepsTable
 from tests.helpers import of_type
 from tests.test_review_tui import header as review_header
 from tests.test_review_tui import listed as review_events

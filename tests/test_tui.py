@@ -35,8 +35,12 @@ from golive.session.answers import Policy
 from golive.session.session import RunOptions, Session, start_session
 from golive.tui.app import GoliveApp
 from golive.tui.run import build_app
-from golive.tui.screens import ChoiceScreen, ConfirmScreen, HelpScreen, TextScreen
-from golive.tui.widgets import HeaderBar, StepsTable
+from golive.tui.screens.dialogs import ChoiceScreen, ConfirmScreen, TextScreen
+from golive.tui.screens.help import HelpScreen
+from golive.tui.screens.run import RunScreen
+from golive.tui.widgets.cursor_list import CursorList
+from golive.tui.widgets.header_bar import HeaderBar
+from golive.tui.widgets.steps_table import StepsTable
 from tests.helpers import events, of_type, write_runbook
 
 pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
@@ -72,7 +76,10 @@ class Run:
         return bool(of_type(self.journal, kind, **match))
 
     def asked(self, kind: QuestionKind, step: str | None = None) -> bool:
-        return any(q.kind is kind and (step is None or q.step == step) for q in self.app.questions)
+        return any(
+            q.kind is kind and (step is None or q.step == step)
+            for q in self.app.run_screen.questions
+        )
 
     def status(self, step: str) -> Status:
         return self.session.state.step(step).status
@@ -442,8 +449,9 @@ run = "echo three"
 # -- 4. help -------------------------------------------------------------------------
 async def test_help_lists_every_binding_of_the_run_screen(tmp_path: Path) -> None:
     runbook = write_runbook(tmp_path, '[[steps]]\nid = "wait"\nkind = "manual"\n')
-    ids = [b.id for b in GoliveApp.BINDINGS if not isinstance(b, tuple)]
-    assert len(ids) == len(GoliveApp.BINDINGS) and all(ids)
+    bindings = [*RunScreen.BINDINGS, *GoliveApp.BINDINGS, *CursorList.BINDINGS]
+    ids = [b.id for b in bindings if not isinstance(b, tuple)]
+    assert len(ids) == len(bindings) and all(ids)
     async with running(tmp_path, load(runbook)) as (run, pilot):
         await wait_for(pilot, lambda: run.asked(QuestionKind.CONFIRM, "wait"), "the manual step")
         await pilot.press("question_mark")
@@ -628,14 +636,18 @@ async def test_the_detail_follows_a_failure_unless_the_operator_chose_a_row(
         app = run.app
         await wait_for(pilot, lambda: run.status("second") is Status.RUNNING, "second running")
         if operator_moves:
-            await wait_for(pilot, lambda: app.selected_step() == "second", "the cursor on it")
+            await wait_for(
+                pilot, lambda: app.run_screen.selected_step() == "second", "the cursor on it"
+            )
             await pilot.press("up")  # the operator looks at the first step
-            await wait_for(pilot, lambda: app.selected_step() == "first", "the cursor moved")
+            await wait_for(
+                pilot, lambda: app.run_screen.selected_step() == "first", "the cursor moved"
+            )
         await wait_for(pilot, lambda: run.asked(QuestionKind.FAILED, "second"), "the failure")
         await pilot.pause(0.3)
         detail = str(app.query_one("#detail", Static).render())
         if operator_moves:
-            assert app.selected_step() == "first" and "first" in detail
+            assert app.run_screen.selected_step() == "first" and "first" in detail
         else:
-            assert app.selected_step() == "second"
+            assert app.run_screen.selected_step() == "second"
             assert "second" in detail and "failed" in detail and "exit status 3" in detail

@@ -32,10 +32,11 @@ from golive.session.answers import Policy
 from golive.session.session import RunOptions, Session, start_session
 from golive.session.variables import resolve_values
 from golive.session.view import build_view
-from golive.tui.app import GoliveApp, HostsUpdated, QuestionsChanged, ViewChanged
+from golive.tui.app import GoliveApp
 from golive.tui.driver import Intent, RunDriver
+from golive.tui.messages import HostsUpdated, QuestionsChanged, ViewChanged
 from golive.tui.run import build_app
-from golive.tui.widgets import StepsTable
+from golive.tui.widgets.steps_table import StepsTable
 
 pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
 

@@ -29,7 +29,7 @@ def review_command(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    from golive.tui.review import ReviewApp
+    from golive.tui.review_app import ReviewApp
 
     app = ReviewApp(loaded)
     app.set_keymap(keymap)

@@ -38,6 +38,11 @@ class Part:
         return self.text.cell_len
 
 
+def hhmm(moment: datetime | None) -> str:
+    """A moment to the second, as the clock and the dialogs show it."""
+    return moment.strftime("%H:%M:%S") if moment else "--:--"
+
+
 def hh_mm(moment: datetime | None) -> str:
     return moment.strftime("%H:%M") if moment else "--:--"
 

@@ -1,6 +1,6 @@
 """The user's keymap file for the run screen and the review, checked against the
-binding ids their Apps declare (golive.core.keymap reads and checks the file; this
-module tells it which ids, keys and Textual keys there are)."""
+binding ids their Apps and screens declare (golive.core.keymap reads and checks the
+file; this module tells it which ids, keys and Textual keys there are)."""
 
 from __future__ import annotations
 
@@ -13,13 +13,15 @@ from textual.screen import Screen as TextualScreen
 
 from golive.core.keymap import Keymap, Screen, load_keymap
 from golive.tui.app import GoliveApp
-from golive.tui.review import ReviewApp
-from golive.tui.review_widgets import LineList
+from golive.tui.review_app import ReviewApp
+from golive.tui.screens.review import ReviewScreen
+from golive.tui.screens.run import RunScreen
+from golive.tui.widgets.cursor_list import CursorList
 
-# Each screen: its App, then the widgets whose bindings its help (?) lists with the App's.
+# Each screen: its App, then its screen and the widgets whose bindings are active there.
 SCREENS: tuple[tuple[str, type[App[int]], tuple[type[DOMNode], ...]], ...] = (
-    ("the run screen", GoliveApp, ()),
-    ("the review", ReviewApp, (LineList,)),
+    ("the run screen", GoliveApp, (RunScreen, CursorList)),
+    ("the review", ReviewApp, (ReviewScreen, CursorList)),
 )
 
 
@@ -32,11 +34,12 @@ def screen_bindings(name: str, app: type[App[int]], widgets: tuple[type[DOMNode]
     """A screen's binding ids and default keys, off its classes' BINDINGS; and the keys
     Textual's own App and Screen bind there that the App does not take over."""
     keys: dict[str, tuple[str, ...]] = {}
-    for owner in (app, *widgets):
-        for binding in Binding.make_bindings(owner.BINDINGS):
-            if binding.id:
-                keys[binding.id] = (*keys.get(binding.id, ()), binding.key)
-    taken = {b.key for b in Binding.make_bindings(app.BINDINGS)}
+    # Each class's own BINDINGS: an App that declares none would hand back Textual's.
+    declared = [b for owner in (app, *widgets) for b in vars(owner).get("BINDINGS", ())]
+    for binding in Binding.make_bindings(declared):
+        if binding.id:
+            keys[binding.id] = (*keys.get(binding.id, ()), binding.key)
+    taken = {b.key for b in Binding.make_bindings(declared)}
     reserved = {
         b.key: b.action.rpartition(".")[2].replace("_", " ")  # "screen.copy_text": copy text
         for b in Binding.make_bindings([*App.BINDINGS, *TextualScreen.BINDINGS])

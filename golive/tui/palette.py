@@ -10,18 +10,20 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 
 class RunActions(Provider):
-    """The app's bindings as palette commands; the help screen lists the same ones."""
+    """The main screen's bindings (and the app's) as palette commands; the help screen
+    lists the same ones. Each runs on the screen that binds it, as its key would."""
 
     def _actions(self) -> list[tuple[str, str, Callable[[], object]]]:
         app = self.app
+        main = app.screen_stack[0]  # the run screen or the review, under the palette
         found: list[tuple[str, str, Callable[[], object]]] = []
-        for binding in getattr(app, "BINDINGS", []):
-            if isinstance(binding, Binding) and binding.id:
-                key = binding.key_display or binding.key.split(",")[0]
-                text = f"{binding.description} [{key}]"
-                found.append(
-                    (text, binding.id, partial(app.call_later, app.run_action, binding.action))
-                )
+        for owner in (main, app):
+            for binding in getattr(owner, "BINDINGS", []):
+                if isinstance(binding, Binding) and binding.id:
+                    key = binding.key_display or binding.key.split(",")[0]
+                    text = f"{binding.description} [{key}]"
+                    run = partial(app.run_action, binding.action, owner)
+                    found.append((text, binding.id, partial(app.call_later, run)))
         return found
 
     async def discover(self) -> Hits:

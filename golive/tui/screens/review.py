@@ -4,209 +4,34 @@ by folding the journal's events up to it."""
 
 from __future__ import annotations
 
-import copy
-import os
-import time
 from bisect import bisect_left, bisect_right
-from collections.abc import Iterator
-from dataclasses import dataclass
-from multiprocessing import resource_tracker
 
 from rich.text import Text
-from textual import work
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.message import Message
-from textual.screen import ModalScreen
-from textual.strip import Strip
-from textual.widgets import Footer, Label, Log, Static
-from textual.worker import Worker, WorkerState
+from textual.screen import Screen
+from textual.widgets import Footer, Static
 
 from golive.core import events as ev
 from golive.core.engine import Engine
-from golive.core.events import Event
-from golive.core.record import Integrity, Moment
 from golive.core.state import RunState, Status
 from golive.core.timeline import compute
-from golive.io.journal_scan import PARALLEL_FROM_BYTES
-from golive.io.recorded import Loaded, add_samples, load_record
+from golive.io.recorded import Loaded
 from golive.session.view import step_rows
 from golive.tui.event_text import describe
-from golive.tui.palette import RunActions
-from golive.tui.review_widgets import (
-    METRICS,
-    LineList,
-    MetricChart,
-    Timeline,
-    offset_label,
-    planned_starts,
-    text_strip,
-)
-from golive.tui.screens import HelpScreen
-from golive.tui.scrollbars import use_whole_cell_scrollbars
+from golive.tui.header import hhmm
+from golive.tui.replay import KINDS, Replay, event_rows
+from golive.tui.screens.dialogs import OutputScreen
+from golive.tui.screens.help import HelpScreen
 from golive.tui.shown import visible
-from golive.tui.table import RowTable
-from golive.tui.widgets import HeaderBar, StepsTable, hhmm
-
-KINDS = ("all", "steps", "decisions", "notes", "alerts", "hosts", "rollbacks")
-_CATEGORY = {
-    ev.STEP_STARTED: "steps", ev.STEP_FINISHED: "steps", ev.DECISION: "decisions",
-    ev.NOTE: "notes", ev.ALERT: "alerts", ev.HOST_STATE: "hosts",
-    ev.ROLLBACK_STARTED: "rollbacks", ev.ROLLBACK_FINISHED: "rollbacks",
-    ev.RUN_STARTED: "run", ev.RUN_FINISHED: "run", ev.SESSION_RESUMED: "run",
-}  # fmt: skip
-_MOMENT_KIND = {ev.DECISION: "decision", ev.NOTE: "note", ev.ALERT: "alert",
-                ev.HOST_STATE: "host_state", ev.SESSION_RESUMED: "session"}  # fmt: skip
-
-
-@dataclass(frozen=True)
-class EventRow:
-    """A journal event the review lists (not output lines, not samples)."""
-
-    index: int  # in Loaded.events
-    kind: str  # one of KINDS (or "run")
-    step: str | None  # the step it is about; for an alert or a note, the step running then
-    hosts: tuple[str, ...]
-
-
-def event_rows(loaded: Loaded) -> list[EventRow]:
-    """Every listed event with its kind, step and hosts; tight: a night has ~30,000."""
-    moments: dict[str, Iterator[Moment]] = {}
-    for kind, moment_kind in _MOMENT_KIND.items():
-        # One moment per event of its kind, in journal order (the record sorts them by
-        # time, stably, and time never goes back in a journal).
-        moments[kind] = iter([m for m in loaded.record.moments if m.kind == moment_kind])
-    step_hosts: dict[str, tuple[str, ...]] = {}
-    rows: list[EventRow] = []
-    category_of, append = _CATEGORY.get, rows.append
-    for index, e in enumerate(loaded.events):
-        kind = e.get("type", "")
-        category = category_of(kind)
-        if category is None:
-            continue
-        step = e.get("step")
-        if kind in moments:
-            moment = next(moments[kind], None)
-            step = step or (moment.step if moment is not None else None)
-        elif kind == ev.STEP_STARTED and step:
-            step_hosts[step] = tuple(e.get("hosts") or ())
-        if e.get("action") == "rollback":
-            category = "rollbacks"
-        host = e.get("host")
-        append(EventRow(index, category, step, (host,) if host else step_hosts.get(step or "", ())))
-    return rows
-
-
-class Replay:
-    """The run's state after the first `pos` events, folded from the nearest checkpoint.
-
-    `final` is the state after every event (the record builder folded it already), so
-    the first frame, at the end of the run, costs no fold at all."""
-
-    EVERY = 2048
-
-    def __init__(self, events: list[Event], final: RunState | None = None) -> None:
-        self.events = events
-        self._checkpoints: dict[int, RunState] = {0: RunState()}
-        self._state, self._pos = (final, len(events)) if final is not None else (RunState(), 0)
-
-    def state_at(self, pos: int) -> RunState:
-        if pos < self._pos:
-            base = max(k for k in self._checkpoints if k <= pos)
-            self._state, self._pos = copy.deepcopy(self._checkpoints[base]), base
-        while self._pos < pos:
-            self._state.apply(self.events[self._pos])
-            self._pos += 1
-            if self._pos % self.EVERY == 0 and self._pos not in self._checkpoints:
-                self._checkpoints[self._pos] = copy.deepcopy(self._state)
-        return self._state
-
-
-class EventList(LineList):
-    """The run's events, filtered by kind and host; the time cursor's event is highlighted."""
-
-    def __init__(self, *, id: str | None = None) -> None:
-        super().__init__(id=id)
-        self.events: list[Event] = []
-        self.rows: list[EventRow] = []
-        self.current: int | None = None  # the row of the last event at or before the cursor
-        self._fine = False
-
-    def show_rows(self, events: list[Event], rows: list[EventRow], fine: bool) -> None:
-        """`fine`: a short run, whose offsets are shown to a tenth of a second."""
-        self.events, self.rows, self._fine = events, rows, fine
-        self.set_row_count(len(rows))
-
-    def offset_text(self, m: float) -> str:
-        return offset_label(m, 0.1 if self._fine else 1.0)
-
-    def label_of(self, index: int) -> int:
-        return self.size.width
-
-    def set_current(self, row: int | None) -> None:
-        if row != self.current:
-            old, self.current = self.current, row
-            self._cache.pop(old if old is not None else -1, None)
-            self._cache.pop(row if row is not None else -1, None)
-            if row is not None:
-                self.move_cursor(row)
-            self.refresh()
-
-    def render_header(self, width: int) -> Strip:
-        return text_strip(Text(" time     offset  event", style="bold"), width, self.rich_style,
-                          self.app.console)  # fmt: skip
-
-    def render_row(self, index: int, width: int) -> Strip:
-        if not self.rows:
-            return text_strip(Text("  no event matches the filter", style="dim italic"), width,
-                              self.rich_style, self.app.console)  # fmt: skip
-        row = self.rows[index]
-        e = self.events[row.index]
-        wall = visible(str(e.get("t", ""))[11:19])
-        line = Text(f" {wall:<8} {self.offset_text(float(e.get('m', 0))):>7} {describe(e)}")
-        if index == self.current:
-            line.stylize("bold")
-            line = Text("▸") + line[1:]
-        if row.kind == "alerts" and e.get("status") == "raised":
-            line.stylize("red")
-        elif row.kind == "rollbacks":
-            line.stylize("magenta")
-        return text_strip(line, width, self.rich_style, self.app.console)
-
-
-@dataclass
-class SamplesLoaded(Message):
-    """The worker read the samples and checked the hash chain."""
-
-    integrity: Integrity
-
-
-class OutputScreen(ModalScreen[None]):
-    """Every line a step printed, attempt by attempt, as the journal recorded it."""
-
-    BINDINGS = [Binding("escape,q,o", "close", "Close", id="output.close")]
-
-    def __init__(self, title: str, lines: list[str]) -> None:
-        super().__init__()
-        # What hosts printed, as the journal kept it: control characters shown, never obeyed.
-        self._title, self._lines = visible(title), [visible(line, newlines=True) for line in lines]
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog output"):
-            yield Label(self._title, classes="dialog-title", markup=False)
-            yield Log(id="step-output", auto_scroll=False)
-            yield Label("[esc] close", classes="dialog-keys", markup=False)
-
-    def on_mount(self) -> None:
-        self.query_one(Log).write_lines(self._lines or ["(this step printed nothing)"])
-        self.query_one(Log).scroll_home(animate=False)
-
-    def action_close(self) -> None:
-        self.dismiss(None)
-
-
-ReviewHelpScreen = HelpScreen  # the review's help is the run screen's, with its own bindings
+from golive.tui.widgets.cursor_list import CursorList
+from golive.tui.widgets.drawing import offset_label, planned_starts
+from golive.tui.widgets.event_list import EventList
+from golive.tui.widgets.header_bar import HeaderBar
+from golive.tui.widgets.metric_chart import METRICS, MetricChart
+from golive.tui.widgets.steps_table import StepsTable
+from golive.tui.widgets.timeline import Timeline
 
 # One paragraph a line: the help wraps them to its width.
 HELP_TEXT = """
@@ -219,11 +44,13 @@ Metrics: the highest sample in each column; ┃ a step started there, ↶ an und
 Header and steps table: the run screen as it was at the time cursor."""
 
 
-class ReviewApp(App[int]):
-    CSS_PATH = "review.tcss"
-    COMMANDS = App.COMMANDS | {RunActions}
-    TITLE = "golive review"
-    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (120, "-wide")]
+class ReviewScreen(Screen[None]):
+    """The recorded run at the time cursor, and the whole night around it."""
+
+    HORIZONTAL_BREAKPOINTS = [
+        (0, "-narrow"),
+        (120, "-wide"),
+    ]
     BINDINGS = [
         Binding("left", "scrub(-1)", "Earlier", id="review.earlier", priority=True, key_display="←"),
         Binding("right", "scrub(1)", "Later", id="review.later", priority=True, key_display="→"),
@@ -245,14 +72,13 @@ class ReviewApp(App[int]):
         Binding("0", "fit", "Whole run", id="review.fit", show=False),
         Binding("v", "panes", "Panes", id="review.panes"),
         Binding("question_mark", "help", "Help", id="app.help", key_display="?"),
-        Binding("q", "quit", "Quit", id="app.quit"),
+        Binding("q", "app.quit", "Quit", id="app.quit"),
     ]  # fmt: skip
 
-    def __init__(self, loaded: Loaded, *, load_samples: bool = True) -> None:
+    def __init__(self, loaded: Loaded) -> None:
         """`loaded` comes from load_record(path, samples=False): the first frame needs
-        only the events; a worker reads the samples and checks the chain afterwards."""
+        only the events; the App's worker reads the samples afterwards (samples_loaded)."""
         super().__init__()
-        use_whole_cell_scrollbars()
         self.loaded, self.record, self.runbook = loaded, loaded.record, loaded.runbook
         self.engine = Engine(self.runbook) if self.runbook is not None else None
         self.replay = Replay(loaded.events, loaded.builder.state)
@@ -262,9 +88,6 @@ class ReviewApp(App[int]):
         self._first = next(
             i for i, e in enumerate(loaded.events) if e.get("type") == ev.RUN_STARTED
         )
-        self._load_samples = load_samples
-        if load_samples:
-            _start_resource_tracker(loaded.record.journal)
         self.kind, self.host = "all", "all"
         self.metrics: tuple[str, ...] = METRICS
         self.hosts = sorted(
@@ -275,8 +98,6 @@ class ReviewApp(App[int]):
         self.pos, self.cursor_m = len(loaded.events), self.record.ended_m
         self.filtered, self.filtered_indexes = self.rows, self.row_indexes
         self._output_index: dict[str, list[int]] | None = None
-        self.first_frame_at: float | None = None  # time.perf_counter() of the first frame
-        self.samples_at: float | None = None  # ... and of the metrics being drawn
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(id="header")
@@ -305,33 +126,18 @@ class ReviewApp(App[int]):
         first_step = next((i for i, r in enumerate(timeline.rows) if r.kind == "step"), 0)
         timeline.move_cursor(first_step)
         timeline.focus()
-        self.call_after_refresh(self._first_frame)
 
-    def _first_frame(self) -> None:
-        self.first_frame_at = time.perf_counter()
-        # Only now: a worker reading 150 MB would hold the first frame back.
-        if self._load_samples:
-            self.read_samples()
-
-    # -- the samples, off the UI thread ----------------------------------------------
-    @work(thread=True, exclusive=True, group="samples", exit_on_error=False)
-    def read_samples(self) -> None:
-        add_samples(self.loaded)
-        self.post_message(SamplesLoaded(self.loaded.record.integrity))
-
-    def on_samples_loaded(self, _: SamplesLoaded) -> None:
+    # -- the samples, read by the App's worker ------------------------------------------
+    def samples_loaded(self) -> None:
         self.hosts = sorted(set(self.hosts) | set(self.record.hosts))
         self._show_banner()
         self._show_metrics()
         self._goto(self.pos, self.cursor_m)
-        self.samples_at = time.perf_counter()
 
-    def on_worker_state_changed(self, message: Worker.StateChanged) -> None:
-        if message.state is WorkerState.ERROR:
-            error = visible(str(message.worker.error))
-            self.query_one(MetricChart).message = f"the samples could not be read: {error}"
-            self.query_one(MetricChart).redraw()
-            self.notify(error, title="golive review", severity="error", markup=False)
+    def samples_failed(self, error: str) -> None:
+        chart = self.query_one(MetricChart)
+        chart.message = f"the samples could not be read: {visible(error)}"
+        chart.redraw()
 
     def _show_banner(self) -> None:
         banner, integrity = self.query_one("#banner", Static), self.record.integrity
@@ -375,7 +181,7 @@ class ReviewApp(App[int]):
         self._keep_in_view()
         state = self.replay.state_at(self.pos)
         timeline, chart = self.query_one(Timeline), self.query_one(MetricChart)
-        with self.batch_update():
+        with self.app.batch_update():
             if self.runbook is not None and self.engine is not None:
                 timing = compute(self.engine, state, self.cursor_m)
                 self.query_one(HeaderBar).show(
@@ -474,10 +280,13 @@ class ReviewApp(App[int]):
             timeline.move_cursor(row)
         if self.runbook is not None and self.runbook.has_step(step):
             table = self.query_one(StepsTable)
-            table.move_cursor(row=table.get_row_index(step))
+            table.move_cursor(table.get_row_index(step))
 
-    def on_line_list_selected(self, message: LineList.Selected) -> None:
-        if isinstance(message.widget, Timeline):
+    def on_cursor_list_selected(self, message: CursorList.Selected) -> None:
+        if isinstance(message.widget, StepsTable):
+            if message.key is not None and not message.key.startswith("phase:"):
+                self.action_output()
+        elif isinstance(message.widget, Timeline):
             self.action_output()
         elif isinstance(message.widget, EventList) and self.filtered:
             row = self.filtered[message.index]
@@ -485,24 +294,19 @@ class ReviewApp(App[int]):
             if row.step:
                 self.select_step(row.step)
 
-    def on_line_list_highlighted(self, message: LineList.Highlighted) -> None:
-        if isinstance(message.widget, Timeline) and (step := self.selected_step()):
+    def on_cursor_list_highlighted(self, message: CursorList.Highlighted) -> None:
+        if isinstance(message.widget, StepsTable):
+            timeline = self.query_one(Timeline)
+            row = timeline.row_of(message.key or "")
+            if row is not None and row != timeline.cursor_row:
+                timeline.move_cursor(row)
+        elif isinstance(message.widget, Timeline) and (step := self.selected_step()):
             if self.runbook is not None and self.runbook.has_step(step):
                 table = self.query_one(StepsTable)
                 if table.cursor_key != step:
-                    table.move_cursor(row=table.get_row_index(step))
+                    table.move_cursor(table.get_row_index(step))
         elif isinstance(message.widget, MetricChart):
             self._goto(self.pos, self.cursor_m)  # the readout shows the chosen host
-
-    def on_row_table_row_highlighted(self, message: RowTable.RowHighlighted) -> None:
-        timeline = self.query_one(Timeline)
-        row = timeline.row_of(message.key)
-        if row is not None and row != timeline.cursor_row:
-            timeline.move_cursor(row)
-
-    def on_row_table_row_selected(self, message: RowTable.RowSelected) -> None:
-        if not message.key.startswith("phase:"):
-            self.action_output()
 
     def action_output(self) -> None:
         step = self.selected_step()
@@ -512,7 +316,7 @@ class ReviewApp(App[int]):
         lines = self.output_lines(step)
         record = self.record.step(step)
         title = f"{step} — {record.title}: {record.output_lines} output lines"
-        self.push_screen(OutputScreen(title, lines))
+        self.app.push_screen(OutputScreen(title, lines))
 
     def output_lines(self, step: str) -> list[str]:
         """The step's output from the journal, with each attempt's start and end."""
@@ -572,11 +376,11 @@ class ReviewApp(App[int]):
         )
 
     def action_panes(self) -> None:
-        self.screen.toggle_class("-swapped")
+        self.toggle_class("-swapped")
 
     def action_help(self) -> None:
-        bindings = [*self.BINDINGS, *LineList.BINDINGS]
-        self.push_screen(ReviewHelpScreen(bindings, title="golive review keys", text=HELP_TEXT))
+        bindings = [*self.BINDINGS, *CursorList.BINDINGS]
+        self.app.push_screen(HelpScreen(bindings, title="golive review keys", text=HELP_TEXT))
 
 
 _OUTPUT_TYPES = frozenset({ev.OUTPUT, ev.STEP_STARTED, ev.STEP_FINISHED, ev.VERIFY_FINISHED})
@@ -595,21 +399,3 @@ def _view_end(loaded: Loaded) -> float:
         if window <= 1.5 * end:
             end = max(end, window)
     return max(1.0, end * 1.02)
-
-
-def _start_resource_tracker(journal: str) -> None:
-    """A long journal's samples are read by worker processes, and starting the first one
-    starts multiprocessing's resource tracker with sys.stderr's file descriptor. While a
-    Textual app runs, sys.stderr is its print capture, whose descriptor is -1, and the
-    start fails ("bad value(s) in fds_to_keep"). So it is started here, before the app."""
-    try:
-        big = os.path.getsize(journal) >= PARALLEL_FROM_BYTES
-    except OSError:
-        return  # the worker reports it
-    if big:
-        resource_tracker.ensure_running()
-
-
-def open_review(path: str, *, load_samples: bool = True) -> ReviewApp:
-    """The app for a journal: events read now, samples in a worker once it runs."""
-    return ReviewApp(load_record(path, samples=False), load_samples=load_samples)

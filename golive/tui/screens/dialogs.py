@@ -9,21 +9,16 @@ the terminal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
-from typing import Any
-
-from rich.cells import cell_len
-from textual.app import App, ComposeResult
-from textual.binding import Binding, BindingType
+from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Label, Log, Static
 
 from golive.core.hostwatch import HostSnapshot, HostState
 from golive.tui.event_text import levels_text
 from golive.tui.shown import visible
-from golive.tui.widgets import sparkline
+from golive.tui.sparkline import sparkline
 
 
 class ConfirmScreen(ModalScreen[bool]):
@@ -114,75 +109,25 @@ class ChoiceScreen(ModalScreen[str | None]):
         self.dismiss(value or None)
 
 
-RUN_HELP = """
-The run moves by itself: ready steps start as soon as their dependencies are done.
-Manual steps and gates wait for you (the second line of the header says what is asked).
-Rollback, skip and passing the point of no return ask you to confirm first.
-Every decision is written to the journal before the screen shows it."""
+class OutputScreen(ModalScreen[None]):
+    """Every line a step printed, attempt by attempt, as the journal recorded it."""
 
+    BINDINGS = [Binding("escape,q,o", "close", "Close", id="output.close")]
 
-def key_text(app: App[Any], binding: Binding) -> str:
-    """A binding's keys as the footer shows them: "?" for question_mark, "^q" for
-    ctrl+q, "? or h" for a binding with two keys; the binding's own key_display wins,
-    unless the app's keymap (App.set_keymap) binds its id to other keys."""
-    # Textual keeps the keymap it applies to its bindings private; it is only read here.
-    remapped = getattr(app, "_keymap", {}).get(binding.id) if binding.id else None
-    if binding.key_display and not remapped:
-        return binding.key_display
-    keys = [key.strip() for key in (remapped or binding.key).split(",") if key.strip()]
-    return " or ".join(
-        app.get_key_display(replace(binding, key=key, key_display=None)) for key in keys
-    )
-
-
-def help_lines(rows: Sequence[tuple[str, str, str]]) -> list[str]:
-    """The rows (keys, what they do, binding id) under a heading, in aligned columns."""
-    table = [("key", "action", "binding id"), *rows]
-    widths = [max(cell_len(row[i]) for row in table) for i in (0, 1)]
-
-    def line(key: str, description: str, binding_id: str) -> str:
-        pad_key, pad_description = widths[0] - cell_len(key), widths[1] - cell_len(description)
-        return f"  {key}{' ' * pad_key}  {description}{' ' * pad_description}  {binding_id}"
-
-    return [line(*row) for row in table]
-
-
-class HelpScreen(ModalScreen[None]):
-    """Every binding of a screen: its keys, what it does and its id (for a keymap), in
-    columns, with a word on how the screen works; it scrolls when the terminal is small."""
-
-    BINDINGS = [Binding("escape,question_mark,h,q", "close", "Close", id="help.close")]
-    DEFAULT_CSS = """
-    HelpScreen { align: center middle; background: $background; }
-    HelpScreen .help-heading { text-style: bold; }
-    HelpScreen .help-keys { color: $text-muted; margin-bottom: 1; }
-    """
-
-    def __init__(
-        self, bindings: Iterable[BindingType], title: str = "golive keys", text: str = RUN_HELP
-    ) -> None:
+    def __init__(self, title: str, lines: list[str]) -> None:
         super().__init__()
-        self._listed = [b for b in bindings if isinstance(b, Binding)]
-        self._title, self._text = title, text
-
-    def rows(self) -> list[tuple[str, str, str]]:
-        return [(key_text(self.app, b), b.description, b.id or "") for b in self._listed]
+        # What hosts printed, as the journal kept it: control characters shown, never obeyed.
+        self._title, self._lines = visible(title), [visible(line, newlines=True) for line in lines]
 
     def compose(self) -> ComposeResult:
-        heading, *lines = help_lines(self.rows())
-        # The whole dialog scrolls: it is as tall as the terminal lets it be (a dialog
-        # may have a header above it), and its keys are said first.
-        with VerticalScroll(classes="dialog help", id="help-scroll"):
+        with Vertical(classes="dialog output"):
             yield Label(self._title, classes="dialog-title", markup=False)
-            yield Label(
-                "esc close    ↑ ↓ pgup pgdn scroll    ^p command palette",
-                classes="help-keys",
-                markup=False,
-            )
-            yield Label(heading, classes="help-heading", markup=False)
-            for line in lines:
-                yield Label(line, markup=False)
-            yield Static(self._text, classes="dialog-body", markup=False)
+            yield Log(id="step-output", auto_scroll=False)
+            yield Label("[esc] close", classes="dialog-keys", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one(Log).write_lines(self._lines or ["(this step printed nothing)"])
+        self.query_one(Log).scroll_home(animate=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -14,13 +14,11 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
-from textual.binding import Binding, BindingType
 from textual.geometry import Size
-from textual.message import Message
-from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from golive.tui.shown import visible, visible_text
+from golive.tui.widgets.cursor_list import CursorList
 
 Cell = Text | str
 
@@ -31,18 +29,9 @@ def shown(cell: Cell) -> Cell:
     return visible_text(cell) if isinstance(cell, Text) else visible(cell)
 
 
-class RowTable(ScrollView, can_focus=True):
+class RowTable(CursorList):
     """Rows keyed by a string, columns of fixed width, a header line that stays put."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("up", "cursor_up", "Up", show=False),
-        Binding("down", "cursor_down", "Down", show=False),
-        Binding("pageup", "page_up", "Page up", show=False),
-        Binding("pagedown", "page_down", "Page down", show=False),
-        Binding("home", "first", "First", show=False),
-        Binding("end", "last", "Last", show=False),
-        Binding("enter", "select_cursor", "Select", show=False),
-    ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {"row-table--header", "row-table--cursor"}
     DEFAULT_CSS = """
     RowTable {
@@ -62,28 +51,6 @@ class RowTable(ScrollView, can_focus=True):
     }
     """
 
-    class RowHighlighted(Message):
-        """The cursor moved to another row."""
-
-        def __init__(self, table: RowTable, key: str, index: int) -> None:
-            super().__init__()
-            self.table, self.key, self.index = table, key, index
-
-        @property
-        def control(self) -> RowTable:
-            return self.table
-
-    class RowSelected(Message):
-        """Enter (or a click on the cursor's row) chose a row."""
-
-        def __init__(self, table: RowTable, key: str, index: int) -> None:
-            super().__init__()
-            self.table, self.key, self.index = table, key, index
-
-        @property
-        def control(self) -> RowTable:
-            return self.table
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._columns: list[tuple[str, str, int]] = []  # key, label, width
@@ -93,8 +60,6 @@ class RowTable(ScrollView, can_focus=True):
         self._row_cells: list[list[Cell]] = []
         self._strips: dict[int, Strip] = {}  # rendered rows, without the cursor
         self._hidden: frozenset[str] = frozenset()  # columns dropped to fit a narrow screen
-        self._scroll_pending = False  # the cursor moved while the table had no height
-        self.cursor_row = 0
 
     # -- building ---------------------------------------------------------------
     def add_column(self, label: str, *, key: str, width: int) -> None:
@@ -108,6 +73,7 @@ class RowTable(ScrollView, can_focus=True):
         self._row_index[key] = len(self._keys)
         self._keys.append(key)
         self._row_cells.append([shown(cell) for cell in cells])
+        self._rows = len(self._keys)
         self._resize()
 
     # Columns given up, in this order, when the table is narrower than all of them: a
@@ -133,14 +99,11 @@ class RowTable(ScrollView, can_focus=True):
             self._strips.clear()
             self._resize()
             self.refresh()
-        if event.size.height:
-            # Pending, or a terminal made smaller: the cursor's row stays in view.
-            self.call_after_refresh(self._scroll_to_cursor, False)
+        super().on_resize(event)
 
     # -- reading ----------------------------------------------------------------
-    @property
-    def row_count(self) -> int:
-        return len(self._keys)
+    def key_of(self, index: int) -> str | None:
+        return self._keys[index]
 
     @property
     def cursor_key(self) -> str | None:
@@ -164,72 +127,6 @@ class RowTable(ScrollView, can_focus=True):
         cells[at] = value
         self._strips.pop(index, None)
         self.refresh_line(index + 1)  # nothing is painted if the row is out of view
-
-    def move_cursor(self, *, row: int, animate: bool = False) -> None:
-        if not self._keys:
-            return
-        row = max(0, min(row, len(self._keys) - 1))
-        old = self.cursor_row
-        self.cursor_row = row
-        self._scroll_to_cursor(animate)
-        if old != row:
-            self.refresh_line(old + 1)
-            self.refresh_line(row + 1)
-            self.post_message(self.RowHighlighted(self, self._keys[row], row))
-
-    def shows_every_row(self) -> bool:
-        """Whether every row fits on screen at once (no scrolling needed to see them)."""
-        return len(self._keys) <= self._visible_rows()
-
-    def _visible_rows(self) -> int:
-        return max(1, self.scrollable_content_region.height - 1)
-
-    def _scroll_to_cursor(self, animate: bool) -> None:
-        if not self.scrollable_content_region.height:
-            # Not laid out yet, or squeezed to nothing on a small screen: scroll when it
-            # gets a height (on_resize), not by asking again after every refresh.
-            self._scroll_pending = True
-            return
-        self._scroll_pending = False
-        top, rows = round(self.scroll_offset.y), self._visible_rows()
-        if self.cursor_row < top:
-            self.scroll_to(y=self.cursor_row, animate=animate)
-        elif self.cursor_row >= top + rows:
-            self.scroll_to(y=self.cursor_row - rows + 1, animate=animate)
-
-    # -- keys and mouse -------------------------------------------------------------
-    def action_cursor_up(self) -> None:
-        self.move_cursor(row=self.cursor_row - 1)
-
-    def action_cursor_down(self) -> None:
-        self.move_cursor(row=self.cursor_row + 1)
-
-    def action_page_up(self) -> None:
-        self.move_cursor(row=self.cursor_row - self._visible_rows())
-
-    def action_page_down(self) -> None:
-        self.move_cursor(row=self.cursor_row + self._visible_rows())
-
-    def action_first(self) -> None:
-        self.move_cursor(row=0)
-
-    def action_last(self) -> None:
-        self.move_cursor(row=len(self._keys) - 1)
-
-    def action_select_cursor(self) -> None:
-        if self._keys:
-            self.post_message(self.RowSelected(self, self._keys[self.cursor_row], self.cursor_row))
-
-    def on_click(self, event: events.Click) -> None:
-        if event.y < 1:
-            return  # the header
-        row = round(self.scroll_offset.y) + event.y - 1
-        if row >= len(self._keys):
-            return
-        if row == self.cursor_row:
-            self.action_select_cursor()
-        else:
-            self.move_cursor(row=row)
 
     # -- drawing ------------------------------------------------------------------
     def notify_style_update(self) -> None:
