@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from golive.tui.app import GoliveApp
+from golive.tui.screens.run_layout import NARROW_SCREEN
 from golive.tui.sparkline import SPARK
+from golive.tui.widgets.events_pane import EventsPane
 from tests.test_tui_snapshots import FLEET_HOSTS, HOSTS, SCENARIOS, SIZES, make_scene
 
 pytestmark = pytest.mark.slow  # 8 scenes at 5 sizes, each a Textual app under Pilot
@@ -124,5 +126,30 @@ async def test_the_five_answers_above_the_rollback_preview(size: str, tmp_path: 
             fleet = FLEET.search(lines[2])
             assert fleet and fleet.group(1) == "3" and "db1" in lines[2] and "app2" in lines[2]
             assert "…" not in head, shown
+    finally:
+        scene.session.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("name", ["start", "failed", "fleet-failed", "completed"])
+async def test_panes_are_sized_by_what_they_hold(name: str, size: str, tmp_path: Path) -> None:
+    """Stacked, no empty band above the events while they have more to show; at every
+    size the pane shows its newest line (it stays at its end when the layout changes)."""
+    scene = make_scene(name, tmp_path)
+    width, height = SIZES[size]
+    try:
+        async with scene.app.run_test(size=(width, height)) as pilot:
+            await scene.run_before(pilot)
+            await pilot.pause()
+            lines = screen_lines(scene.app)
+            shown = "\n".join(lines)
+            pane = scene.app.screen.query_one(EventsPane)
+            newest = pane.lines[-1].rstrip()
+            assert newest and newest in shown, f"the newest event {newest!r} is off; {shown}"
+            stacked = width < NARROW_SCREEN
+            if stacked and pane.line_count > pane.scrollable_content_region.height:
+                band = lines[3 : pane.region.y]  # under the header, above the events
+                empty = sum(1 for line in band if not line.strip())
+                assert empty <= 1, f"{empty} empty rows above a full events pane; {shown}"
     finally:
         scene.session.close()

@@ -41,6 +41,7 @@ from golive.tui.widgets.steps_table import StepsTable
 OUTPUT_LINES_KEPT = 2000  # per step, for the detail pane; the journal keeps the rest
 OUTPUT_STEPS_KEPT = 40  # steps whose output the detail pane keeps: at most 80,000 lines
 NARROW_SCREEN = 140  # columns: below it the panes stack (run.tcss)
+SHORT_SCREEN = 30  # rows: below it the stacked panes get tighter caps (run.tcss)
 FOLLOW_AFTER_MOVE = 20.0  # seconds the cursor stays where the operator put it
 
 
@@ -52,6 +53,12 @@ class RunLayout(Screen[None]):
     HORIZONTAL_BREAKPOINTS = [
         (0, "-narrow"),
         (NARROW_SCREEN, "-wide"),
+    ]
+    # Under 30 rows (80x24) the stacked panes cannot each take a share of the height:
+    # fixed caps keep a few rows for the events below the hosts.
+    VERTICAL_BREAKPOINTS = [
+        (0, "-short"),
+        (SHORT_SCREEN, "-tall"),
     ]
 
     def __init__(
@@ -99,6 +106,10 @@ class RunLayout(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # The output and the events stay at their newest line when the panes are laid out
+        # again (a resize, a pane growing), until the operator scrolls up to read.
+        self.query_one("#output", Log).anchor()
+        self.query_one(EventsPane).anchor()
         self.query_one(StepsTable).setup(self.runbook)
         hosts = self.query_one(HostsTable)
         hosts.setup(self._host_names)
