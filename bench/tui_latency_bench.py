@@ -536,7 +536,9 @@ async def run_phase(tmp: str, phase: str, presses: int, pilot_presses: int) -> P
             deadline = time.monotonic() + 10
             streaming = phase in ("capped", "sustained")
             while (
-                not app.conductor.running_steps() or (streaming and recorded[ev.OUTPUT] < RATE // 4)
+                app.view is None
+                or not app.view.running
+                or (streaming and recorded[ev.OUTPUT] < RATE // 4)
             ) and time.monotonic() < deadline:
                 await asyncio.sleep(0.05)
             await asyncio.sleep(0.5)

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from textual.binding import Binding
+from textual.widgets import Footer
+from textual.widgets._footer import FooterKey
 
 from golive.cli import main
 from golive.core.clock import SystemClock
@@ -35,6 +37,7 @@ from golive.tui.screens.review import ReviewScreen
 from golive.tui.screens.run import RunScreen
 from golive.tui.widgets.cursor_list import CursorList
 from tests.helpers import golive, of_type, write_runbook
+from tests.test_tui_snapshots import make_scene
 
 PATH = "/home/op/.config/golive/config.toml"
 
@@ -383,5 +386,39 @@ async def test_the_header_names_the_remapped_keys(tmp_path: Path) -> None:
             screen = scene.app.run_screen
             prompt = question_text(screen.view, screen.questions, screen.key)
             assert "f5 retry · s skip · ctrl+b roll back" in prompt, prompt
+    finally:
+        scene.session.close()
+
+
+async def test_the_footer_is_rebuilt_only_when_its_keys_change(tmp_path: Path) -> None:
+    """Back from a dialog the footer keeps its key widgets (a rebuild costs the operator
+    about 40 ms); a keymap applied while the screen runs shows its keys at once."""
+    scene = make_scene("start", tmp_path)
+    try:
+        async with scene.app.run_test(size=(160, 48)) as pilot:
+            await scene.run_before(pilot)
+            app = scene.app
+            footer = app.screen.query_one(Footer)
+
+            def shown() -> list[tuple[str, str]]:
+                return [(k.key_display, k.description) for k in footer.query(FooterKey)]
+
+            await pilot.pause()
+            before = list(footer.query(FooterKey))
+            assert ("n", "Note") in shown()
+            await pilot.press("n")
+            await pilot.pause()
+            assert isinstance(app.screen, TextScreen)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert isinstance(app.screen, RunScreen)
+            assert list(footer.query(FooterKey)) == before  # the same widgets, not rebuilt
+
+            app.set_keymap({"run.note": "f2"})
+            for _ in range(50):
+                if ("f2", "Note") in shown():
+                    break
+                await pilot.pause(0.05)
+            assert ("f2", "Note") in shown() and ("n", "Note") not in shown()
     finally:
         scene.session.close()

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Static
+from textual.widgets import Static
 
 from golive.core import events as ev
 from golive.core.engine import Engine
@@ -30,6 +30,7 @@ from golive.tui.widgets.drawing import offset_label, planned_starts
 from golive.tui.widgets.event_list import EventList
 from golive.tui.widgets.header_bar import HeaderBar
 from golive.tui.widgets.metric_chart import METRICS, MetricChart
+from golive.tui.widgets.steady_footer import SteadyFooter
 from golive.tui.widgets.steps_table import StepsTable
 from golive.tui.widgets.timeline import Timeline
 
@@ -110,7 +111,7 @@ class ReviewScreen(Screen[None]):
             with Vertical(id="right"):
                 yield Timeline(id="timeline")
                 yield MetricChart(id="metrics")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         if self.runbook is not None and self.engine is not None:

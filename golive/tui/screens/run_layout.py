@@ -19,7 +19,7 @@ from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Log, Static
+from textual.widgets import Log, Static
 
 from golive.core import events as ev
 from golive.core.engine import Question
@@ -36,6 +36,7 @@ from golive.tui.widgets.cursor_list import CursorList
 from golive.tui.widgets.events_pane import EventsPane
 from golive.tui.widgets.header_bar import DialogHeader, HeaderBar
 from golive.tui.widgets.hosts_table import HostsTable
+from golive.tui.widgets.steady_footer import SteadyFooter
 from golive.tui.widgets.steps_table import StepsTable
 
 OUTPUT_LINES_KEPT = 2000  # per step, for the detail pane; the journal keeps the rest
@@ -103,7 +104,7 @@ class RunLayout(Screen[None]):
                 yield Static(id="fleet")
                 yield HostsTable(id="hosts")
                 yield EventsPane(max_lines=500, id="events")
-        yield Footer()
+        yield SteadyFooter()
 
     def on_mount(self) -> None:
         # The output and the events stay at their newest line when the panes are laid out

@@ -53,8 +53,9 @@ class HeaderBar(Static):
         if not self._parts:
             return
         # Text from the runbook or the run is made visible before it becomes a Text (which
-        # would drop a BEL or a CR of it silently, and keep an ESC).
-        first = visible_text(fit(self._parts, self.size.width or 80))
+        # would drop a BEL or a CR of it silently, and keep an ESC). Before its first
+        # layout the header has no width yet: it spans the screen.
+        first = visible_text(fit(self._parts, self.size.width or self.app.size.width))
         question = f" {visible(self._question)}" if self._question else " "
         if self._below:
             question += "\n " + visible(self._below)
