@@ -67,9 +67,6 @@ from golive.core.events import event  # noqa: E402
 from golive.core.loader import load_runbook  # noqa: E402
 from golive.core.runbook import Runbook  # noqa: E402
 from golive.io.ssh import SshPool  # noqa: E402
-from golive.io.ssh_exec import HostExecutors  # noqa: E402
-from golive.session.conductor import Conductor  # noqa: E402
-from golive.session.execution import StepExecution  # noqa: E402
 from golive.session.session import RunOptions, Session, start_session  # noqa: E402
 from golive.session.variables import resolve_values  # noqa: E402
 from golive.tui.app import GoliveApp  # noqa: E402
@@ -215,10 +212,10 @@ async def simulate(tmp: str, ticks: int, steps: int, sample_every: int, batch: i
         runbook, journal, values, SystemClock(), RunOptions(mode="rehearsal", operator="bench")
     )
     pool = SshPool()
-    conductor = Conductor(session, StepExecution(session, HostExecutors(pool)))
     app = GoliveApp(
-        session,
-        conductor,
+        session.runbook,
+        session.values.display,
+        session.listeners.append,
         lambda _app: IdleDriver(),  # type: ignore[arg-type,return-value]
         "bench",
         list(runbook.hosts),
