@@ -13,8 +13,8 @@ from typing import Any
 from textual.screen import Screen
 from textual.widgets import Footer
 
-# (key, key as shown, description, action, enabled, tooltip) of each active binding.
-Shown = tuple[tuple[str, str, str, str, bool, str], ...]
+# (key, key as shown, description, action, shown, enabled, tooltip) of each active binding.
+Shown = tuple[tuple[str, str, str, str, bool, bool, str], ...]
 
 
 class SteadyFooter(Footer):
@@ -38,6 +38,7 @@ class SteadyFooter(Footer):
                 self.app.get_key_display(binding),
                 binding.description,
                 binding.action,
+                binding.show,
                 enabled,
                 tooltip,
             )
