@@ -39,7 +39,7 @@ from golive.tui.review_app import ReviewApp
 from golive.tui.screens.dialogs import HostScreen, host_lines, host_title
 from golive.tui.screens.help import HelpScreen, help_lines, key_text
 from golive.tui.screens.review import ReviewScreen
-from golive.tui.screens.run import RunScreen
+from golive.tui.screens.run import RunScreen, undo_shown
 from golive.tui.widgets.cursor_list import CursorList
 from golive.tui.widgets.events_pane import EventsPane
 from golive.tui.widgets.hosts_table import HostsTable, state_label
@@ -530,3 +530,15 @@ async def test_the_host_detail_shows_numbers_next_to_its_sparklines(tmp_path: Pa
             assert keys.region.bottom <= scene.app.screen.query_one(".dialog").content_region.bottom
     finally:
         scene.session.close()
+
+
+def test_the_rollback_preview_marks_a_cut_undo_command() -> None:
+    """The operator confirms what the preview shows: a command cut to fit, or one whose
+    later lines are not shown, ends with …; a whole one is shown as written."""
+    assert (
+        undo_shown("pg_restore -d shop /backup/a.dump", 40) == "pg_restore -d shop /backup/a.dump"
+    )
+    cut = undo_shown("pg_restore --clean -d shop /backup/shop-before-2.0.dump", 40)
+    assert cut == "pg_restore --clean -d shop /backup/shop…" and len(cut) == 40
+    assert undo_shown("systemctl stop shop\nrm -rf /srv/shop/2.0", 40) == "systemctl stop shop …"
+    assert undo_shown("  \n ", 40) == undo_shown(None, 40) == "(nothing to undo)"

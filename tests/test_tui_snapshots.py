@@ -36,6 +36,7 @@ from golive.tui.app import GoliveApp
 from golive.tui.driver import Intent, RunDriver
 from golive.tui.messages import HostsUpdated, QuestionsChanged, ViewChanged
 from golive.tui.run import build_app
+from golive.tui.screens.dialogs import ConfirmScreen
 from golive.tui.widgets.steps_table import StepsTable
 
 pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
@@ -608,6 +609,27 @@ def test_run_screen(
     s = scene(name)
     assert snap_compare(s.app, terminal_size=SIZES[size], run_before=s.run_before)
     assert isinstance(s.app.driver, InertDriver) and not s.app.driver.intents
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_rollback_preview(
+    size: str, scene: Callable[[str], Scene], snap_compare: Callable[..., bool]
+) -> None:
+    """b after migrate failed: the undo actions in order, under the run's header."""
+    s = scene("failed")
+
+    async def preview(pilot: Pilot[Any]) -> None:
+        await s.run_before(pilot)
+        await pilot.press("b")
+        for _ in range(50):
+            if isinstance(s.app.screen, ConfirmScreen):
+                break
+            await pilot.pause(0.05)
+        assert isinstance(s.app.screen, ConfirmScreen)
+        await pilot.pause()
+
+    assert snap_compare(s.app, terminal_size=SIZES[size], run_before=preview)
+    assert isinstance(s.app.driver, InertDriver) and not s.app.driver.intents  # nothing ran
 
 
 def test_scenes_hold_what_they_show(tmp_path: Path) -> None:

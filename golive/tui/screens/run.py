@@ -252,12 +252,10 @@ class RunScreen(RunLayout):
         timing = view.timing
         lines = [f"Rolling back to {target} runs, in this order:"]
         for action in plan.actions:
-            what = (
-                action.shown.strip().splitlines()[0]
-                if action.shown and action.shown.strip()
-                else "(nothing to undo)"
+            lines.append(
+                f"  {action.step:<16} {undo_shown(action.shown, UNDO_WIDTH)}"
+                f"  [{format_duration(action.planned)}]"
             )
-            lines.append(f"  {action.step:<16} {what[:40]}  [{format_duration(action.planned)}]")
         lines.append(
             f"planned {format_duration(plan.planned)}; deadline {hhmm(timing.rollback_deadline)}"
         )
@@ -367,3 +365,19 @@ class RunScreen(RunLayout):
             if not await self.app.push_screen_wait(ConfirmScreen("Leave golive?", body)):
                 return
         self.app.exit(0)
+
+
+UNDO_WIDTH = 40  # characters of an undo command in the rollback preview (fits 80 columns)
+
+
+def undo_shown(command: str | None, width: int) -> str:
+    """An undo command's first line in `width` characters, marked with … where it was
+    cut (a longer line or more lines): the operator confirms what is shown."""
+    text = (command or "").strip()
+    if not text:
+        return "(nothing to undo)"
+    lines = text.splitlines()
+    first = lines[0]
+    if len(first) > width:
+        return first[: width - 1] + "…"
+    return first + " …" if len(lines) > 1 else first
