@@ -32,7 +32,7 @@ import time
 from collections.abc import Callable
 
 from golive.commands.logs import count_file
-from golive.core.loglevels import LevelCounter
+from golive.core.logcount import LevelCounter
 
 LEVELS = ("DEBUG", "INFO", "WARN", "ERROR")
 WEIGHTS = (20, 70, 7, 3)
@@ -142,6 +142,51 @@ def generate(n_lines: int, seed: int = 7) -> tuple[str, dict[str, int]]:
     return text, made
 
 
+# Shapes no known pattern reads: each source teaches its level field (golive.core.logshape).
+INFERRED = {
+    "hdfs": "081109 {hms} {pid} {level} dfs.DataNode$PacketResponder: {msg}",
+    "spark": "17/06/09 {sec} {level} executor.Executor: {msg}",
+    "bgl": "- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-{dots}.675872 "
+    "R02-M1-N0-C:J12-U11 RAS KERNEL {level} {msg}",
+    "cbs": "2016-09-28 {sec}, {cased:<22}CBS    {msg}",
+    "openstack": "nova-api.log.1.2017-05-16_13:53:08 2017-05-16 {sec}.008 {pid} {level} "
+    "nova.osapi_compute.wsgi.server [req-38101a0b] {msg}",
+}
+
+
+def generate_inferred(name: str, n_lines: int, seed: int = 11) -> tuple[str, dict[str, int]]:
+    """`n_lines` lines in one of the INFERRED shapes (Spark with Java stack traces for
+    some errors), and how many messages of each generated level it holds."""
+    rnd = random.Random(seed)
+    out: list[str] = []
+    made = dict.fromkeys(("debug", "info", "warning", "error", "unknown"), 0)
+    n = 0
+    while len(out) < n_lines:
+        n += 1
+        level = rnd.choices(LEVELS, WEIGHTS)[0]
+        msg = rnd.choice(MESSAGES).format(n=n, ms=n % 997)
+        sec = f"{n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d}"
+        word = {"WARN": "WARNING"}.get(level, level) if name in ("bgl", "openstack") else level
+        out.append(
+            INFERRED[name].format(
+                hms=sec.replace(":", ""),
+                sec=sec,
+                dots=sec.replace(":", "."),
+                pid=n % 400,
+                level=word,
+                cased={"WARN": "Warning"}.get(level, level.title()),
+                msg=msg,
+            )  # fmt: skip
+        )
+        if name == "spark" and level == "ERROR" and rnd.random() < 0.5:
+            out.append("java.io.IOException: block not found")
+            out += [
+                f"\tat org.apache.spark.Layer{k}.call(Layer{k}.scala:{k + 10})" for k in range(8)
+            ]
+        made[{"WARN": "warning"}.get(level, level.lower())] += 1
+    return "\n".join(out[:n_lines]) + "\n", made
+
+
 def timed(function: Callable[[], object], runs: int) -> list[float]:
     times = []
     for _ in range(runs):
@@ -181,7 +226,7 @@ def main() -> None:
         )
         print("generated messages: " + ", ".join(f"{k} {v:,}" for k, v in made.items()))
 
-        counter = count_file(path)
+        counter = count_file(path).counter
         found = counter.levels()
         print(
             f"golive found: {counter.messages:,} messages, {counter.continuations:,} continuation lines; "
@@ -228,8 +273,47 @@ def main() -> None:
             f"\nper-line path (LevelCounter.feed on each line, in memory), 1 run: "
             f"{per_line:.3f} s  {n_lines / per_line / 1e6:.2f}M lines/s; counts agree with the bulk path"
         )
+        inferred_shapes(tmp, n_lines, runs)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def inferred_shapes(tmp: str, n_lines: int, runs: int) -> None:
+    """The same n_lines, split over one file per INFERRED shape: the bulk path after
+    each file taught its level field, against the 1 M lines/s floor, and the per-line path."""
+    per_file = n_lines // len(INFERRED)
+    paths: list[str] = []
+    print(f"\ninferred shapes: {len(INFERRED)} files of {per_file:,} lines ({', '.join(INFERRED)})")
+    for name in INFERRED:
+        text, made = generate_inferred(name, per_file)
+        path = os.path.join(tmp, f"{name}.log")
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        counted = count_file(path).counter
+        assert counted.shape.field is not None, (name, counted.shape)
+        for key, value in made.items():
+            assert counted.levels()[key] == value, (name, key, counted.levels()[key], value)
+        print(f"  {name:<10} {counted.shape.describe()}; counts agree with the generated levels")
+        paths.append(path)
+    times = timed(lambda: [count_file(path) for path in paths], runs)
+    total = per_file * len(paths)
+    best, median = total / min(times), total / statistics.median(times)
+    print(f"golive bulk path over the {len(paths)} files, {runs} runs:")
+    print(f"  min    {min(times):.3f} s  {best / 1e6:.2f}M lines/s")
+    print(f"  median {statistics.median(times):.3f} s  {median / 1e6:.2f}M lines/s")
+    print(f"  against the floor of 1 M lines/s: {median / 1e6:.2f}x (median)")
+    lines = [line for path in paths for line in open(path, encoding="utf-8").read().splitlines()]
+    start = time.perf_counter()
+    counters: dict[int, LevelCounter] = {}
+    for index, path in enumerate(paths):
+        counter = counters[index] = LevelCounter()
+        for line in lines[index * per_file : (index + 1) * per_file]:
+            counter.feed(line)
+    per_line = time.perf_counter() - start
+    print(
+        f"per-line path on the same lines, 1 run: {per_line:.3f} s "
+        f"{total / per_line / 1e6:.2f}M lines/s"
+    )
 
 
 if __name__ == "__main__":

@@ -18,11 +18,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from golive.commands import logs as logs_command
+from golive.core.logcount import LevelCounter
 from golive.core.loglevels import (
     CONTINUATION,
     LEVELS_HIGH_FIRST,
     Level,
-    LevelCounter,
     LineKind,
     classify,
     level_from_name,
@@ -533,7 +533,12 @@ def test_logs_prints_a_table() -> None:
     result = golive("logs", DATA / "java-app.log", DATA / "python-app.log")
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
-    header, java, python, total = result.stdout.splitlines()
+    table, found = result.stdout.split("\n\n")
+    header, java, python, total = table.splitlines()
+    assert found.splitlines() == [
+        f"{DATA / 'java-app.log'}: known: timestamp, then the level; 7 of 7 messages (100.0%) have a level",
+        f"{DATA / 'python-app.log'}: known: timestamp, then the level; 6 of 6 messages (100.0%) have a level",
+    ]
     assert header.split() == [
         "file",
         "lines",
@@ -580,6 +585,9 @@ def test_logs_json_prints_one_object_per_file() -> None:
             "debug": 0,
             "unknown": 0,
         },
+        "shape": "known: JSON lines",
+        "with_level": 1.0,
+        "no_level": [],
     }
     assert records[1]["levels"]["error"] == 1 and records[1]["messages"] == 7
 
@@ -629,10 +637,10 @@ def test_logs_tolerates_bad_utf8_and_crlf(tmp_path: Path) -> None:
 def test_files_are_read_in_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
     """Chunks end anywhere, even inside a UTF-8 character or a line; the counts stay right."""
     text = ("2026-11-22 02:00:00 ERROR café ☕ failed\n\tat x\nINFO:root:été\n" * 50).encode()
-    whole = logs_command.count_stream(io.BytesIO(text))
+    whole = logs_command.count_stream(io.BytesIO(text)).counter
     for size in (1, 3, 7, 1000):
         monkeypatch.setattr(logs_command, "CHUNK_BYTES", size)
-        counter = logs_command.count_stream(io.BytesIO(text))
+        counter = logs_command.count_stream(io.BytesIO(text)).counter
         assert counts(counter) == counts(whole), size
     assert whole.levels()["error"] == 50 and whole.messages == 100 and whole.lines == 150
 

@@ -68,22 +68,17 @@ The API:
   when it has none (a line of unknown level, or a continuation).
 - ``line_kind(line) -> Level | None | CONTINUATION``: the same, telling
   continuations (``CONTINUATION``) apart from unknown lines (None).
-- ``LevelCounter``: counts messages per level. ``feed(line)`` counts one
-  line and returns its kind (the live monitor's per-line path);
-  ``feed_text(text)`` counts a chunk and returns the kind of each of its
-  lines; ``count_text(text)`` counts a chunk without the per-line list (the
-  fast path: one regex pass over the chunk, then a C-level Counter; well
-  over a million lines a second on one core). Chunks may end mid-line.
+- ``line_token(line)``, ``line_tokens(text, start, end)`` and
+  ``token_kind(token)``: the pattern's token of one line or of every line of a
+  chunk, and what a token stands for; golive.core.logcount counts with them.
 
 Lines are separated by "\n" only; a "\r" before it belongs to the line and
-counts as white space. Every path uses the same compiled pattern on the same
-lines, so classify, feed, feed_text and count_text always agree.
+counts as white space.
 """
 
 from __future__ import annotations
 
 import re
-from collections import Counter
 from enum import Enum, IntEnum
 from typing import Any, Final, TypeAlias
 
@@ -201,7 +196,7 @@ def level_from_number(value: int) -> Level:
 # prefix (a timestamp and fields, a JSON object up to a level key, ...), so
 # that one group serves every format and findall() over a chunk yields one
 # short string per line: Counter() of that list counts a whole chunk in C,
-# and the few distinct tokens are mapped to kinds once (_kind, cached).
+# and the few distinct tokens are mapped to kinds once (token_kind, cached).
 #
 # Each prefix ends where only its own kind of token can start (a JSON value
 # after a level key, the first two letters of a level word, a logcat letter,
@@ -377,8 +372,9 @@ _TOKEN_GROUP = "\n    | ".join(_TOKENS)
 
 _LOGFMT_KEY = _any(_LOGFMT_KEYS)
 
-_PATTERN_TEXT = rf"""
-^(?:
+# A known shape's header, up to (and capturing, in a look-ahead) the line's token:
+# golive.core.logshape puts a learned field's alternative before it.
+KNOWN_HEADER: Final = rf"""
   (?:
     # JSON: the first key if it is a level key, else the last level key
       \{{(?:[ \t]*+{_JSON_KEY}|.*{_JSON_KEY})
@@ -394,11 +390,13 @@ _PATTERN_TEXT = rf"""
     | (?![0-9]|[A-Z][a-z][a-z][ ][ 0-9A-Z])
   )
   (?=({_TOKEN_GROUP}))
-|)
-[^\n]*\n
 """
-
-_PATTERN: Final = re.compile(_PATTERN_TEXT, re.MULTILINE | re.VERBOSE | re.ASCII)
+PATTERN_FLAGS: Final = re.MULTILINE | re.VERBOSE | re.ASCII
+_PATTERN: Final = re.compile(rf"^(?:{KNOWN_HEADER}|)[^\n]*\n", PATTERN_FLAGS)
+# The level words a header field may hold (golive.core.logshape), any case, and a
+# pattern that matches exactly them.
+FIELD_WORDS: Final = frozenset(_ANYCASE_WORDS)
+FIELD_WORD: Final = _ANYCASE
 
 _CONTINUATION_TOKEN: Final = re.compile(
     r"""(?:\r?\n|[ \t]|Traceback[ ].*|Caused[ ]by:|Wrapped[ ]by:|\.\.\.|During[ ].*|The[ ].*
@@ -447,7 +445,8 @@ def _kind_of_token(token: str) -> LineKind:
     return None  # not reached by tokens the pattern captures; kept as a safe default
 
 
-def _kind(token: str) -> LineKind:
+def token_kind(token: str) -> LineKind:
+    """The kind a line's token stands for (cached)."""
     try:
         return _cache[token]
     except KeyError:
@@ -459,7 +458,13 @@ def _kind(token: str) -> LineKind:
     return kind
 
 
-def _line_token(line: str) -> str:
+def line_tokens(text: str, start: int, end: int) -> list[str]:
+    """The token of each line in text[start:end], which must be whole lines (each
+    ending with "\\n"): one regex pass (the bulk path)."""
+    return _PATTERN.findall(text, start, end)
+
+
+def line_token(line: str) -> str:
     """The token of the first line in `line` (which need not end with "\\n")."""
     end = line.find("\n")
     text = line + "\n" if end < 0 else line[: end + 1]
@@ -474,7 +479,7 @@ def line_kind(line: str) -> LineKind:
 
     A trailing "\\n" is allowed; if `line` holds several lines, only the first
     is looked at."""
-    return _kind(_line_token(line))
+    return token_kind(line_token(line))
 
 
 def classify(line: str) -> Level | None:
@@ -488,140 +493,7 @@ def classify(line: str) -> Level | None:
     return None if kind is CONTINUATION else kind
 
 
-# -- counting ------------------------------------------------------------------------
-
-
-_MAX_PENDING: Final = 1 << 20  # characters of an unfinished line kept while it waits
-
-
-class LevelCounter:
-    """Counts log messages per level, folding continuation lines into the
-    message above them.
-
-    Attributes, kept up to date by every feed:
-
-    - ``lines``: lines counted (an unfinished line counts once it is
-      finished or flushed)
-    - ``messages``: messages, i.e. lines that are not continuations
-    - ``counts``: messages per Level (every Level is a key)
-    - ``unknown``: messages with no recognisable level
-    - ``continuations``: continuation lines (blank lines included)
-
-    ``feed(line) -> LineKind`` counts one line and returns its kind: the live
-    monitor's per-line path. ``feed_text(text) -> list[LineKind]`` and
-    ``count_text(text) -> None`` take chunks of any size (the bulk path:
-    about one regex pass per chunk); a chunk may end mid-line, and that line
-    waits for the rest of it in the next chunk, in ``feed``, or for
-    ``flush()``. While it waits, only its first 1 MiB is kept: a longer line
-    that arrives in pieces is classified from its first 1 MiB (its header is
-    at the start), so a file of any size is read in bounded memory.
-    """
-
-    def __init__(self) -> None:
-        self.lines = 0
-        self.messages = 0
-        self.unknown = 0
-        self.continuations = 0
-        self.counts: dict[Level, int] = dict.fromkeys(Level, 0)
-        self._pending: list[str] = []
-        self._pending_size = 0
-
-    # one line
-
-    def feed(self, line: str) -> LineKind:
-        """Count one line and return its kind: a Level, None (a message of
-        unknown level) or CONTINUATION. A trailing "\n" is allowed; a `line`
-        that holds several lines is counted as those lines and the first
-        one's kind is returned. A line from a chunk that is still unfinished
-        is completed by this one."""
-        text = line if line.endswith("\n") else line + "\n"
-        if self._pending or text.find("\n") != len(text) - 1:
-            return self.feed_text(text)[0]
-        kind = _kind(_line_token(text))
-        self._add(kind, 1)
-        return kind
-
-    def _add(self, kind: LineKind, n: int) -> None:
-        self.lines += n
-        if kind is CONTINUATION:
-            self.continuations += n
-            return
-        self.messages += n
-        if kind is None:
-            self.unknown += n
-        else:
-            self.counts[kind] += n
-
-    # chunks
-
-    def _hold(self, piece: str) -> None:
-        room = _MAX_PENDING - self._pending_size
-        if piece and room > 0:
-            self._pending.append(piece[:room])
-            self._pending_size += min(len(piece), room)
-
-    def _split(self, text: str) -> tuple[str | None, int, int]:
-        """Take the complete lines out of `text` and hold its unfinished tail.
-
-        Returns the held line that this chunk finishes (or None), and the
-        span of `text` that holds the other complete lines."""
-        last = text.rfind("\n")
-        if last < 0:
-            self._hold(text)
-            return None, 0, 0
-        start = 0
-        head = None
-        if self._pending:
-            start = text.find("\n") + 1
-            self._hold(text[:start])
-            head = "".join(self._pending)
-            self._pending, self._pending_size = [], 0
-        self._hold(text[last + 1 :])
-        return head, start, last + 1
-
-    def count_text(self, text: str) -> None:
-        """Count every complete line in `text` (the fast path: one regex pass
-        over the chunk and a C-level Counter; no per-line results)."""
-        head, start, end = self._split(text)
-        if head is not None:
-            self._add(_kind(_line_token(head)), 1)
-        if end > start:
-            for token, n in Counter(_PATTERN.findall(text, start, end)).items():
-                self._add(_kind(token), n)
-
-    def feed_text(self, text: str) -> list[LineKind]:
-        """Count every complete line in `text` and return the kind of each, in order."""
-        head, start, end = self._split(text)
-        kinds: list[LineKind] = []
-        if head is not None:
-            kinds.append(_kind(_line_token(head)))
-            self._add(kinds[0], 1)
-        if end > start:
-            tokens = _PATTERN.findall(text, start, end)
-            cache = _cache
-            kinds += [cache[t] if t in cache else _kind(t) for t in tokens]
-            for token, n in Counter(tokens).items():
-                self._add(_kind(token), n)
-        return kinds
-
-    def flush(self) -> list[LineKind]:
-        """End an unfinished last line (a file without a final newline):
-        count it and return its kind in a list, or [] if there is none."""
-        if not self._pending:
-            return []
-        text = "".join(self._pending)
-        self._pending, self._pending_size = [], 0
-        kind = _kind(_line_token(text))
-        self._add(kind, 1)
-        return [kind]
-
-    @property
-    def pending(self) -> bool:
-        """Whether an unfinished line is waiting for the rest of it."""
-        return bool(self._pending)
-
-    def levels(self) -> dict[str, int]:
-        """Messages per level name, highest first, then "unknown"."""
-        result = {level.label: self.counts[level] for level in LEVELS_HIGH_FIRST}
-        result["unknown"] = self.unknown
-        return result
+def token_kinds(tokens: list[str]) -> list[LineKind]:
+    """The kind of each token, in order (the cache looked up inline: the bulk path)."""
+    cache = _cache
+    return [cache[t] if t in cache else token_kind(t) for t in tokens]

@@ -31,7 +31,8 @@ import psutil
 
 from golive.core.events import Event
 from golive.core.hostwatch import HostSnapshot, HostWatch, Metrics, Thresholds
-from golive.core.loglevels import CONTINUATION, LevelCounter
+from golive.core.logcount import LevelCounter
+from golive.core.loglevels import CONTINUATION
 from golive.core.metrics import RawSample, host_metrics, parse_blocks, sampler_command
 from golive.core.runbook import Host, Runbook
 from golive.io.ssh import SshConnection, SshError, SshPool

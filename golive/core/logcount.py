@@ -1,0 +1,336 @@
+"""Counting a source's log messages per level, with the source's shape learned on the way.
+
+A ``LevelCounter`` reads one source (a file, a followed log, a journal stream). Its
+first messages teach it where the source's logger puts the level (golive.core.logshape):
+the known shapes, or a header field. Each message is read with the shape known at
+that moment; when the shape changes while it learns (from the 3rd message to the
+64th), the messages it has already counted are counted again with the new shape, and
+so are the kinds ``feed_text`` returns for the chunk it is reading. So a file counted in
+1 MiB chunks is counted as if the shape had been known from its first line; a log fed
+line by line (the live monitor) reports its first messages as the known shapes read
+them, and its counts are put right as soon as the shape is learned.
+
+A source that changes shape (a rotation to a new format, a restart with another
+logger) is learned again: after 50 messages in a row that the learned field gives no
+level (or, in the known shapes, that have no level at all), the counter learns anew
+from the next messages. ``relearn()`` does it at once (a follower that saw a rotation).
+
+Every path reads the same lines the same way: the known pattern's token of each line,
+then, in a learned shape, the learned field first (``logshape.shape_pattern``: one
+pattern for both paths). The bulk path is one regex pass over a chunk and a C-level
+Counter of its tokens.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Final
+
+from golive.core.loglevels import (
+    CONTINUATION,
+    LEVELS_HIGH_FIRST,
+    Level,
+    LineKind,
+    line_token,
+    line_tokens,
+    token_kind,
+    token_kinds,
+)
+from golive.core.logshape import (
+    KNOWN,
+    Lesson,
+    Shape,
+    decide,
+    first_level_field,
+    kind_of_groups,
+    known_name,
+    shape_pattern,
+)
+
+_MAX_PENDING: Final = 1 << 20  # characters of an unfinished line kept while it waits
+FIRST_DECISION: Final = 3  # messages before a shape is first decided
+LEARN_MESSAGES: Final = 64  # messages a shape is learned from
+RELEARN_AFTER: Final = 50  # messages in a row with no level before learning again
+_KEPT: Final = 1024  # characters of a sample line kept to read it again
+
+
+class LevelCounter:
+    """Counts log messages per level, folding continuation lines into the
+    message above them.
+
+    Attributes, kept up to date by every feed:
+
+    - ``lines``: lines counted (an unfinished line counts once it is
+      finished or flushed)
+    - ``messages``: messages, i.e. lines that are not continuations
+    - ``counts``: messages per Level (every Level is a key)
+    - ``unknown``: messages with no recognisable level
+    - ``continuations``: continuation lines (blank lines included)
+    - ``shape``: how the source's levels are read (logshape.Shape)
+
+    ``feed(line) -> LineKind`` counts one line and returns its kind: the live
+    monitor's per-line path. ``feed_text(text) -> list[LineKind]`` and
+    ``count_text(text) -> None`` take chunks of any size (the bulk path);
+    a chunk may end mid-line, and that line waits for the rest of it in the
+    next chunk, in ``feed``, or for ``flush()``. While it waits, only its
+    first 1 MiB is kept: a longer line that arrives in pieces is classified
+    from its first 1 MiB (its header is at the start), so a file of any size
+    is read in bounded memory. ``learn=False`` reads with the known shapes only.
+    """
+
+    def __init__(self, *, learn: bool = True) -> None:
+        self.lines = 0
+        self.messages = 0
+        self.unknown = 0
+        self.continuations = 0
+        self.counts: dict[Level, int] = dict.fromkeys(Level, 0)
+        self.shape: Shape = KNOWN
+        self._pending: list[str] = []
+        self._pending_size = 0
+        self._learns = learn
+        self._learning = learn
+        # While learning: each message's known reading, first level field, what it was
+        # counted as, and its start (to be read again when the shape changes).
+        self._sample: list[tuple[Lesson, LineKind, str]] = []
+        self._sample_at: list[int] = []  # where in the kinds this call returns (or -1)
+        self._field: int | None = None
+        self._shape_re = shape_pattern(0)  # used only while _field is set
+        self._misses = 0  # messages in a row the shape gave no level
+
+    # -- reading one line ---------------------------------------------------------
+    def _read(self, line: str, kind: LineKind) -> LineKind:
+        """One whole line (ending with "\\n") read in the current shape; `kind` is
+        its reading in the known shapes."""
+        if self._field is None:
+            return kind
+        match = self._shape_re.match(line)
+        assert match is not None  # it matches every line that ends with "\n"
+        return kind_of_groups(match.group(1) or "", match.group(2) or "")
+
+    def _one(self, line: str, kinds: list[LineKind] | None = None) -> LineKind:
+        """Count one whole line, learning from it while the shape is learned."""
+        if self._field is not None and not self._learning:
+            kind = self._read(line, None)
+            self._add(kind, 1)
+            if kind is not CONTINUATION:
+                self._watch(kind)
+            return kind
+        token = line_token(line)
+        known = token_kind(token)
+        kind = self._read(line, known)
+        self._add(kind, 1)
+        if kind is not CONTINUATION:
+            self._watch(kind)
+            if self._learning:
+                name = known_name(line, token) if known is not None else ""
+                taught: Lesson = (known, first_level_field(line), name)
+                self._sample.append((taught, kind, line[:_KEPT]))
+                self._sample_at.append(len(kinds) if kinds is not None else -1)
+                kind = self._learn(kinds, kind)
+        return kind
+
+    def _watch(self, kind: LineKind) -> None:
+        if self._learning or not self._learns:
+            return
+        self._misses = self._misses + 1 if kind is None else 0
+        if self._misses >= RELEARN_AFTER:
+            self.relearn()
+
+    def relearn(self) -> None:
+        """Learn the source's shape again from its next messages (a rotation)."""
+        if not self._learns:
+            return
+        self._learning = True
+        self._sample = []
+        self._sample_at = []
+        self._misses = 0
+
+    def _learn(self, kinds: list[LineKind] | None, kind: LineKind) -> LineKind:
+        """Decide the shape again from the sample; count its messages again if it
+        changed. Returns the newest message's kind, as now read."""
+        sample = self._sample
+        if len(sample) >= FIRST_DECISION:
+            shape = decide([taught for taught, _, _ in sample])
+            if shape.field != self._field:
+                self._use(shape.field)
+                kind = self._recount(kinds)
+            self.shape = shape
+        if len(sample) >= LEARN_MESSAGES:
+            self._learning = False
+            self._sample = []
+            self._sample_at = []
+        return kind
+
+    def _use(self, field: int | None) -> None:
+        self._field = field
+        self._shape_re = shape_pattern(field or 0)
+
+    def _recount(self, kinds: list[LineKind] | None) -> LineKind:
+        """Read the sample's messages again in the new shape; put the counts right, and
+        the kinds this call returns. Returns the newest message's new kind."""
+        newest: LineKind = None
+        for index, (taught, counted, line) in enumerate(self._sample):
+            now = self._read(line, taught[0])
+            if now is not counted:
+                self._take(counted)
+                self._add(now, 1)
+                self._sample[index] = (taught, now, line)
+            where = self._sample_at[index]
+            if kinds is not None and 0 <= where < len(kinds):
+                kinds[where] = now
+            newest = now
+        return newest
+
+    # -- counting -------------------------------------------------------------------
+    def _add(self, kind: LineKind, n: int) -> None:
+        self.lines += n
+        if kind is CONTINUATION:
+            self.continuations += n
+            return
+        self.messages += n
+        if kind is None:
+            self.unknown += n
+        else:
+            self.counts[kind] += n
+
+    def _take(self, kind: LineKind) -> None:
+        """Uncount one message (it is counted again as read in a new shape)."""
+        self.lines -= 1
+        self.messages -= 1
+        if kind is None:
+            self.unknown -= 1
+        elif kind is not CONTINUATION:
+            self.counts[kind] -= 1
+
+    # -- one line -------------------------------------------------------------------
+    def feed(self, line: str) -> LineKind:
+        """Count one line and return its kind: a Level, None (a message of
+        unknown level) or CONTINUATION. A trailing "\n" is allowed; a `line`
+        that holds several lines is counted as those lines and the first
+        one's kind is returned. A line from a chunk that is still unfinished
+        is completed by this one."""
+        text = line if line.endswith("\n") else line + "\n"
+        if self._pending or text.find("\n") != len(text) - 1:
+            return self.feed_text(text)[0]
+        if self._learning or self._field is not None:
+            self._new_call()
+            return self._one(text)
+        # The monitor's per-line path in the known shapes: as short as it was before
+        # shapes were learned.
+        kind = token_kind(line_token(text))
+        self._add(kind, 1)
+        if kind is None:
+            self._misses += 1
+            if self._misses >= RELEARN_AFTER and self._learns:
+                self.relearn()
+        elif kind is not CONTINUATION:
+            self._misses = 0
+        return kind
+
+    # -- chunks ---------------------------------------------------------------------
+    def _hold(self, piece: str) -> None:
+        room = _MAX_PENDING - self._pending_size
+        if piece and room > 0:
+            self._pending.append(piece[:room])
+            self._pending_size += min(len(piece), room)
+
+    def _split(self, text: str) -> tuple[str | None, int, int]:
+        """Take the complete lines out of `text` and hold its unfinished tail.
+
+        Returns the held line that this chunk finishes (or None), and the
+        span of `text` that holds the other complete lines."""
+        last = text.rfind("\n")
+        if last < 0:
+            self._hold(text)
+            return None, 0, 0
+        start = 0
+        head = None
+        if self._pending:
+            start = text.find("\n") + 1
+            self._hold(text[:start])
+            head = "".join(self._pending)
+            self._pending, self._pending_size = [], 0
+            if not head.endswith("\n"):  # cut at 1 MiB: its end is not kept
+                head += "\n"
+        self._hold(text[last + 1 :])
+        return head, start, last + 1
+
+    def _new_call(self) -> None:
+        """The kinds an earlier call returned are the caller's now: not put right."""
+        if self._learning:
+            self._sample_at = [-1] * len(self._sample)
+
+    def _learn_lines(self, text: str, start: int, end: int, kinds: list[LineKind] | None) -> int:
+        """While learning, read text[start:end] line by line; returns where the
+        lines left to read in bulk start (end once learning is done early)."""
+        while self._learning and start < end:
+            stop = text.index("\n", start, end) + 1
+            kind = self._one(text[start:stop], kinds)
+            if kinds is not None:
+                kinds.append(kind)
+            start = stop
+        return start
+
+    def count_text(self, text: str) -> None:
+        """Count every complete line in `text` (the fast path: two regex passes
+        over the chunk and a C-level Counter; no per-line results)."""
+        self._new_call()
+        head, start, end = self._split(text)
+        if head is not None:
+            self._one(head)
+        start = self._learn_lines(text, start, end, None)
+        if end <= start:
+            return
+        if self._field is None:
+            for token, n in Counter(line_tokens(text, start, end)).items():
+                self._add(token_kind(token), n)
+            return
+        for (level_field, token), n in Counter(self._shape_re.findall(text, start, end)).items():
+            self._add(kind_of_groups(level_field, token), n)
+
+    def feed_text(self, text: str) -> list[LineKind]:
+        """Count every complete line in `text` and return the kind of each, in order."""
+        self._new_call()
+        head, start, end = self._split(text)
+        kinds: list[LineKind] = []
+        if head is not None:
+            kinds.append(self._one(head, kinds))
+        start = self._learn_lines(text, start, end, kinds)
+        if end <= start:
+            return kinds
+        first = len(kinds)
+        if self._field is None:
+            kinds += token_kinds(line_tokens(text, start, end))
+        else:
+            found: list[tuple[str, str]] = self._shape_re.findall(text, start, end)
+            read = {groups: kind_of_groups(*groups) for groups in set(found)}
+            kinds += [read[groups] for groups in found]
+        for kind, n in Counter(kinds[first:]).items():
+            self._add(kind, n)
+        return kinds
+
+    def flush(self) -> list[LineKind]:
+        """End an unfinished last line (a file without a final newline):
+        count it and return its kind in a list, or [] if there is none."""
+        if not self._pending:
+            return []
+        text = "".join(self._pending)
+        self._pending, self._pending_size = [], 0
+        self._new_call()
+        return [self._one(text if text.endswith("\n") else text + "\n")]
+
+    def kind_of(self, line: str) -> LineKind:
+        """One line's kind in the shape learned so far, without counting it."""
+        text = line if line.endswith("\n") else line + "\n"
+        return self._read(text, token_kind(line_token(text)))
+
+    @property
+    def pending(self) -> bool:
+        """Whether an unfinished line is waiting for the rest of it."""
+        return bool(self._pending)
+
+    def levels(self) -> dict[str, int]:
+        """Messages per level name, highest first, then "unknown"."""
+        result = {level.label: self.counts[level] for level in LEVELS_HIGH_FIRST}
+        result["unknown"] = self.unknown
+        return result

@@ -1,0 +1,215 @@
+"""Each source teaches where its logger puts the level (golive.core.logshape), and the
+counter reads every line that way (golive.core.logcount), in chunks or line by line."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from golive.core.logcount import FIRST_DECISION, LEARN_MESSAGES, RELEARN_AFTER, LevelCounter
+from golive.core.loglevels import CONTINUATION, Level, LineKind
+from golive.core.logshape import KNOWN, Shape, field_level, first_level_field, learn
+
+INFO, W, E, C, D = Level.INFO, Level.WARNING, Level.ERROR, Level.CRITICAL, Level.DEBUG
+
+# Shapes the known patterns do not read, with each line's level as a person reads it.
+SHAPES: dict[str, tuple[int, list[tuple[str, LineKind]]]] = {
+    "a compact date (HDFS)": (4, [
+        ("081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 terminating", INFO),
+        ("081109 203807 222 INFO dfs.DataNode$PacketResponder: no errors in block blk_3", INFO),
+        ("081109 204015 308 WARN dfs.DataNode$DataXceiver: Got exception while serving blk_7", W),
+        ("081109 204106 329 ERROR dfs.DataNode: DataXceiver error processing WRITE_BLOCK", E),
+        ("081109 204107 329 INFO dfs.FSNamesystem: BLOCK* NameSystem.allocateBlock: /user/a", INFO),
+    ]),
+    "a two-digit year with slashes (Spark)": (3, [
+        ("17/06/09 20:10:40 INFO spark.SecurityManager: Changing view acls to: yarn", INFO),
+        ("17/06/09 20:10:41 WARN util.NativeCodeLoader: Unable to load native-hadoop library", W),
+        ("17/06/09 20:10:41 ERROR executor.Executor: Exception in task 0.0 in stage 1.0", E),
+        ("java.io.IOException: error reading block", CONTINUATION),
+        ("\tat org.apache.spark.Foo.bar(Foo.scala:12)", CONTINUATION),
+        ("17/06/09 20:10:42 INFO storage.BlockManager: error count is 0", INFO),
+    ]),
+    "a comma after the time, mixed case (Windows CBS)": (3, [
+        ("2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1", INFO),
+        ("2016-09-28 04:30:31, Warning               CBS    Failed to get next element", W),
+        ("2016-09-28 04:30:31, Error                 CBS    Failed to open package.", E),
+        ("2016-09-28 04:30:32, Info                  CSI    Warning: 0 errors reported", INFO),
+    ]),
+    "eight fields before the level (BlueGene/L RAS)": (9, [
+        ("- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 "
+         "R02-M1-N0-C:J12-U11 RAS KERNEL INFO instruction cache parity error corrected", INFO),
+        ("KERNDTLB 1118536327 2005.06.11 R30-M0-N9-C:J16-U01 2005-06-11-17.32.07.581048 "
+         "R30-M0-N9-C:J16-U01 RAS KERNEL FATAL data TLB error interrupt", C),
+        ("- 1117955341 2005.06.05 R24-M0-NC-C:J03-U11 2005-06-05-00.09.01.903373 "
+         "R24-M0-NC-C:J03-U11 RAS KERNEL WARNING  L3 ecc status register", W),
+        ("- 1117869872 2005.06.04 R27-M1-N4-I:J18-U11 2005-06-04-00.24.32.398284 "
+         "R27-M1-N4-I:J18-U11 RAS APP SEVERE ciod: failed to read message prefix", E),
+    ]),
+    "a pipe-separated header (a PLC gateway)": (3, [
+        ("20261122-02:00:00.123|plc-gw|info|line 4 press started", INFO),
+        ("20261122-02:00:01.123|plc-gw|Warning|line 4 pressure high: error budget 2%", W),
+        ("20261122-02:00:02.123|plc-gw|ERROR|line 4 stopped", E),
+        ("20261122-02:00:03.123|plc-gw|debug|poll 17 ok", D),
+    ]),
+    "OpenStack with its file name first": (5, [
+        ("nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:00:00.008 25746 INFO "
+         "nova.osapi_compute.wsgi.server [req-38101a0b] 10.11.10.1 GET /v2/servers", INFO),
+        ("nova-api.log.1.2017-05-16_13:53:08 2017-05-16 00:00:01.008 25746 ERROR "
+         "nova.api.openstack [req-38101a0b] Caught error: Timed out", E),
+        ("nova-compute.log.1.2017-05-16_13:55:31 2017-05-16 00:00:04.500 2931 WARNING "
+         "nova.compute.manager [req-3ea4052c] While synchronizing instance power states", W),
+    ]),
+}  # fmt: skip
+
+
+def text_of(lines: list[tuple[str, LineKind]]) -> str:
+    return "".join(line + "\n" for line, _ in lines)
+
+
+@pytest.mark.parametrize("name", SHAPES)
+def test_a_source_teaches_its_level_field(name: str) -> None:
+    field, lines = SHAPES[name]
+    counter = LevelCounter()
+    assert counter.feed_text(text_of(lines)) == [kind for _, kind in lines]
+    assert counter.shape.describe() == f"inferred: level is field {field}"
+    assert learn(line for line, _ in lines).field == field - 1
+
+
+@pytest.mark.parametrize("name", SHAPES)
+def test_line_by_line_and_in_chunks_count_the_same(name: str) -> None:
+    """The monitor feeds lines one by one; golive logs counts chunks. Once the shape is
+    learned, the counts agree, however the text is cut (the first messages are counted
+    again when the shape is learned)."""
+    lines = SHAPES[name][1] * 5
+    text = text_of(lines)
+    expected = [kind for _, kind in lines]
+    one_by_one = LevelCounter()
+    for line, _ in lines:
+        one_by_one.feed(line)
+    whole = LevelCounter()
+    assert whole.feed_text(text) == expected
+    rng = random.Random(name)
+    for _ in range(10):
+        chunked, fast = LevelCounter(), LevelCounter()
+        at = 0
+        while at < len(text):
+            size = rng.randint(1, 200)
+            chunked.feed_text(text[at : at + size])
+            fast.count_text(text[at : at + size])
+            at += size
+        chunked.flush()
+        fast.flush()
+        for counter in (one_by_one, chunked, fast):
+            assert counter.levels() == whole.levels()
+            assert (counter.lines, counter.messages, counter.continuations) == (
+                whole.lines,
+                whole.messages,
+                whole.continuations,
+            )
+
+
+def test_a_word_in_the_message_is_never_the_level() -> None:
+    """The learned field is the logger's: a level word later in a line stays text, and a
+    line whose field holds no level keeps the known reading (here: none)."""
+    counter = LevelCounter()
+    kinds = counter.feed_text(
+        "081109 203615 148 INFO dfs.DataNode: parity error corrected\n"
+        "081109 203616 148 INFO dfs.DataNode: ERROR count 0\n"
+        "081109 203617 148 WARN dfs.DataNode: slow\n"
+        "081109 203618 148 - dfs.DataNode: an error, with no level written\n"
+    )
+    assert kinds == [INFO, INFO, W, None]
+    # In the known shapes "ERROR" after a pid would be a header field: not in this one.
+    assert counter.shape.field == 3
+
+
+def test_known_shapes_stay_when_they_read_the_source() -> None:
+    text = "".join(
+        f"2026-11-22 02:00:0{n} [main] {level} com.shop.Orders - order {n} paid, 0 errors\n"
+        for n, level in enumerate(["INFO", "WARN", "ERROR", "INFO", "DEBUG"])
+    )
+    counter = LevelCounter()
+    assert counter.feed_text(text) == [INFO, W, E, INFO, D]
+    assert counter.shape == Shape(None, 5, 5, "timestamp, then the level")
+    assert counter.shape.describe() == "known: timestamp, then the level"
+
+
+def test_a_source_with_no_level_says_so() -> None:
+    """IIS logs and Go's standard log write no level: every message is unknown, and
+    the message words ("error") never make one."""
+    counter = LevelCounter()
+    counter.feed_text(
+        "2026-11-22 02:00:00 10.0.0.7 GET /api/orders - 443 - 10.0.0.9 curl/8 - 500 0 0 12\n"
+        "2026-11-22 02:00:01 10.0.0.7 GET /error.aspx - 443 - 10.0.0.9 curl/8 - 200 0 0 3\n"
+        "2026/11/22 02:00:02 listening on :8080, errors go to stderr\n"
+    )
+    assert counter.unknown == 3 and counter.messages == 3
+    assert counter.shape.describe() == "no level"
+
+
+def test_a_mixed_source_is_read_line_by_line() -> None:
+    """Containers' combined output: JSON, log4j, Spark and HDFS lines in turn. The field
+    most of them agree on (the third) is learned; each line where it holds no level is
+    read by the known shapes: the JSON ones are, and the HDFS ones (level in the fourth
+    field, a shape they do not know) stay unknown rather than being guessed."""
+    lines = [
+        ('{"level":"error","msg":"payment gateway timeout"}', E),
+        ("2026-11-22 02:00:01,123 WARN [main] c.s.Orders - slow query", W),
+        ("17/06/09 20:10:41 INFO util.NativeCodeLoader: loaded", INFO),
+        ('{"level":"info","msg":"ok"}', INFO),
+        ("2026-11-22 02:00:02,123 INFO [main] c.s.Orders - paid", INFO),
+        ("17/06/09 20:10:42 ERROR executor.Executor: lost", E),
+        ("081109 203615 148 WARN dfs.DataNode: slow", None),
+    ]
+    counter = LevelCounter()
+    assert counter.feed_text(text_of(lines)) == [kind for _, kind in lines]
+    assert counter.shape.field == 2
+
+
+def test_a_rotation_to_another_format_is_learned_again() -> None:
+    """Fed line by line, as the monitor does: after RELEARN_AFTER messages in a row with
+    no level in the learned field, the next messages teach the new shape."""
+    counter = LevelCounter()
+    for n in range(LEARN_MESSAGES):
+        counter.feed(f"081109 2036{n % 60:02} 148 INFO dfs.DataNode: block {n}")
+    assert counter.shape.field == 3
+    cbs = "2016-09-28 04:30:30, {}                  CBS    step {}"
+    kinds = [counter.feed(cbs.format("Error" if n % 2 else "Info", n)) for n in range(200)]
+    assert counter.shape.field == 2
+    # The new format's messages are read from the point it was learned again.
+    relearned = RELEARN_AFTER + FIRST_DECISION
+    assert kinds[relearned:] == [E if n % 2 else INFO for n in range(relearned, 200)]
+    assert counter.counts[E] >= (200 - RELEARN_AFTER) // 2
+
+
+def test_relearn_is_a_fresh_start() -> None:
+    counter = LevelCounter()
+    counter.feed_text("17/06/09 20:10:40 INFO a: b\n" * 5)
+    assert counter.shape.field == 2
+    counter.relearn()
+    counter.feed_text("081109 203615 148 WARN dfs.DataNode: x\n" * 5)
+    assert counter.shape.field == 3 and counter.counts[W] == 5
+
+
+def test_without_learning_only_the_known_shapes_read() -> None:
+    counter = LevelCounter(learn=False)
+    counter.feed_text(text_of(SHAPES["a two-digit year with slashes (Spark)"][1]))
+    assert counter.unknown == 4 and counter.shape is KNOWN
+
+
+@pytest.mark.parametrize(
+    ("field", "level"),
+    [
+        ("[Warning]", W), ("<Error>", E), ("INFO:", INFO), ("Info,", INFO), ("(E)", None),
+        ("warnings", None), ("-", None), ("", None), ("'error'", E), ("TRACE3", D),
+    ],
+)  # fmt: skip
+def test_what_a_field_may_hold(field: str, level: Level | None) -> None:
+    assert field_level(field) is level
+
+
+def test_the_first_level_field_is_within_the_header() -> None:
+    assert first_level_field("a b c INFO d") == 3
+    assert first_level_field(" ".join(["x"] * 12) + " ERROR late") is None
+    assert first_level_field("a|b|Warning|c") == 2
