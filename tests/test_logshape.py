@@ -213,3 +213,31 @@ def test_the_first_level_field_is_within_the_header() -> None:
     assert first_level_field("a b c INFO d") == 3
     assert first_level_field(" ".join(["x"] * 12) + " ERROR late") is None
     assert first_level_field("a|b|Warning|c") == 2
+
+
+@pytest.mark.parametrize(
+    ("line", "level"),
+    [
+        ("05-21 15:05:52.808  1047  1116  1240 E FMQ     : MQDescriptor is invalid", E),
+        ("I20200308 23:47:32.089828 400441 config.cc:27] Loading user configuration", INFO),
+        ("1234:M 22 Nov 2026 02:00:00.123 # WARNING overcommit_memory is set to 0", W),
+        ("1234:M 22 Nov 2026 02:00:00.123 * Ready to accept connections tcp", Level.NOTICE),
+        ("1234:S 22 Nov 2026 02:00:00.123 . 0 clients connected (0 replicas)", D),
+        ("- 1117838570 2005.06.03 R02-M1-N0 a line that starts with a dash", None),
+        ("* a Markdown bullet, not Redis", None),
+    ],
+)
+def test_known_shapes_of_logcat_with_a_uid_glog_with_its_year_and_redis(
+    line: str, level: Level | None
+) -> None:
+    assert LevelCounter().feed(line) is level
+
+
+def test_postgres_after_a_long_prefix_is_learned() -> None:
+    text = "".join(
+        f"2017-09-06 08:41:4{n} UTC [44]: [37{n}-1] user=postgres,db=shop,app=pgbench,client=10.0.0.1 "
+        f"{word}:  duration: {n} ms\n"
+        for n, word in enumerate(["LOG", "LOG", "ERROR", "WARNING", "LOG"])
+    )
+    counter = LevelCounter()
+    assert counter.feed_text(text) == [INFO, INFO, E, W, INFO]

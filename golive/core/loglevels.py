@@ -148,6 +148,13 @@ _LETTERS: Final[dict[str, Level]] = {
     "F": Level.CRITICAL,
     "A": Level.CRITICAL,
 }
+# Redis's level symbols: . debug, - verbose, * notice, # warning.
+_REDIS: Final[dict[str, Level]] = {
+    ".": Level.DEBUG,
+    "-": Level.DEBUG,
+    "*": Level.NOTICE,
+    "#": Level.WARNING,
+}
 _PG_CONTINUATIONS: Final = frozenset(
     ("DETAIL", "HINT", "STATEMENT", "CONTEXT", "QUERY", "LOCATION")
 )
@@ -366,7 +373,9 @@ _TOKENS: Final = [
     _EXCEPTION,
     # logcat brief "E/Tag( 1234): ", glog "E1122 02:00:00.123456"
     r"[VDIWEFA]/(?=[^\n:(]{0,80}+(?:\([ \t]*+[0-9]++\)|):)",
-    r"[IWEF](?=[0-9][0-9][0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]++[ ])",
+    r"[IWEF](?=(?:[0-9][0-9][0-9][0-9]|)[0-9][0-9][0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]++[ ])",
+    # Redis's level symbol, after its prefix only
+    r"[.*\#-](?<=[0-9][0-9][0-9][ ].)(?=[ ])",
 ]
 _TOKEN_GROUP = "\n    | ".join(_TOKENS)
 
@@ -380,9 +389,12 @@ KNOWN_HEADER: Final = rf"""
       \{{(?:[ \t]*+{_JSON_KEY}|.*{_JSON_KEY})
     # a timestamp, then up to four header fields, then a level
     | (?>(?:\[|){_TIMESTAMP}(?:\]|[ ][+-][0-9][0-9]:?[0-9][0-9]\]|)){_fields_then_level(4)}
-    # logcat threadtime: date time pid tid, then the one-letter level
+    # logcat threadtime: date time (uid) pid tid, then the one-letter level
     | [0-9][0-9]-[0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9][.][0-9]++
-      [ \t]++[0-9]++[ \t]++[0-9]++[ \t]++(?=[VDIWEFA][ \t])
+      [ \t]++[0-9]++[ \t]++[0-9]++[ \t]++(?:[0-9]++[ \t]++|)(?=[VDIWEFA][ \t])
+    # Redis: pid:role date time, then a symbol for the level
+    | [0-9]++:[XCSM][ ][0-9][0-9]?[ ][A-Z][a-z][a-z][ ][0-9][0-9][0-9][0-9][ ]
+      [0-9][0-9]:[0-9][0-9]:[0-9][0-9][.][0-9][0-9][0-9][ ](?=[.*\#-][ ])
     # logfmt: key=value pairs up to the level key
     | [a-z_@][\w.@-]*+=(?:"[^"\n]*+"|[^\s"]*+)
       (?:[ \t]++[\w.@-]++=(?:"[^"\n]*+"|[^\s"]*+)){{0,7}}?[ \t]++(?={_LOGFMT_KEY}=)
@@ -395,8 +407,9 @@ PATTERN_FLAGS: Final = re.MULTILINE | re.VERBOSE | re.ASCII
 _PATTERN: Final = re.compile(rf"^(?:{KNOWN_HEADER}|)[^\n]*\n", PATTERN_FLAGS)
 # The level words a header field may hold (golive.core.logshape), any case, and a
 # pattern that matches exactly them.
-FIELD_WORDS: Final = frozenset(_ANYCASE_WORDS)
-FIELD_WORD: Final = _ANYCASE
+# PostgreSQL's LOG counts too: after a long log_line_prefix, "LOG:" is its level field.
+FIELD_WORDS: Final = frozenset((*_ANYCASE_WORDS, "log"))
+FIELD_WORD: Final = _any((*_ANYCASE_WORDS, "log"), fold=True)
 
 _CONTINUATION_TOKEN: Final = re.compile(
     r"""(?:\r?\n|[ \t]|Traceback[ ].*|Caused[ ]by:|Wrapped[ ]by:|\.\.\.|During[ ].*|The[ ].*
@@ -433,6 +446,8 @@ def _kind_of_token(token: str) -> LineKind:
         return _NAMES.get(token.partition("=")[2].strip('"').lower())
     if len(token) == 1 and token in _LETTERS:  # logcat threadtime, glog
         return _LETTERS[token]
+    if len(token) == 1 and token in _REDIS:
+        return _REDIS[token]
     if len(token) == 2 and token[1] == "/":  # logcat brief
         return _LETTERS.get(token[0])
     if token in _PG_CONTINUATIONS:
