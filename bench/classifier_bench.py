@@ -30,6 +30,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from golive.commands.logs import count_file
 from golive.core.logcount import LevelCounter
@@ -176,7 +177,7 @@ def generate_inferred(name: str, n_lines: int, seed: int = 11) -> tuple[str, dic
                 level=word,
                 cased={"WARN": "Warning"}.get(level, level.title()),
                 msg=msg,
-            )  # fmt: skip
+            )
         )
         if name == "spark" and level == "ERROR" and rnd.random() < 0.5:
             out.append("java.io.IOException: block not found")
@@ -302,12 +303,11 @@ def inferred_shapes(tmp: str, n_lines: int, runs: int) -> None:
     print(f"  min    {min(times):.3f} s  {best / 1e6:.2f}M lines/s")
     print(f"  median {statistics.median(times):.3f} s  {median / 1e6:.2f}M lines/s")
     print(f"  against the floor of 1 M lines/s: {median / 1e6:.2f}x (median)")
-    lines = [line for path in paths for line in open(path, encoding="utf-8").read().splitlines()]
+    texts = [Path(path).read_text(encoding="utf-8").splitlines() for path in paths]
     start = time.perf_counter()
-    counters: dict[int, LevelCounter] = {}
-    for index, path in enumerate(paths):
-        counter = counters[index] = LevelCounter()
-        for line in lines[index * per_file : (index + 1) * per_file]:
+    for lines in texts:
+        counter = LevelCounter()
+        for line in lines:
             counter.feed(line)
     per_line = time.perf_counter() - start
     print(

@@ -16,6 +16,7 @@ level in at all although the file has some.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import os
 import shutil
@@ -80,6 +81,12 @@ def lnav_reading(lnav: str, home: str) -> Callable[[Path], Callable[[str], Seque
     return for_file
 
 
+def _lnav_score(
+    by_file: Callable[[Path], Callable[[str], Sequence[LineKind]]], path: Path
+) -> Score:
+    return score(path, by_file(path))
+
+
 def has_levels(path: Path) -> bool:
     return any(label not in (None, CONTINUATION) for label in labels_of(path))
 
@@ -101,8 +108,7 @@ def main() -> None:
                 "known shapes": lambda p: score(p, known_kinds),
             }
             if lnav:
-                by_file = lnav_reading(lnav, home)
-                readers["lnav"] = lambda p: score(p, by_file(p))
+                readers["lnav"] = functools.partial(_lnav_score, lnav_reading(lnav, home))
             results = {name: [read(p) for p in paths] for name, read in readers.items()}
             print(
                 f"\n{part}: {len(paths)} files, {sum(r.messages for r in results['golive']):,} messages"
