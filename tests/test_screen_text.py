@@ -25,6 +25,7 @@ from textual.widget import Widget
 from textual.widgets import Label
 
 from golive.core import events as ev
+from golive.core.alerts import AlertRule
 from golive.core.engine import QuestionKind
 from golive.core.events import Event, event
 from golive.core.hostwatch import HostSnapshot, HostState, HostWatch, Metrics, Thresholds
@@ -62,7 +63,15 @@ class Monitor:
     """One host's HostWatch, fed as golive.io.monitor feeds it, on a clock the test moves."""
 
     def __init__(self, host: str = "app2") -> None:
-        self.watch = HostWatch(host, interval=2.0, thresholds=Thresholds(errors_per_min=5.0))
+        # Alerts at once, never quiet: the screen must stay readable whatever the
+        # monitor sends (its own rules sustain and quieten them: tests/test_alerts.py).
+        instant = {
+            metric: AlertRule(metric, threshold, 0, 0, 0, flap_raises=10**6, strict=strict)
+            for metric, threshold, strict in (("cpu", 85.0, False), ("errors", 5.0, True))
+        }
+        self.watch = HostWatch(
+            host, interval=2.0, thresholds=Thresholds(errors_per_min=5.0), rules=instant
+        )
         self.now = 0.0
         self.watch.connected(self.now)
 

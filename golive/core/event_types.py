@@ -167,6 +167,11 @@ class Alert(TypedDict, total=False):
     status: Required[Literal["raised", "cleared"]]
     value: float | str | None
     threshold: float | str | None
+    rule: str  # the rule in words: "cpu >= 85 for 6s; clears below 80.75 for 6s"
+    values: dict[str, float]  # min, mean, max, samples: the values that decided it
+    flapping: bool  # raised, and flapping from now: quiet until it settles
+    raises: int  # with flapping: the raises within the flap window
+    settled: bool  # the end of flapping: status says how it settled
 
 
 class Sample(TypedDict, total=False):

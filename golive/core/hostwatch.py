@@ -10,10 +10,12 @@ shown as STALE or DOWN with its last figures, never as zeros.
 from __future__ import annotations
 
 from collections import Counter, deque
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from golive.core.alerts import AlertRule, AlertState, Verdict
 from golive.core.events import ALERT, HOST_STATE, SAMPLE, Event, event
 
 HISTORY = 600  # samples kept per host for sparklines and the review
@@ -85,6 +87,19 @@ class HostWatch:
     _errors: deque[str] = field(default_factory=lambda: deque(maxlen=ERROR_LINES))
     _alerts: set[str] = field(default_factory=set)
     _last_heard: float | None = None
+    rules: Mapping[str, AlertRule] | None = None  # cpu, mem, errors; None: the defaults
+    _rules: dict[str, AlertState] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # CPU, memory and the error rate alert only when sustained, clear with
+        # hysteresis and go quiet when they flap (golive.core.alerts); DOWN is at once.
+        t, every = self.thresholds, self.interval
+        rules = {
+            "cpu": AlertRule.for_interval("cpu", t.cpu, every),
+            "mem": AlertRule.for_interval("mem", t.mem, every),
+            "errors": AlertRule.for_interval("errors", t.errors_per_min, every, strict=True),
+        } | dict(self.rules or {})
+        self._rules = {metric: AlertState(rule) for metric, rule in rules.items()}
 
     # -- inputs ---------------------------------------------------------------
     def connecting(self, now: float, again: bool = False) -> list[Event]:
@@ -110,12 +125,9 @@ class HostWatch:
         if self.state is not HostState.LIVE:
             events += self._become(HostState.LIVE, "", now)
         events += self._alert("down", False, None, None)
-        events += self._alert(
-            "cpu", _over(metrics.cpu, self.thresholds.cpu), metrics.cpu, self.thresholds.cpu
-        )
-        events += self._alert(
-            "mem", _over(metrics.mem, self.thresholds.mem), metrics.mem, self.thresholds.mem
-        )
+        events += self._judge("cpu", metrics.cpu, now)
+        events += self._judge("mem", metrics.mem, now)
+        events += self._judge("errors", self.errors_per_min(now), now)
         if self.last_journaled is None or now - self.last_journaled >= self.interval * 0.9:
             self.last_journaled = now
             per_min = self.errors_per_min(now)
@@ -135,14 +147,12 @@ class HostWatch:
             del self._minutes[old]
         if level in ERROR_LEVELS:
             self._errors.append(line)
-        rate = self.errors_per_min(now)
-        return self._alert(
-            "errors", rate > self.thresholds.errors_per_min, rate, self.thresholds.errors_per_min
-        )
+            return self._judge("errors", self.errors_per_min(now), now)
+        return []
 
     def tick(self, now: float) -> list[Event]:
         """Time passes: a LIVE host that has not been heard from for 3 intervals is STALE;
-        an error rate that falls back below its threshold clears its alert."""
+        the error rate (which falls as the minute passes) is judged again."""
         events: list[Event] = []
         heard = self._last_heard
         if (
@@ -151,14 +161,7 @@ class HostWatch:
             and now - heard > STALE_AFTER_INTERVALS * self.interval
         ):
             events += self._become(HostState.STALE, f"no sample for {now - heard:.0f}s", now)
-        if "errors" in self._alerts:
-            rate = self.errors_per_min(now)
-            events += self._alert(
-                "errors",
-                rate > self.thresholds.errors_per_min,
-                rate,
-                self.thresholds.errors_per_min,
-            )
+        events += self._judge("errors", self.errors_per_min(now), now)
         return events
 
     # -- outputs --------------------------------------------------------------
@@ -204,6 +207,37 @@ class HostWatch:
         self.state, self.reason = state, reason
         return [event(HOST_STATE, host=self.host, state=state.value, reason=reason)]
 
+    def _judge(self, metric: str, value: float | None, now: float) -> list[Event]:
+        """A metric's new value against its rule: the alert events it decides."""
+        state = self._rules[metric]
+        events = [self._alert_event(verdict) for verdict in state.observe(value, now)]
+        if state.raised or state.flapping:
+            self._alerts.add(metric)
+        else:
+            self._alerts.discard(metric)
+        return events
+
+    def _alert_event(self, verdict: Verdict) -> Event:
+        fields: dict[str, Any] = {
+            "host": self.host,
+            "metric": verdict.metric,
+            "status": "raised" if verdict.raised else "cleared",
+            "value": _round(verdict.value),
+            "threshold": verdict.threshold,
+            "rule": verdict.rule,
+        }
+        if verdict.values is not None:
+            seen = verdict.values
+            fields["values"] = {
+                "min": _round(seen.low), "mean": _round(seen.mean), "max": _round(seen.high),
+                "samples": seen.samples,
+            }  # fmt: skip
+        if verdict.status == "flapping":
+            fields |= {"flapping": True, "raises": verdict.raises}
+        elif verdict.status == "settled":
+            fields["settled"] = True
+        return event(ALERT, **fields)
+
     def _alert(self, metric: str, over: bool, value: Any, threshold: Any) -> list[Event]:
         if over == (metric in self._alerts):
             return []
@@ -218,10 +252,6 @@ class HostWatch:
                 threshold=threshold,
             )
         ]
-
-
-def _over(value: float | None, threshold: float) -> bool:
-    return value is not None and value >= threshold
 
 
 def _round(value: float | None) -> float | None:
