@@ -201,7 +201,8 @@ def test_without_learning_only_the_known_shapes_read() -> None:
 @pytest.mark.parametrize(
     ("field", "level"),
     [
-        ("[Warning]", W), ("<Error>", E), ("INFO:", INFO), ("Info,", INFO), ("(E)", None),
+        ("[Warning]", W), ("<Error>", E), ("INFO:", INFO), ("Info,", INFO), ("(E)", E),
+        ("e", None), ("X", None), ("D3", D), ("[INFO/MainProcess]", INFO), ("[WRN]", W),
         ("warnings", None), ("-", None), ("", None), ("'error'", E), ("TRACE3", D),
     ],
 )  # fmt: skip
@@ -210,9 +211,9 @@ def test_what_a_field_may_hold(field: str, level: Level | None) -> None:
 
 
 def test_the_first_level_field_is_within_the_header() -> None:
-    assert first_level_field("a b c INFO d") == 3
+    assert first_level_field("a b c INFO d") == (3, "INFO")
     assert first_level_field(" ".join(["x"] * 12) + " ERROR late") is None
-    assert first_level_field("a|b|Warning|c") == 2
+    assert first_level_field("a|b|Warning|c") == (2, "Warning")
 
 
 @pytest.mark.parametrize(

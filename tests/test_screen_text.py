@@ -551,3 +551,24 @@ def test_the_rollback_preview_marks_a_cut_undo_command() -> None:
     assert cut == "pg_restore --clean -d shop /backup/shop…" and len(cut) == 40
     assert undo_shown("systemctl stop shop\nrm -rf /srv/shop/2.0", 40) == "systemctl stop shop …"
     assert undo_shown("  \n ", 40) == undo_shown(None, 40) == "(nothing to undo)"
+
+
+def test_a_flapping_alert_and_its_settling_are_said_in_words() -> None:
+    """The monitor's own rules report a flapping alert once and its settling once."""
+    watch = HostWatch("app2", interval=1.0)
+    watch.connected(0)
+    made: list[Event] = []
+    for cycle in range(6):  # busy 5 s, idle 5 s: raised and cleared each time
+        for t in range(10):
+            made += watch.sample(Metrics(95.0 if t < 5 else 30.0, 40, 0.5, 30), cycle * 10 + t)
+    flapping = [e for e in alerts(made) if e.get("flapping")]
+    assert len(flapping) == 1
+    assert describe(journaled(flapping, 60)[0]) == (
+        "⚠ app2 CPU flapping: raised 4× in 10 min, quiet until it settles"
+    )
+    later: list[Event] = []
+    for t in range(60, 700):
+        later += watch.sample(Metrics(30.0, 40, 0.5, 30), t)
+    (settled,) = alerts(later)
+    assert settled["settled"] and settled["status"] == "cleared"
+    assert describe(journaled([settled], 700)[0]) == "✓ app2 CPU settled: back to normal"

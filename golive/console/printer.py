@@ -176,9 +176,13 @@ class ConsolePrinter:
             return  # the host_state line says it
         value = f" {e['value']}" if e.get("value") is not None else ""
         mark = "⚠" if e["status"] == "raised" else "✓"
-        self.say(
-            f"  {mark} {visible(e['host'])}: {e['metric']}{value} {e['status']} (threshold {e.get('threshold')})"
-        )
+        if e.get("flapping"):
+            said = f"{e['metric']} flapping (raised {e.get('raises')}× in 10 min; quiet until it settles)"
+        elif e.get("settled"):
+            said = f"{e['metric']} settled, {e['status']}"
+        else:
+            said = f"{e['metric']}{value} {e['status']} (threshold {e.get('threshold')})"
+        self.say(f"  {mark} {visible(e['host'])}: {said}")
 
     def _host_state(self, e: Event) -> None:
         reason = f": {visible(e['reason'])}" if e.get("reason") else ""

@@ -23,9 +23,11 @@ Counter of its tokens.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import Final
 
+from golive.core.logenvelope import Unwrapper, envelope_of
 from golive.core.loglevels import (
     CONTINUATION,
     LEVELS_HIGH_FIRST,
@@ -44,7 +46,7 @@ from golive.core.logshape import (
     first_level_field,
     kind_of_groups,
     known_name,
-    shape_pattern,
+    signature,
 )
 
 _MAX_PENDING: Final = 1 << 20  # characters of an unfinished line kept while it waits
@@ -93,46 +95,52 @@ class LevelCounter:
         # counted as, and its start (to be read again when the shape changes).
         self._sample: list[tuple[Lesson, LineKind, str]] = []
         self._sample_at: list[int] = []  # where in the kinds this call returns (or -1)
-        self._field: int | None = None
-        self._shape_re = shape_pattern(0)  # used only while _field is set
+        self._pattern: re.Pattern[str] | None = None  # the shape's, or the known shapes'
+        self._unwrapper: Unwrapper | None = None  # the envelope the lines come in, if any
         self._misses = 0  # messages in a row the shape gave no level
 
     # -- reading one line ---------------------------------------------------------
     def _read(self, line: str, kind: LineKind) -> LineKind:
         """One whole line (ending with "\\n") read in the current shape; `kind` is
         its reading in the known shapes."""
-        if self._field is None:
+        if self._unwrapper is not None:
+            wrapped, inner_kind = self._unwrapper.read(line)
+            if wrapped:
+                return inner_kind
+        pattern = self._pattern
+        if pattern is None:
             return kind
-        match = self._shape_re.match(line)
+        match = pattern.match(line)
         assert match is not None  # it matches every line that ends with "\n"
-        return kind_of_groups(match.group(1) or "", match.group(2) or "")
+        start, level_field, token = match.groups(default="")
+        return kind_of_groups(start, level_field, token, starts=self.shape.start is not None)
 
     def _one(self, line: str, kinds: list[LineKind] | None = None) -> LineKind:
         """Count one whole line, learning from it while the shape is learned."""
-        if self._field is not None and not self._learning:
-            kind = self._read(line, None)
-            self._add(kind, 1)
-            if kind is not CONTINUATION:
-                self._watch(kind)
-            return kind
         token = line_token(line)
         known = token_kind(token)
         kind = self._read(line, known)
         self._add(kind, 1)
-        if kind is not CONTINUATION:
-            self._watch(kind)
-            if self._learning:
-                name = known_name(line, token) if known is not None else ""
-                taught: Lesson = (known, first_level_field(line), name)
-                self._sample.append((taught, kind, line[:_KEPT]))
-                self._sample_at.append(len(kinds) if kinds is not None else -1)
-                kind = self._learn(kinds, kind)
+        if known is CONTINUATION:
+            return kind
+        # A message to the known shapes: the learned shape may read it as one, or as
+        # part of the message above (it does not start like the source's messages).
+        self._watch(kind)
+        if self._learning:
+            name = known_name(line, token) if known is not None else ""
+            at, text = first_level_field(line) or (None, "")
+            taught: Lesson = (known, at, name, signature(line), text)
+            self._sample.append((taught, kind, line[:_KEPT]))
+            self._sample_at.append(len(kinds) if kinds is not None else -1)
+            kind = self._learn(kinds, kind)
         return kind
 
     def _watch(self, kind: LineKind) -> None:
         if self._learning or not self._learns:
             return
-        self._misses = self._misses + 1 if kind is None else 0
+        # No level, or not starting like the source's messages: a source that changed
+        # its format looks like this, line after line.
+        self._misses = self._misses + 1 if kind is None or kind is CONTINUATION else 0
         if self._misses >= RELEARN_AFTER:
             self.relearn()
 
@@ -151,8 +159,12 @@ class LevelCounter:
         sample = self._sample
         if len(sample) >= FIRST_DECISION:
             shape = decide([taught for taught, _, _ in sample])
-            if shape.field != self._field:
-                self._use(shape.field)
+            envelope = envelope_of([line for _, _, line in sample])
+            now = self._unwrapper.envelope if self._unwrapper is not None else None
+            if (shape.field, shape.start, envelope) != (self.shape.field, self.shape.start, now):
+                self.shape = shape
+                self._pattern = shape.pattern
+                self._unwrapper = Unwrapper(envelope) if envelope is not None else None
                 kind = self._recount(kinds)
             self.shape = shape
         if len(sample) >= LEARN_MESSAGES:
@@ -160,10 +172,6 @@ class LevelCounter:
             self._sample = []
             self._sample_at = []
         return kind
-
-    def _use(self, field: int | None) -> None:
-        self._field = field
-        self._shape_re = shape_pattern(field or 0)
 
     def _recount(self, kinds: list[LineKind] | None) -> LineKind:
         """Read the sample's messages again in the new shape; put the counts right, and
@@ -212,7 +220,7 @@ class LevelCounter:
         text = line if line.endswith("\n") else line + "\n"
         if self._pending or text.find("\n") != len(text) - 1:
             return self.feed_text(text)[0]
-        if self._learning or self._field is not None:
+        if self._learning or self._pattern is not None or self._unwrapper is not None:
             self._new_call()
             return self._one(text)
         # The monitor's per-line path in the known shapes: as short as it was before
@@ -263,7 +271,8 @@ class LevelCounter:
     def _learn_lines(self, text: str, start: int, end: int, kinds: list[LineKind] | None) -> int:
         """While learning, read text[start:end] line by line; returns where the
         lines left to read in bulk start (end once learning is done early)."""
-        while self._learning and start < end:
+        # While learning, and for lines in an envelope (each is opened in Python).
+        while (self._learning or self._unwrapper is not None) and start < end:
             stop = text.index("\n", start, end) + 1
             kind = self._one(text[start:stop], kinds)
             if kinds is not None:
@@ -281,12 +290,14 @@ class LevelCounter:
         start = self._learn_lines(text, start, end, None)
         if end <= start:
             return
-        if self._field is None:
+        pattern = self._pattern
+        if pattern is None:
             for token, n in Counter(line_tokens(text, start, end)).items():
                 self._add(token_kind(token), n)
             return
-        for (level_field, token), n in Counter(self._shape_re.findall(text, start, end)).items():
-            self._add(kind_of_groups(level_field, token), n)
+        starts = self.shape.start is not None
+        for groups, n in Counter(pattern.findall(text, start, end)).items():
+            self._add(kind_of_groups(*groups, starts=starts), n)
 
     def feed_text(self, text: str) -> list[LineKind]:
         """Count every complete line in `text` and return the kind of each, in order."""
@@ -299,11 +310,13 @@ class LevelCounter:
         if end <= start:
             return kinds
         first = len(kinds)
-        if self._field is None:
+        pattern = self._pattern
+        if pattern is None:
             kinds += token_kinds(line_tokens(text, start, end))
         else:
-            found: list[tuple[str, str]] = self._shape_re.findall(text, start, end)
-            read = {groups: kind_of_groups(*groups) for groups in set(found)}
+            starts = self.shape.start is not None
+            found: list[tuple[str, str, str]] = pattern.findall(text, start, end)
+            read = {groups: kind_of_groups(*groups, starts=starts) for groups in set(found)}
             kinds += [read[groups] for groups in found]
         for kind, n in Counter(kinds[first:]).items():
             self._add(kind, n)

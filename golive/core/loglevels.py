@@ -116,17 +116,17 @@ LEVELS_HIGH_FIRST: Final = tuple(sorted(Level, reverse=True))
 # -- level names -------------------------------------------------------------------
 
 _NAMES: Final[dict[str, Level]] = {
-    **{name: Level.DEBUG for name in ("trace", "trce", "debug", "dbug", "verbose")},
+    **{name: Level.DEBUG for name in ("trace", "trce", "debug", "dbug", "verbose", "vrb", "dbg")},
     **{f"trace{n}": Level.DEBUG for n in range(1, 9)},
     **{f"debug{n}": Level.DEBUG for n in range(1, 6)},
     **{name: Level.DEBUG for name in ("fine", "finer", "finest")},
-    **{name: Level.INFO for name in ("info", "information", "informational", "log")},
+    **{name: Level.INFO for name in ("info", "information", "informational", "log", "inf")},
     **{name: Level.NOTICE for name in ("notice", "note")},
-    **{name: Level.WARNING for name in ("warn", "warning")},
-    **{name: Level.ERROR for name in ("err", "error", "eror", "severe", "fail")},
+    **{name: Level.WARNING for name in ("warn", "warning", "wrn")},
+    **{name: Level.ERROR for name in ("err", "error", "eror", "severe", "fail", "failure")},
     **{
         name: Level.CRITICAL
-        for name in ("crit", "critical", "fatal", "alert", "emerg", "emergency", "panic")
+        for name in ("crit", "critical", "fatal", "alert", "emerg", "emergency", "panic", "ftl")
     },
 }
 _SYSLOG: Final = (
@@ -155,9 +155,7 @@ _REDIS: Final[dict[str, Level]] = {
     "*": Level.NOTICE,
     "#": Level.WARNING,
 }
-_PG_CONTINUATIONS: Final = frozenset(
-    ("DETAIL", "HINT", "STATEMENT", "CONTEXT", "QUERY", "LOCATION")
-)
+PG_CONTINUATIONS: Final = frozenset(("DETAIL", "HINT", "STATEMENT", "CONTEXT", "QUERY", "LOCATION"))
 
 
 def level_from_name(name: str) -> Level | None:
@@ -223,7 +221,8 @@ def level_from_number(value: int) -> Level:
 _UPPER_WORDS: Final = (
     *("TRACE", "DEBUG", "FINEST", "FINER", "FINE", "VERBOSE", "INFO", "NOTICE"),
     *("WARNING", "WARN", "ERROR", "ERR", "SEVERE", "CRITICAL", "CRIT", "ALERT"),
-    *("EMERGENCY", "EMERG", "FATAL", "PANIC"),
+    *("EMERGENCY", "EMERG", "FATAL", "PANIC", "FAILURE"),
+    *("VRB", "DBG", "INF", "WRN", "FTL"),  # Serilog's three letters (ERR is above)
     *(f"TRACE{n}" for n in range(1, 9)),
     *(f"DEBUG{n}" for n in range(1, 6)),
 )
@@ -232,7 +231,7 @@ _ANYCASE_WORDS: Final = (
     *("trce", "dbug", "informational", "information", "note", "eror", "fail"),
 )
 # PostgreSQL's LOG level, and the lines it writes after an error's own line.
-_COLON_WORDS: Final = ("LOG", *_PG_CONTINUATIONS)
+_COLON_WORDS: Final = ("LOG", *PG_CONTINUATIONS)
 _JSON_KEYS: Final = (
     *("level", "severity", "levelname", "lvl", "log.level", "loglevel", "log_level"),
     "PRIORITY",
@@ -450,7 +449,7 @@ def _kind_of_token(token: str) -> LineKind:
         return _REDIS[token]
     if len(token) == 2 and token[1] == "/":  # logcat brief
         return _LETTERS.get(token[0])
-    if token in _PG_CONTINUATIONS:
+    if token in PG_CONTINUATIONS:
         return CONTINUATION
     level = _NAMES.get(token.lower())
     if level is not None:

@@ -42,6 +42,7 @@ from golive.core.loglevels import (
     FIELD_WORDS,
     KNOWN_HEADER,
     PATTERN_FLAGS,
+    PG_CONTINUATIONS,
     Level,
     LineKind,
     level_from_name,
@@ -53,6 +54,13 @@ MAX_FIELD: Final = 12  # a level later than the 12th field is taken for message 
 _FIELD: Final = re.compile(r"[^ \t|\r\n]+")
 _AROUND: Final = "[](){}<>:,;=*#'\""  # what may surround a level word in its field
 _WORDS: Final = frozenset(word.lower() for word in FIELD_WORDS)
+# One-letter levels in a header field (glog, MongoDB's text log, WebSphere's event
+# type): learned only where the field holds at least two of them (CRI's "F" is a flag).
+_LETTERS: Final[dict[str, Level]] = {
+    "I": Level.INFO, "A": Level.INFO, "W": Level.WARNING, "E": Level.ERROR,
+    "F": Level.CRITICAL, "D": Level.DEBUG, "V": Level.DEBUG,
+    **{f"D{n}": Level.DEBUG for n in range(1, 6)},
+}  # fmt: skip
 _CACHE_LIMIT: Final = 4096
 _field_levels: dict[str, Level | None] = {}
 
@@ -66,21 +74,47 @@ def field_level(field: str) -> Level | None:
         return _field_levels[field]
     except KeyError:
         pass
-    word = field.strip(_AROUND).lower()
-    level = level_from_name(word) if word in _WORDS else None
+    word = field.strip(_AROUND).split("/", 1)[0].strip(_AROUND)  # "INFO/MainProcess"
+    level = _LETTERS.get(word) or (level_from_name(word) if word.lower() in _WORDS else None)
     if len(_field_levels) >= _CACHE_LIMIT:
         _field_levels.clear()
     _field_levels[field] = level
     return level
 
 
-def first_level_field(line: str) -> int | None:
-    """The position of the line's first field that names a level, within MAX_FIELD."""
+SIGNATURE_SYMBOLS: Final = 8  # a signature's length, in runs of a kind of character
+
+
+def signature(line: str) -> str:
+    """How a line starts, as runs of kinds of character in its first field: digits 9,
+    letters a, anything else as itself ("2026-11-22 ..." is "9-9-9", "[2026-11-22T02:00"
+    is "[9-9-9a9:9"). Lines of one logger's messages start alike."""
+    match = _FIELD.match(line)
+    if match is None:
+        return ""
+    symbols: list[str] = []
+    for char in match.group():
+        symbol = "9" if char.isdigit() else "a" if char.isalpha() else char
+        if not symbols or symbols[-1] != symbol or symbol not in "9a":
+            if len(symbols) == SIGNATURE_SYMBOLS:
+                break
+            symbols.append(symbol)
+    return "".join(symbols)
+
+
+def _distinctive(start: str) -> bool:
+    """A signature that tells a header from text: a number in it, or a bracket first."""
+    return "9" in start or start[:1] in ("[", "{", "<", "(")
+
+
+def first_level_field(line: str) -> tuple[int, str] | None:
+    """The position and text of the line's first field that names a level, within
+    MAX_FIELD."""
     for index, match in enumerate(_FIELD.finditer(line)):
         if index >= MAX_FIELD:
             return None
         if field_level(match.group()) is not None:
-            return index
+            return index, match.group()
     return None
 
 
@@ -93,13 +127,25 @@ class Shape:
     messages: int = 0  # the messages it was learned from
     read: int = 0  # of those, the messages it gives a level
     known: str = ""  # the known shape most of them have (known_name), if any
+    start: str | None = None  # how its messages start (signature), if they all do
 
     def describe(self) -> str:
         if self.field is not None:
-            return f"inferred: level is field {self.field + 1}"
-        if self.messages and not self.read:
-            return "no level"
-        return f"known: {self.known}" if self.known else "known shapes"
+            said = f"inferred: level is field {self.field + 1}"
+        elif self.messages and not self.read:
+            said = "no level"
+        else:
+            said = f"known: {self.known}" if self.known else "known shapes"
+        if self.start is not None:
+            said += f"; a line that does not start like {self.start!r} continues the message"
+        return said
+
+    @property
+    def pattern(self) -> re.Pattern[str] | None:
+        """The pattern that reads lines in this shape, or None: the known shapes alone."""
+        if self.field is None and self.start is None:
+            return None
+        return shape_pattern(self.field, self.start)
 
 
 KNOWN: Final = Shape()
@@ -124,34 +170,60 @@ def known_name(line: str, token: str) -> str:
     return "the level first"
 
 
+_LETTER: Final = "(?:[IAWEFV]|D[1-5]?)"
+_CONTINUED: Final = "(?:DETAIL|HINT|STATEMENT|CONTEXT|QUERY|LOCATION):"  # PostgreSQL
 _SEPARATORS: Final = r"[ \t|\r]"
 _FIELD_CHARS: Final = r"[^ \t|\r\n]"
 _AROUND_SET: Final = "[" + re.escape(_AROUND) + "]"
 
 
 @functools.cache
-def shape_pattern(field: int) -> re.Pattern[str]:
-    """The pattern that reads a source in the shape "level in field `field`": it
-    matches each line once (up to and including its "\\n") and captures, in group 1,
-    the field when it holds a level word, or else, in group 2, the known shapes' token.
-    One pattern for the line-by-line and the bulk path: they read alike by construction.
-    """
-    level_field = rf"{_AROUND_SET}*+{FIELD_WORD}{_AROUND_SET}*+(?=[ \t|\r\n])"
-    fields = rf"(?:{_FIELD_CHARS}++{_SEPARATORS}++){{{field}}}"
-    return re.compile(rf"^(?:{fields}({level_field})|{KNOWN_HEADER}|)[^\n]*\n", PATTERN_FLAGS)
+def shape_pattern(field: int | None, start: str | None = None) -> re.Pattern[str]:
+    """The pattern that reads a source in a learned shape. It matches each line once (up
+    to and including its "\\n") and captures: in group 1, the line's start when it is
+    like `start` (or always "", with no start); in group 2, field number `field` when
+    it holds a level word (never, with no field); else in group 3 the known shapes'
+    token. One pattern for the line-by-line and the bulk path: they read alike by
+    construction."""
+    if start is None:
+        starts = "()"
+    else:
+        parts = [
+            "[0-9]++" if symbol == "9" else "[A-Za-z]++" if symbol == "a" else re.escape(symbol)
+            for symbol in start
+        ]
+        end = "" if len(start) == SIGNATURE_SYMBOLS else "(?=[ \\t|\\r\\n])"
+        starts = f"(?=({''.join(parts)}{end})|)"
+    if field is None:
+        fields = "(?!)()"
+    else:
+        level_field = (
+            rf"{_AROUND_SET}*+(?:{FIELD_WORD}(?:/[^ \t|\r\n]*+)?|{_CONTINUED}|{_LETTER}){_AROUND_SET}*+"
+            r"(?=[ \t|\r\n])"
+        )
+        fields = rf"(?:{_FIELD_CHARS}++{_SEPARATORS}++){{{field}}}({level_field})"
+    return re.compile(rf"^{starts}(?:{fields}|{KNOWN_HEADER}|)[^\n]*\n", PATTERN_FLAGS)
 
 
-def kind_of_groups(level_field: str, token: str) -> LineKind:
-    """A line's kind from shape_pattern's groups: the learned field's level, or else
-    the known shapes' reading of the line (which may be a continuation)."""
+def kind_of_groups(start: str, level_field: str, token: str, *, starts: bool) -> LineKind:
+    """A line's kind from shape_pattern's groups: the learned field's level (or a
+    PostgreSQL DETAIL-like continuation there), or else the known shapes' reading;
+    a line they read no level in that does not start like the source's messages
+    (`starts`: the shape knows how they start) continues the message above."""
     if level_field:
+        if level_field.strip(_AROUND).upper() in PG_CONTINUATIONS:
+            return CONTINUATION
         return field_level(level_field)
-    return token_kind(token)
+    kind = token_kind(token)
+    if kind is None and starts and not start:
+        return CONTINUATION
+    return kind
 
 
-# What a message teaches: its reading in the known shapes, its first level field, and
-# the name of the known shape that read it ("" if none did).
-Lesson = tuple[LineKind, int | None, str]
+# What a message teaches: its reading in the known shapes, its first level field (and
+# that field's text), the name of the known shape that read it ("" if none did), and
+# how it starts.
+Lesson = tuple[LineKind, int | None, str, str, str]
 
 
 def lesson(line: str) -> Lesson | None:
@@ -160,7 +232,9 @@ def lesson(line: str) -> Lesson | None:
     kind = token_kind(token)
     if kind is CONTINUATION:
         return None
-    return kind, first_level_field(line), known_name(line, token) if kind is not None else ""
+    name = known_name(line, token) if kind is not None else ""
+    at, text = first_level_field(line) or (None, "")
+    return kind, at, name, signature(line), text
 
 
 def learn(lines: Iterable[str]) -> Shape:
@@ -171,14 +245,43 @@ def learn(lines: Iterable[str]) -> Shape:
 def decide(messages: Sequence[Lesson]) -> Shape:
     """The shape, from what each of the first messages teaches."""
     total = len(messages)
-    known_read = sum(1 for kind, _, _ in messages if kind is not None)
-    votes = Counter(field for _, field, _ in messages if field is not None)
+    known_read = sum(1 for kind, _, _, _, _ in messages if kind is not None)
+    votes = Counter(field for _, field, _, _, _ in messages if field is not None)
+    chosen: int | None = None
+    read = known_read
     if votes:
         field, first_at = votes.most_common(1)[0]
         # What the field reads: its level where it has one, the known shapes elsewhere.
-        field_read = sum(1 for kind, at, _ in messages if at == field or kind is not None)
+        field_read = sum(1 for kind, at, _, _, _ in messages if at == field or kind is not None)
         gain = field_read - known_read
-        if first_at * 2 >= total and gain >= max(2, total / 4):
-            return Shape(field, total, field_read)
-    names = Counter(name for _, _, name in messages if name)
-    return Shape(None, total, known_read, names.most_common(1)[0][0] if names else "")
+        # The first level field of most lines that have one (a message word is not at
+        # one place), and it reads more of the messages than the known shapes do.
+        texts = {text for _, at, _, _, text in messages if at == field}
+        letters = all(text.strip(_AROUND) in _LETTERS for text in texts)
+        if (
+            first_at * 2 >= sum(votes.values())
+            and gain >= max(2, total / 4)
+            and (not letters or len({text.strip(_AROUND) for text in texts}) >= 2)
+        ):
+            chosen, read = field, field_read
+    names = Counter(name for _, _, name, _, _ in messages if name)
+    known = names.most_common(1)[0][0] if names and chosen is None else ""
+    return Shape(chosen, total, read, known, _start(messages, chosen))
+
+
+def _start(messages: Sequence[Lesson], field: int | None) -> str | None:
+    """How the source's messages start, if most of them (and nearly all that have a
+    level) start alike and that says header (a number, a bracket): then a line that
+    starts otherwise, with no level, is part of the message above it."""
+    starts = Counter(start for _, _, _, start, _ in messages)
+    if len(messages) < 8 or not starts:
+        return None
+    start, count = starts.most_common(1)[0]
+    leveled = [
+        s for kind, at, _, s, _ in messages if kind is not None or (at == field and at is not None)
+    ]
+    if not _distinctive(start) or count * 10 < len(messages) * 6:
+        return None
+    if leveled and sum(s == start for s in leveled) * 10 < len(leveled) * 9:
+        return None
+    return start

@@ -490,7 +490,7 @@ class RecordBuilder:
             Moment(m, "alert", text, self._current_step(), host, "",
                    {"metric": metric, "status": status, "value": value, "threshold": threshold})
         )  # fmt: skip
-        if status == "raised":
+        if status == "raised" and not e.get("settled"):  # a settle repeats a raise
             series = self.record.hosts.get(host) or self.record.hosts.setdefault(
                 host, HostSeries(host)
             )

@@ -79,10 +79,22 @@ def alert_head(host: str, metric: str, raised: bool, value: object, up_to: bool 
 
 
 def alert_text(e: Event) -> str:
-    """An alert event: "⚠ app2 errors 12/min (threshold 5/min)", "⚠ app2 DOWN"."""
+    """An alert event: "⚠ app2 errors 12/min (threshold 5/min)", "⚠ app2 DOWN", and a
+    flapping one: "⚠ app2 CPU flapping: raised 4× in 10 min, quiet until it settles"."""
     raised = e.get("status") == "raised"
-    words = alert_words(str(e.get("metric", "")), raised, e.get("value"), e.get("threshold"))
-    return f"{'⚠' if raised else '✓'} {e.get('host', '')} {words}"
+    metric = str(e.get("metric", ""))
+    host = e.get("host", "")
+    if e.get("flapping"):
+        name = METRIC_NAMES.get(metric, metric)
+        return (
+            f"⚠ {host} {name} flapping: raised {e.get('raises', '?')}× in 10 min, "
+            "quiet until it settles"
+        )
+    if e.get("settled"):
+        name = METRIC_NAMES.get(metric, metric)
+        return f"{'⚠' if raised else '✓'} {host} {name} settled: {'still over' if raised else 'back to normal'}"
+    words = alert_words(metric, raised, e.get("value"), e.get("threshold"))
+    return f"{'⚠' if raised else '✓'} {host} {words}"
 
 
 def levels_text(levels: Mapping[str, int]) -> str:
