@@ -112,11 +112,26 @@ class LevelCounter:
             return kind
         match = pattern.match(line)
         assert match is not None  # it matches every line that ends with "\n"
-        start, level_field, token = match.groups(default="")
-        return kind_of_groups(start, level_field, token, starts=self.shape.start is not None)
+        start, header, level_field, token = match.groups(default="")
+        return kind_of_groups(
+            start, header, level_field, token, starts=self.shape.start is not None
+        )
 
     def _one(self, line: str, kinds: list[LineKind] | None = None) -> LineKind:
         """Count one whole line, learning from it while the shape is learned."""
+        pattern = self._pattern
+        if pattern is not None and not self._learning and self._unwrapper is None:
+            # A learned shape: one pass of its pattern (the known shapes are in it).
+            match = pattern.match(line)
+            assert match is not None
+            level_field, token, start, header = match.groups(default="")
+            kind = kind_of_groups(
+                level_field, token, start, header, starts=self.shape.start is not None
+            )
+            self._add(kind, 1)
+            if kind is not CONTINUATION or not (level_field or token):
+                self._watch(kind)  # a message, or a line not like the source's messages
+            return kind
         token = line_token(line)
         known = token_kind(token)
         kind = self._read(line, known)
@@ -315,7 +330,7 @@ class LevelCounter:
             kinds += token_kinds(line_tokens(text, start, end))
         else:
             starts = self.shape.start is not None
-            found: list[tuple[str, str, str]] = pattern.findall(text, start, end)
+            found: list[tuple[str, str, str, str]] = pattern.findall(text, start, end)
             read = {groups: kind_of_groups(*groups, starts=starts) for groups in set(found)}
             kinds += [read[groups] for groups in found]
         for kind, n in Counter(kinds[first:]).items():

@@ -408,7 +408,8 @@ _PATTERN: Final = re.compile(rf"^(?:{KNOWN_HEADER}|)[^\n]*\n", PATTERN_FLAGS)
 # pattern that matches exactly them.
 # PostgreSQL's LOG counts too: after a long log_line_prefix, "LOG:" is its level field.
 FIELD_WORDS: Final = frozenset((*_ANYCASE_WORDS, "log"))
-FIELD_WORD: Final = _any((*_ANYCASE_WORDS, "log"), fold=True)
+# (Case-insensitive by the engine's flag: several times faster than a set per letter.)
+FIELD_WORD: Final = "(?i:" + _any(tuple(sorted(FIELD_WORDS))) + ")"
 
 _CONTINUATION_TOKEN: Final = re.compile(
     r"""(?:\r?\n|[ \t]|Traceback[ ].*|Caused[ ]by:|Wrapped[ ]by:|\.\.\.|During[ ].*|The[ ].*

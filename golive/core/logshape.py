@@ -51,8 +51,8 @@ from golive.core.loglevels import (
 )
 
 MAX_FIELD: Final = 12  # a level later than the 12th field is taken for message text
-_FIELD: Final = re.compile(r"[^ \t|\r\n]+")
-_AROUND: Final = "[](){}<>:,;=*#'\""  # what may surround a level word in its field
+_FIELD: Final = re.compile(r"[^ \t|,\r\n]+")
+_AROUND: Final = "[](){}<>:;=*#'\""  # what may surround a level word in its field
 _WORDS: Final = frozenset(word.lower() for word in FIELD_WORDS)
 # One-letter levels in a header field (glog, MongoDB's text log, WebSphere's event
 # type): learned only where the field holds at least two of them (CRI's "F" is a flag).
@@ -74,7 +74,8 @@ def field_level(field: str) -> Level | None:
         return _field_levels[field]
     except KeyError:
         pass
-    word = field.strip(_AROUND).split("/", 1)[0].strip(_AROUND)  # "INFO/MainProcess"
+    # A comma is a separator (never in a field), but a caller may pass one ("Info,").
+    word = field.strip(_AROUND + ",").split("/", 1)[0].strip(_AROUND)  # "INFO/MainProcess"
     level = _LETTERS.get(word) or (level_from_name(word) if word.lower() in _WORDS else None)
     if len(_field_levels) >= _CACHE_LIMIT:
         _field_levels.clear()
@@ -102,9 +103,16 @@ def signature(line: str) -> str:
     return "".join(symbols)
 
 
+def looks_like_a_header(line: str) -> bool:
+    """A line that starts with a number, or a bracket and a number (an access log
+    line, another program's timestamp): a message of its own, never a continuation."""
+    first = line[:1]
+    return first.isdigit() or (first in "[{<(=" and line[1:2].isdigit())
+
+
 def _distinctive(start: str) -> bool:
     """A signature that tells a header from text: a number in it, or a bracket first."""
-    return "9" in start or start[:1] in ("[", "{", "<", "(")
+    return "9" in start or start[:1] in ("[", "{", "<", "(", "=")
 
 
 def first_level_field(line: str) -> tuple[int, str] | None:
@@ -137,7 +145,7 @@ class Shape:
         else:
             said = f"known: {self.known}" if self.known else "known shapes"
         if self.start is not None:
-            said += f"; a line that does not start like {self.start!r} continues the message"
+            said += f"; messages start like {self.start!r}"
         return said
 
     @property
@@ -172,52 +180,56 @@ def known_name(line: str, token: str) -> str:
 
 _LETTER: Final = "(?:[IAWEFV]|D[1-5]?)"
 _CONTINUED: Final = "(?:DETAIL|HINT|STATEMENT|CONTEXT|QUERY|LOCATION):"  # PostgreSQL
-_SEPARATORS: Final = r"[ \t|\r]"
-_FIELD_CHARS: Final = r"[^ \t|\r\n]"
+_SEPARATORS: Final = r"[ \t|,\r]"
+_FIELD_CHARS: Final = r"[^ \t|,\r\n]"
 _AROUND_SET: Final = "[" + re.escape(_AROUND) + "]"
 
 
 @functools.cache
 def shape_pattern(field: int | None, start: str | None = None) -> re.Pattern[str]:
     """The pattern that reads a source in a learned shape. It matches each line once (up
-    to and including its "\\n") and captures: in group 1, the line's start when it is
-    like `start` (or always "", with no start); in group 2, field number `field` when
-    it holds a level word (never, with no field); else in group 3 the known shapes'
-    token. One pattern for the line-by-line and the bulk path: they read alike by
-    construction."""
+    to and including its "\\n") and captures: in group 1, field number `field` when it
+    holds a level word (never, with no field); else in group 2 the known shapes' token;
+    and for a line with neither, in group 3 its start when it is like `start` (or
+    always "", with no start) and in group 4 its first characters when it looks like a
+    header of its own. One pattern for the line-by-line and the bulk path: they read
+    alike by construction, and a line is scanned once."""
+    if field is None:
+        fields = "(?!)()"
+    else:
+        level_field = (
+            rf"{_AROUND_SET}*+(?:{FIELD_WORD}(?:/[^ \t|,\r\n]*+)?|{_CONTINUED}|{_LETTER})"
+            rf"{_AROUND_SET}*+(?=[ \t|,\r\n])"
+        )
+        fields = rf"(?:{_FIELD_CHARS}++{_SEPARATORS}++){{{field}}}({level_field})"
     if start is None:
-        starts = "()"
+        starts = "()()"
     else:
         parts = [
             "[0-9]++" if symbol == "9" else "[A-Za-z]++" if symbol == "a" else re.escape(symbol)
             for symbol in start
         ]
-        end = "" if len(start) == SIGNATURE_SYMBOLS else "(?=[ \\t|\\r\\n])"
-        starts = f"(?=({''.join(parts)}{end})|)"
-    if field is None:
-        fields = "(?!)()"
-    else:
-        level_field = (
-            rf"{_AROUND_SET}*+(?:{FIELD_WORD}(?:/[^ \t|\r\n]*+)?|{_CONTINUED}|{_LETTER}){_AROUND_SET}*+"
-            r"(?=[ \t|\r\n])"
-        )
-        fields = rf"(?:{_FIELD_CHARS}++{_SEPARATORS}++){{{field}}}({level_field})"
-    return re.compile(rf"^{starts}(?:{fields}|{KNOWN_HEADER}|)[^\n]*\n", PATTERN_FLAGS)
+        end = "" if len(start) == SIGNATURE_SYMBOLS else "(?=[ \\t|,\\r\\n])"
+        header = r"(?=([0-9]|[\[{<(=][0-9])|)"  # see looks_like_a_header
+        starts = f"(?=({''.join(parts)}{end})|){header}"
+    return re.compile(rf"^(?:{fields}|{KNOWN_HEADER}|{starts})[^\n]*\n", PATTERN_FLAGS)
 
 
-def kind_of_groups(start: str, level_field: str, token: str, *, starts: bool) -> LineKind:
+def kind_of_groups(
+    level_field: str, token: str, start: str, header_like: str, *, starts: bool
+) -> LineKind:
     """A line's kind from shape_pattern's groups: the learned field's level (or a
     PostgreSQL DETAIL-like continuation there), or else the known shapes' reading;
     a line they read no level in that does not start like the source's messages
-    (`starts`: the shape knows how they start) continues the message above."""
+    (`starts`: the shape knows how they start) continues the message above, unless it
+    starts like a header of its own (`header_like` is not empty: looks_like_a_header)."""
     if level_field:
         if level_field.strip(_AROUND).upper() in PG_CONTINUATIONS:
             return CONTINUATION
         return field_level(level_field)
-    kind = token_kind(token)
-    if kind is None and starts and not start:
-        return CONTINUATION
-    return kind
+    if not token and starts and not start and not header_like:
+        return CONTINUATION  # no level, no header shape: the message above goes on
+    return token_kind(token)
 
 
 # What a message teaches: its reading in the known shapes, its first level field (and
@@ -270,18 +282,19 @@ def decide(messages: Sequence[Lesson]) -> Shape:
 
 
 def _start(messages: Sequence[Lesson], field: int | None) -> str | None:
-    """How the source's messages start, if most of them (and nearly all that have a
-    level) start alike and that says header (a number, a bracket): then a line that
-    starts otherwise, with no level, is part of the message above it."""
-    starts = Counter(start for _, _, _, start, _ in messages)
-    if len(messages) < 8 or not starts:
+    """How the source's messages start, if nearly all that have a level (at least 3)
+    start alike and that says header (a number, a bracket): then a line that starts
+    otherwise, with no level, is part of the message above it (a stack trace, a
+    multi-line text) rather than a message of unknown level."""
+    leveled = Counter(
+        start
+        for kind, at, _, start, _ in messages
+        if kind is not None or (at is not None and at == field)
+    )
+    total = sum(leveled.values())
+    if total < 3:
         return None
-    start, count = starts.most_common(1)[0]
-    leveled = [
-        s for kind, at, _, s, _ in messages if kind is not None or (at == field and at is not None)
-    ]
-    if not _distinctive(start) or count * 10 < len(messages) * 6:
-        return None
-    if leveled and sum(s == start for s in leveled) * 10 < len(leveled) * 9:
+    start, count = leveled.most_common(1)[0]
+    if not _distinctive(start) or count * 10 < total * 9:
         return None
     return start
