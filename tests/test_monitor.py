@@ -301,3 +301,42 @@ def test_a_channel_failing_in_an_unforeseen_way_loses_that_host_not_the_monitor(
     [down] = [e for e in events(journal) if e["type"] == "host_state" and e["state"] == "DOWN"][:1]
     assert "RuntimeError: a failure nobody foresaw" in down["reason"]
     assert "Traceback" not in capfd.readouterr().err
+
+
+def test_an_error_burst_raises_one_sustained_alert_with_its_numbers(
+    tmp_path: Path, sshd: Any
+) -> None:
+    """Over real SSH: a burst of ERROR lines in an HDFS-shaped log (a shape the known
+    patterns do not read: the host's log teaches it) raises one errors alert, only once
+    the rate has held over 3/min for 3 intervals, and the event says what decided it."""
+    log = tmp_path / "hdfs.log"
+    log.write_text("")
+    runbook = monitored_runbook(tmp_path, sshd, logs=[str(log)])
+    journal = tmp_path / "j.jsonl"
+    with Watching(runbook, journal) as watching:
+        wait_until(lambda: watching.state() is HostState.LIVE, what="LIVE")
+        time.sleep(1.0)  # tail -n0 -F is running
+        with log.open("a") as handle:
+            for n in range(3):
+                handle.write(f"081109 20361{n} 148 INFO dfs.DataNode: block {n} received\n")
+            handle.flush()
+            time.sleep(0.5)
+            for n in range(12):
+                handle.write(f"081109 20362{n % 10} 148 ERROR dfs.DataNode: write to blk_{n}\n")
+        wait_until(
+            lambda: any(e["type"] == "alert" and e["metric"] == "errors" for e in events(journal)),
+            timeout=20,
+            what="an errors alert",
+        )
+        time.sleep(2.0)  # more intervals of the same burst: no second alert
+    alerts = [e for e in events(journal) if e["type"] == "alert" and e["metric"] == "errors"]
+    assert [a["status"] for a in alerts] == ["raised"], alerts
+    (raised,) = alerts
+    assert raised["rule"] == "errors > 3 for 1.5s; clears at or below 2.85 for 1.5s"
+    assert raised["values"]["samples"] >= 2 and raised["values"]["min"] > 3
+    # Raised no sooner than 3 intervals after the rate first went over.
+    first_error_rate = min(
+        e["m"] for e in events(journal) if e["type"] == "sample" and e["errors_per_min"] > 3
+    )
+    assert raised["m"] >= first_error_rate + 1.5 - 0.5  # (samples are journaled per interval)
+    assert verify_journal(str(journal)).ok
