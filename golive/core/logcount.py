@@ -2,7 +2,9 @@
 
 A ``LevelCounter`` reads one source (a file, a followed log, a journal stream). Its
 first messages teach it where the source's logger puts the level (golive.core.logshape):
-the known shapes, or a header field. Each message is read with the shape known at
+the known shapes, or a header field; how its messages start (so that a line starting
+otherwise is part of the message above); and whether its lines come wrapped in a
+container's envelope (golive.core.logenvelope). Each message is read with the shape known at
 that moment; when the shape changes while it learns (from the 3rd message to the
 64th), the messages it has already counted are counted again with the new shape, and
 so are the kinds ``feed_text`` returns for the chunk it is reading. So a file counted in
@@ -15,10 +17,11 @@ logger) is learned again: after 50 messages in a row that the learned field give
 level (or, in the known shapes, that have no level at all), the counter learns anew
 from the next messages. ``relearn()`` does it at once (a follower that saw a rotation).
 
-Every path reads the same lines the same way: the known pattern's token of each line,
-then, in a learned shape, the learned field first (``logshape.shape_pattern``: one
-pattern for both paths). The bulk path is one regex pass over a chunk and a C-level
-Counter of its tokens.
+Every path reads the same lines the same way: in the known shapes, the known pattern's
+token of each line; in a learned shape, its one pattern (``logshape.shape_pattern``: the
+learned field first, then the known shapes, then how the line starts). The bulk path is
+one regex pass over a chunk and a C-level Counter of what it captured; lines in an
+envelope are opened one by one.
 """
 
 from __future__ import annotations
