@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from golive.core.events import ALERT, HOST_STATE, SAMPLE
 from golive.core.hostwatch import HostState, HostWatch, Metrics, Thresholds
+from golive.core.loader import load_runbook
+from golive.core.runbook import HostThresholds
 
 
 def kinds(events: list[dict[str, object]]) -> list[tuple[object, ...]]:
@@ -84,3 +88,40 @@ def test_samples_are_journaled_at_most_once_per_interval() -> None:
         if any(e["type"] == SAMPLE for e in watch.sample(Metrics(1, 1, 1, 1), t))
     ]
     assert journaled == [1.0, 3.0, 5.1]
+
+
+def test_thresholds_per_group_and_per_host(tmp_path: Path) -> None:
+    """A host's own thresholds win, then its group's, then the runbook's [monitor]."""
+    path = tmp_path / "erp.toml"
+    path.write_text(
+        """
+[runbook]
+name = "erp"
+[hosts.db1]
+address = "10.0.0.11"
+groups = ["db"]
+[hosts.db2]
+address = "10.0.0.12"
+groups = ["db"]
+[hosts.app1]
+address = "10.0.0.21"
+groups = ["app"]
+[monitor]
+cpu_warn = 80
+errors_warn = "5/min"
+[monitor.groups.db]
+mem_warn = 97
+[monitor.hosts.db2]
+mem_warn = 99
+errors_warn = "20/min"
+[[steps]]
+id = "a"
+run = "true"
+"""
+    )
+    loaded = load_runbook(str(path))
+    assert loaded.runbook is not None, loaded.diagnostics
+    monitor, hosts = loaded.runbook.monitor, loaded.runbook.hosts
+    assert monitor.thresholds_for(hosts["db1"]) == HostThresholds(80, 97, 5)
+    assert monitor.thresholds_for(hosts["db2"]) == HostThresholds(80, 99, 20)
+    assert monitor.thresholds_for(hosts["app1"]) == HostThresholds(80, 90, 5)

@@ -23,6 +23,7 @@ from golive.core.runbook import (
     Runbook,
     Step,
     StepKind,
+    ThresholdsSet,
     Variable,
     Verify,
     Window,
@@ -39,7 +40,8 @@ RUNBOOK_KEYS = ("name", "description", "format", "window", "known_hosts")
 WINDOW_KEYS = ("start", "end", "duration", "timezone")
 VAR_KEYS = ("value", "env", "prompt", "secret", "default")
 HOST_KEYS = ("address", "port", "user", "identity_file", "groups", "logs", "local")
-MONITOR_KEYS = ("interval", "cpu_warn", "mem_warn", "errors_warn")
+MONITOR_KEYS = ("interval", "cpu_warn", "mem_warn", "errors_warn", "groups", "hosts")
+THRESHOLD_KEYS = ("cpu_warn", "mem_warn", "errors_warn")
 STEP_KEYS = (
     "id", "title", "phase", "owner", "kind", "on", "run", "duration", "timeout",
     "not_before", "depends_on", "verify", "rollback", "rollback_duration",
@@ -242,7 +244,7 @@ def _build(reader: DocumentReader, doc: dict[str, Any], path: str, text: str) ->
     window = _window(reader, head)
     variables = _variables(reader, reader.table(doc, (), "vars"))
     hosts = _hosts(reader, reader.table(doc, (), "hosts"))
-    monitor = _monitor(reader, reader.table(doc, (), "monitor"))
+    monitor = _monitor(reader, reader.table(doc, (), "monitor"), hosts)
     steps = _steps(reader, doc.get("steps", []), window)
     return Runbook(
         path=path,
@@ -439,7 +441,7 @@ def _hosts(reader: DocumentReader, table: dict[str, Any]) -> dict[str, Host]:
     return hosts
 
 
-def _monitor(reader: DocumentReader, table: dict[str, Any]) -> Monitor:
+def _monitor(reader: DocumentReader, table: dict[str, Any], hosts: dict[str, Host]) -> Monitor:
     where = ("monitor",)
     reader.known_keys(where, table, MONITOR_KEYS)
     defaults = Monitor()
@@ -448,12 +450,73 @@ def _monitor(reader: DocumentReader, table: dict[str, Any]) -> Monitor:
         reader.error((*where, "interval"), "interval must be between 200ms and 1h")
         interval = None
     errors = reader.rate(table, where, "errors_warn")
+    groups = {g for host in hosts.values() for g in host.groups}
+    by_group = _threshold_sets(reader, table, "groups", groups, "no host is in group")
+    by_host = _threshold_sets(reader, table, "hosts", set(hosts), "no host is named")
+    _one_value_per_host(reader, hosts, by_group, by_host)
     return Monitor(
         interval=interval or defaults.interval,
         cpu_warn=reader.number(table, where, "cpu_warn", defaults.cpu_warn, 1, 100),
         mem_warn=reader.number(table, where, "mem_warn", defaults.mem_warn, 1, 100),
         errors_warn_per_min=errors if errors is not None else defaults.errors_warn_per_min,
+        groups=by_group,
+        hosts=by_host,
     )
+
+
+def _threshold_sets(
+    reader: DocumentReader, table: dict[str, Any], key: str, names: set[str], unknown: str
+) -> dict[str, ThresholdsSet]:
+    """[monitor.groups.NAME] or [monitor.hosts.NAME]: thresholds for a group or a host."""
+    found: dict[str, ThresholdsSet] = {}
+    for name, spec in reader.table(table, ("monitor",), key).items():
+        where = ("monitor", key, name)
+        if not isinstance(spec, dict):
+            reader.error(where, f"{name} must be a table", f"write [monitor.{key}.{name}]")
+            continue
+        if name not in names:
+            hint = did_you_mean(name, names) or (
+                "known: " + ", ".join(sorted(names)) if names else "the runbook has none"
+            )
+            reader.error(where, f"{unknown} {name!r}", hint)
+            continue
+        reader.known_keys(where, spec, THRESHOLD_KEYS)
+        found[name] = ThresholdsSet(
+            reader.number(spec, where, "cpu_warn", 0, 1, 100) if "cpu_warn" in spec else None,
+            reader.number(spec, where, "mem_warn", 0, 1, 100) if "mem_warn" in spec else None,
+            reader.rate(spec, where, "errors_warn"),
+        )
+    return found
+
+
+def _one_value_per_host(
+    reader: DocumentReader,
+    hosts: dict[str, Host],
+    by_group: dict[str, ThresholdsSet],
+    by_host: dict[str, ThresholdsSet],
+) -> None:
+    """A host in two groups that set the same threshold differently is refused: which
+    one counts would be a guess. Its own [monitor.hosts.NAME] settles it."""
+    for host in hosts.values():
+        own = by_host.get(host.name, ThresholdsSet())
+        for attribute, key in zip(
+            ("cpu_warn", "mem_warn", "errors_warn_per_min"), THRESHOLD_KEYS, strict=True
+        ):
+            if getattr(own, attribute) is not None:
+                continue
+            values = {
+                group: getattr(by_group[group], attribute)
+                for group in host.groups
+                if group in by_group and getattr(by_group[group], attribute) is not None
+            }
+            if len(set(values.values())) > 1:
+                first, second = sorted(values)[:2]
+                reader.error(
+                    ("monitor", "groups", second, key),
+                    f"host {host.name} is in groups {first} and {second}, "
+                    f"which set {key} differently",
+                    f"set it for the host: [monitor.hosts.{host.name}] {key} = ...",
+                )
 
 
 def _steps(reader: DocumentReader, raw: Any, window: Window | None) -> list[Step]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import Enum
@@ -63,11 +64,48 @@ class Host:
 
 
 @dataclass(frozen=True)
+class HostThresholds:
+    """Alert thresholds: CPU %, memory %, error-level messages per minute."""
+
+    cpu_warn: float = 85.0
+    mem_warn: float = 90.0
+    errors_warn_per_min: float = 5.0
+
+
+@dataclass(frozen=True)
+class ThresholdsSet:
+    """Some thresholds, for a group or a host; None: not set there."""
+
+    cpu_warn: float | None = None
+    mem_warn: float | None = None
+    errors_warn_per_min: float | None = None
+
+
+@dataclass(frozen=True)
 class Monitor:
     interval: float = 2.0
     cpu_warn: float = 85.0
     mem_warn: float = 90.0
     errors_warn_per_min: float = 5.0
+    # [monitor.groups.NAME] and [monitor.hosts.NAME]: a host's own win, then its
+    # group's (golive check refuses a host whose groups disagree), then these.
+    groups: Mapping[str, ThresholdsSet] = field(default_factory=dict)
+    hosts: Mapping[str, ThresholdsSet] = field(default_factory=dict)
+
+    def thresholds_for(self, host: Host) -> HostThresholds:
+        found = HostThresholds(self.cpu_warn, self.mem_warn, self.errors_warn_per_min)
+        sets = [self.groups[g] for g in host.groups if g in self.groups]
+        if host.name in self.hosts:
+            sets.append(self.hosts[host.name])
+        for one in sets:
+            found = HostThresholds(
+                one.cpu_warn if one.cpu_warn is not None else found.cpu_warn,
+                one.mem_warn if one.mem_warn is not None else found.mem_warn,
+                one.errors_warn_per_min
+                if one.errors_warn_per_min is not None
+                else found.errors_warn_per_min,
+            )
+        return found
 
 
 @dataclass(frozen=True)

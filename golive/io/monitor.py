@@ -64,6 +64,12 @@ def message_levels() -> LineClassifier:
     return feed
 
 
+def _thresholds(runbook: Runbook, host: Host) -> Thresholds:
+    """The host's alert thresholds: its own, its group's, or the runbook's."""
+    found = runbook.monitor.thresholds_for(host)
+    return Thresholds(found.cpu_warn, found.mem_warn, found.errors_warn_per_min)
+
+
 def log_command(source: str) -> str:
     if source.startswith("journal:"):
         unit = source.removeprefix("journal:")
@@ -116,12 +122,10 @@ class Monitor:
         self._on_events = on_events
         self._on_snapshots = on_snapshots
         self._clock = clock
-        thresholds = Thresholds(
-            runbook.monitor.cpu_warn, runbook.monitor.mem_warn, runbook.monitor.errors_warn_per_min
-        )
         chosen = hosts if hosts is not None else list(runbook.hosts.values())
         self._links = {
-            h.name: _Link(h, HostWatch(h.name, self.interval, thresholds)) for h in chosen
+            h.name: _Link(h, HostWatch(h.name, self.interval, _thresholds(runbook, h)))
+            for h in chosen
         }
         self._selector = selectors.DefaultSelector()
         self._inbox: queue.SimpleQueue[tuple[str, Any]] = queue.SimpleQueue()
