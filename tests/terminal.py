@@ -36,7 +36,8 @@ class Terminal:
         )
         os.close(slave)
         self.master = master
-        self.text = ""
+        self.text = ""  # what it printed, terminal controls removed
+        self.raw = ""  # ... and with them
         self._seen = 0
         self._closed = False
 
@@ -54,7 +55,9 @@ class Terminal:
         if not chunk:
             self._closed = True
             return False
-        self.text += ANSI.sub("", chunk.decode("utf-8", errors="replace").replace("\r\n", "\n"))
+        decoded = chunk.decode("utf-8", errors="replace").replace("\r\n", "\n")
+        self.raw += decoded
+        self.text += ANSI.sub("", decoded)
         return True
 
     def expect(self, needle: str, timeout: float = 30.0) -> str:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import of_type, write_runbook
-from tests.terminal import Terminal
+from tests.terminal import ANSI, Terminal
 
 pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
 
@@ -105,3 +105,36 @@ def test_skip_needs_a_reason(tmp_path: Path) -> None:
     [skip] = of_type(journal, "decision")
     assert skip["decision"] == "skip" and skip["reason"] == "report server is optional tonight"
     assert of_type(journal, "step_finished", step="after", status="succeeded")
+
+
+def test_an_alert_never_lands_on_the_prompt_line(tmp_path: Path) -> None:
+    """The monitor raises an alert (memory over 1%, held 3 intervals) while the operator
+    is at a prompt: the alert is written above the prompt, and the prompt is drawn again
+    below it; Enter still answers."""
+    rb = write_runbook(
+        tmp_path,
+        """
+[hosts.here]
+local = true
+[monitor]
+interval = "0.2s"
+mem_warn = 1
+[[steps]]
+id = "freeze"
+kind = "manual"
+instructions = "Tell the users."
+""",
+    )
+    term = Terminal("run", rb, "--console", "--rehearsal", "--journal", tmp_path / "j.jsonl")
+    term.expect("Enter when done")
+    shown = term.expect("mem")  # the alert, while the prompt waits
+    term.expect("Enter when done")  # drawn again below it
+    # As the terminal shows them: a line clear and a move to column 1 start it over.
+    raw = term.raw.replace("\x1b[2K\x1b[G", "\x00")
+    rendered = [ANSI.sub("", line.rsplit("\x00", 1)[-1]) for line in raw.split("\n")]
+    assert not [line for line in rendered if "skip:" in line and "⚠" in line], shown
+    alert = next(line for line in rendered if "⚠" in line and "mem" in line)
+    assert alert.lstrip().startswith("⚠"), rendered
+    term.send("")
+    term.expect("✔ freeze")
+    assert term.wait() == 0

@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import TextIO
 
 from golive.console.guard import guarded
+from golive.console.line import shared_line
 from golive.console.printer import clock
 from golive.core.durations import format_duration
 from golive.core.engine import Question, QuestionKind
@@ -22,6 +23,7 @@ class ConsoleOperator:
         self.policy = policy
         self.stdin = stdin
         self.out = guarded(out)  # questions quote runbook text: shown, never obeyed
+        self._line = shared_line(out)  # news printed while a prompt waits goes above it
         self._automatic = AutoAnswers(session, policy)
 
     def answer(self, question: Question) -> Answer:
@@ -37,8 +39,11 @@ class ConsoleOperator:
 
     # -- with a person ---------------------------------------------------------
     def _read(self, prompt: str) -> str:
-        print(prompt, end="", file=self.out, flush=True)
-        line = self.stdin.readline()
+        self._line.prompt(self.out, prompt)
+        try:
+            line = self.stdin.readline()
+        finally:
+            self._line.answered()
         if not line:
             raise NoAnswer("stdin closed while a decision was needed")
         return line.strip()

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TextIO
 
 from golive.console.guard import guarded
+from golive.console.line import shared_line
 from golive.core.durations import format_duration
 from golive.core.events import Event
 from golive.core.text import visible
@@ -36,6 +37,7 @@ class ConsolePrinter:
         self.session = session
         # Behind the guard whoever made the printer: what it prints comes from runbooks and hosts.
         self.out = guarded(out)
+        self._line = shared_line(out)  # the operator's prompt may be on it
         width = max((len(h) for h in [*session.runbook.hosts, "local"]), default=5)
         self._host_width = min(width, 16)
         self._lock = threading.Lock()
@@ -48,10 +50,10 @@ class ConsolePrinter:
             self.out.flush()
 
     def say(self, text: str) -> None:
-        # Steps in parallel streams print from their own threads: one write per line.
+        # Steps in parallel streams print from their own threads: one write per line,
+        # above the operator's prompt when one is shown.
         with self._lock:
-            self.out.write(text + "\n")
-            self.out.flush()
+            self._line.write(self.out, text)
 
     def _run_started(self, e: Event) -> None:
         mode = e["mode"].upper()
