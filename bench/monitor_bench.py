@@ -17,19 +17,26 @@ interval, and measures, in one run and over the same SSH connections:
       and parses it; a round that overruns starts the next one at once.
   (d) naive, pooled: the same, with the hosts of a round spread over a small
       thread pool.
+  (e) the streaming limit: golive's own sampler command on one channel per host,
+      every byte read by one selector thread and dropped: no parsing, no HostWatch,
+      no events. What streaming itself costs (paramiko's transport threads among it);
+      golive's CPU is printed as a ratio to it.
 
 CPU is this process's own time (time.process_time: every thread, user+system),
 never the sshd processes'; the whole machine's busy share is printed beside it
 for context (it includes sshd, the remote sampler loops and the naive commands).
 It only prints figures; nothing is asserted about time.
 
-    python bench/monitor_bench.py          # 50 hosts, 30 s windows
-    python bench/monitor_bench.py --quick  # 10 hosts, 5 s windows
+    python bench/monitor_bench.py              # 50 hosts, 30 s windows
+    python bench/monitor_bench.py --hosts 200  # 200 hosts (16 addresses per sshd)
+    python bench/monitor_bench.py --quick      # 10 hosts, 5 s windows
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import selectors
 import shutil
 import statistics
 import sys
@@ -52,6 +59,7 @@ from bench.ssh_farm import QUIET_BASHRC, farm_config  # noqa: E402
 from bench.ssh_farm import write_runbook as write_farm_runbook  # noqa: E402
 from golive.core.events import Event  # noqa: E402
 from golive.core.hostwatch import HostSnapshot, HostWatch  # noqa: E402
+from golive.core.metrics import sampler_command  # noqa: E402
 from golive.core.runbook import Host, Runbook  # noqa: E402
 from golive.io.monitor import Monitor, message_levels  # noqa: E402
 from golive.io.ssh import CONCURRENT_CONNECTS, CONNECT_STAGGER, SshConnection, SshPool  # noqa: E402
@@ -332,6 +340,42 @@ def bench_naive(runbook: Runbook, pool: SshPool, threads: int, seconds: float) -
     }
 
 
+def bench_streaming(runbook: Runbook, pool: SshPool, seconds: float) -> dict[str, float]:
+    """(e): the sampler on every connection, its bytes read and dropped."""
+    command = sampler_command(runbook.monitor.interval)
+    selector = selectors.DefaultSelector()
+    channels = []
+    for host in runbook.hosts.values():
+        channel = pool.connection(host).transport.open_session(timeout=10)
+        channel.exec_command(command)
+        channel.setblocking(False)
+        selector.register(channel, selectors.EVENT_READ)
+        channels.append(channel)
+    received = [0]
+    stop = threading.Event()
+
+    def read() -> None:
+        while not stop.is_set():
+            for key, _ in selector.select(0.5):
+                chan = key.fileobj
+                with contextlib.suppress(OSError):
+                    received[0] += len(chan.recv(65536))  # type: ignore[union-attr]
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    time.sleep(SETTLE)
+    before = received[0]
+    with measured() as window:
+        time.sleep(seconds)
+    got = received[0] - before
+    stop.set()
+    reader.join()
+    for channel in channels:
+        channel.close()
+    w = window[0]
+    return {"wall": w.wall, "cpu_percent": w.cpu_percent, "bytes_per_s": got / w.wall}
+
+
 def bench_idle(pool: SshPool, seconds: float) -> Window:
     with measured() as window:
         time.sleep(seconds)
@@ -363,13 +407,14 @@ def report_naive(label: str, r: dict[str, float], n: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="a small smoke run")
+    parser.add_argument("--hosts", type=int, default=50, help="how many hosts (default 50)")
     parser.add_argument(
         "--with-bashrc",
         action="store_true",
         help="let bash source ~/.bashrc for every SSH command, as this box's sshd would",
     )
     args = parser.parse_args()
-    n_hosts, seconds, idle_seconds = (10, 5.0, 3.0) if args.quick else (50, 30.0, 10.0)
+    n_hosts, seconds, idle_seconds = (10, 5.0, 3.0) if args.quick else (args.hosts, 30.0, 10.0)
 
     tmp = Path(tempfile.mkdtemp(prefix="golive-monitor-bench-"))
     farm: SshFarm | None = None
@@ -441,6 +486,18 @@ def main() -> None:
             f"(d) naive, {NAIVE_THREADS} threads: the same, each round's hosts spread over a thread pool",
             pooled,
             n_hosts,
+        )
+
+        streaming = bench_streaming(runbook, pool, seconds)
+        limit = streaming["cpu_percent"]
+        print(
+            f"\n(e) the streaming limit: the same sampler on every connection, bytes read and "
+            f"dropped: CPU of one core {limit:.2f} % ({streaming['bytes_per_s'] / 1024:.0f} KiB/s)"
+        )
+        print(
+            f"  golive / streaming limit: {g['cpu_percent'] / limit:.2f}x "
+            f"({g['cpu_percent']:.2f} % against {limit:.2f} %); goal <= "
+            f"{3.5 if n_hosts <= 50 else 10:g} % of a core at {n_hosts} hosts"
         )
 
         print("\nside by side (same hosts, same connections):")
