@@ -572,3 +572,17 @@ def test_a_flapping_alert_and_its_settling_are_said_in_words() -> None:
     (settled,) = alerts(later)
     assert settled["settled"] and settled["status"] == "cleared"
     assert describe(journaled([settled], 700)[0]) == "✓ app2 CPU settled: back to normal"
+
+
+def test_the_fleet_line_counts_hosts_in_words() -> None:
+    from golive.tui.fleet import fleet_line
+
+    def host(name: str) -> HostWatch:
+        watch = HostWatch(name, interval=2.0)
+        watch.connected(0.0)
+        watch.sample(Metrics(20.0, 40.0, 0.5, 30.0), 1.0)
+        return watch
+
+    one = host("shop").snapshot(2.0)
+    assert fleet_line((one,)) == "1 host · all well"
+    assert fleet_line((one, host("db1").snapshot(2.0))) == "2 hosts · all well"

@@ -41,11 +41,11 @@ def trouble(s: HostSnapshot) -> tuple[int, str] | None:
 
 def fleet_line(snapshots: tuple[HostSnapshot, ...], most: int = 6) -> str:
     """`50 hosts · 3 unhappy: app2 DOWN, db1 mem 96%, app7 STALE 40s` (the first
-    `most` of them, then `+N more`), or `50 hosts · all well`."""
+    `most` of them, then `+N more`), or `50 hosts · all well` (`1 host · all well`)."""
     found = sorted(
         (t for t in map(trouble, snapshots) if t is not None), key=lambda t: t[0]
     )  # sorted is stable: hosts of the same trouble keep the table's order
-    head = f"{len(snapshots)} hosts"
+    head = "1 host" if len(snapshots) == 1 else f"{len(snapshots)} hosts"
     if not found:
         return f"{head} · all well"
     said = ", ".join(text for _, text in found[:most])
