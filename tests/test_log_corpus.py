@@ -21,7 +21,6 @@ BELOW_GOAL = {
     "ansible": "a warning's wrapped second line starts with a number: read as a message",
     "cron_syslog": "cron's event type (INFO, error) inside the message is read as its level",
     "docker_json": "npm's own 'npm WARN' prefix is not a known shape",
-    "go_slog": "slog's offset levels (DEBUG-4, WARN+2) are not level names",
     "go_stdlog": "a panic's goroutine dump under lines with no level: no start to learn",
     "java_util_logging": "JUL's two-line records: the level is on the second line",
     "journalctl_short": "a timestamped program line inside the syslog prefix: envelope not opened",

@@ -244,3 +244,16 @@ def test_postgres_after_a_long_prefix_is_learned() -> None:
     )
     counter = LevelCounter()
     assert counter.feed_text(text) == [INFO, INFO, E, W, INFO]
+
+
+@pytest.mark.parametrize(
+    ("line", "level"),
+    [
+        ('time=2026-11-22T02:00:10Z level=DEBUG-4 msg="gc stats"', D),
+        ('time=2026-11-22T02:00:10Z level=WARN+2 msg="slow"', W),
+        ('{"time":"2026-11-22T02:00:10Z","level":"ERROR+4","msg":"lost"}', E),
+        ('time=2026-11-22T02:00:10Z level=NOPE+2 msg="not a level"', None),
+    ],
+)
+def test_go_slog_offset_levels_are_their_named_level(line: str, level: Level | None) -> None:
+    assert LevelCounter().feed(line) is level

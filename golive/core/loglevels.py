@@ -434,7 +434,7 @@ def _kind_of_token(token: str) -> LineKind:
         value = token[1:-1].strip()
         if value.isascii() and value.isdigit():
             return level_from_number(int(value))
-        return _NAMES.get(value.lower())
+        return _named(value)
     if first == "<":
         inner = token[1:-1]
         if inner.isascii() and inner.isdigit():
@@ -443,7 +443,7 @@ def _kind_of_token(token: str) -> LineKind:
     if first == "[":
         return _NAMES.get(token[1:-1].rpartition(":")[2].strip().lower())
     if "=" in token:  # logfmt
-        return _NAMES.get(token.partition("=")[2].strip('"').lower())
+        return _named(token.partition("=")[2].strip('"'))
     if len(token) == 1 and token in _LETTERS:  # logcat threadtime, glog
         return _LETTERS[token]
     if len(token) == 1 and token in _REDIS:
@@ -458,6 +458,17 @@ def _kind_of_token(token: str) -> LineKind:
     if _CONTINUATION_TOKEN.fullmatch(token):
         return CONTINUATION
     return None  # not reached by tokens the pattern captures; kept as a safe default
+
+
+_OFFSET: Final = re.compile(r"([A-Za-z]+)[+-][0-9]{1,2}")
+
+
+def _named(value: str) -> Level | None:
+    """A level name, or Go slog's offset one ("WARN+2", "DEBUG-4": the named level)."""
+    level = _NAMES.get(value.lower())
+    if level is None and (offset := _OFFSET.fullmatch(value)):
+        level = _NAMES.get(offset.group(1).lower())
+    return level
 
 
 def token_kind(token: str) -> LineKind:
