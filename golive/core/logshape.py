@@ -7,24 +7,31 @@ five or more fields before the level (an HPC RAS log's ``... R02-M1-N0 RAS KERNE
 a level in mixed case. No list of shapes covers the next system, so each source teaches
 its own: from its first messages, the header field that holds a level word.
 
-A line's *fields* are its runs of characters other than space, tab, ``|`` and CR; field
-0 is the first. A field holds a level when, without the brackets and punctuation around
-it (``[Warning]``, ``<Error>``, ``INFO:``, ``Info,``), it is a level name in any case.
-The learned field must be the first level field of most messages, at the same position
-(a word in the message is never a level: the position is the logger's, not the text's).
+A line's *fields* are its runs of characters other than space, tab, ``|``, comma and
+CR; field 0 is the first. A field holds a level when, without the brackets and
+punctuation around it (``[Warning]``, ``<Error>``, ``INFO:``, ``INFO/MainProcess``),
+it is a level name in any case, or one of the letters I, A, W, E, F, D, V (D1-D5).
+The learned field must be the first level field of most lines that have one, at the
+same position (a word in the message is never a level: the position is the logger's).
 
-The rules, in ``learn``:
+The rules, in ``decide``:
 
 - Lines that start with a space or tab, blank lines and the other continuations of the
   known shapes (a stack trace, ``Caused by:``) are not messages and teach nothing.
 - A field is learned only if it gives a level to more of the sample's messages than the
   known shapes do, by at least a quarter of them and at least two, and is the first
-  level field of at least half of them.
+  level field of at least half the lines that have one; a field of single letters only
+  if it holds two different ones (a flag such as CRI's ``F`` is not a level).
+- How the messages start is learned too (a *signature*: ``9-9-9`` for ``2026-11-22``),
+  when nearly all messages with a level (at least 3) start alike and that says header (a
+  number, a bracket). Then a line in which nothing reads a level, that starts otherwise
+  and does not itself start with a number, is part of the message above.
 - Otherwise the source keeps the known shapes, line by line (sources that mix formats,
   such as containers' combined output, fall back this way).
 
-``Shape.describe()`` says what was found: ``known shapes``, ``inferred: level is field 4``
-(counted from 1, as a person reads the line), or ``no level`` when nothing was read.
+``Shape.describe()`` says what was found: ``known: <shape>``, ``inferred: level is
+field 4`` (counted from 1, as a person reads the line) or ``no level``, and how its
+messages start when that was learned.
 """
 
 from __future__ import annotations
