@@ -42,6 +42,7 @@ from golive.core.loglevels import (
     token_kinds,
 )
 from golive.core.logshape import (
+    HEADER_LIKE,
     KNOWN,
     Lesson,
     Shape,
@@ -50,6 +51,7 @@ from golive.core.logshape import (
     kind_of_groups,
     known_name,
     signature,
+    start_pattern,
 )
 
 _MAX_PENDING: Final = 1 << 20  # characters of an unfinished line kept while it waits
@@ -100,6 +102,10 @@ class LevelCounter:
         self._sample_at: list[int] = []  # where in the kinds this call returns (or -1)
         self._pattern: re.Pattern[str] | None = None  # the shape's, or the known shapes'
         self._unwrapper: Unwrapper | None = None  # the envelope the lines come in, if any
+        # feed's short path: not learning, no learned field, no envelope; and the
+        # pattern of how the source's messages start, when that is learned.
+        self._fast = not learn
+        self._starts: re.Pattern[str] | None = None
         self._misses = 0  # messages in a row the shape gave no level
 
     # -- reading one line ---------------------------------------------------------
@@ -170,6 +176,7 @@ class LevelCounter:
         self._sample = []
         self._sample_at = []
         self._misses = 0
+        self._fast = False
 
     def _learn(self, kinds: list[LineKind] | None, kind: LineKind) -> LineKind:
         """Decide the shape again from the sample; count its messages again if it
@@ -189,7 +196,14 @@ class LevelCounter:
             self._learning = False
             self._sample = []
             self._sample_at = []
+        self._settle_paths()
         return kind
+
+    def _settle_paths(self) -> None:
+        """Which path feed takes, for the shape as it now is."""
+        shape = self.shape
+        self._starts = start_pattern(shape.start) if shape.start is not None else None
+        self._fast = not self._learning and shape.field is None and self._unwrapper is None
 
     def _recount(self, kinds: list[LineKind] | None) -> LineKind:
         """Read the sample's messages again in the new shape; put the counts right, and
@@ -238,19 +252,29 @@ class LevelCounter:
         text = line if line.endswith("\n") else line + "\n"
         if self._pending or text.find("\n") != len(text) - 1:
             return self.feed_text(text)[0]
-        if self._learning or self._pattern is not None or self._unwrapper is not None:
+        if not self._fast:
             self._new_call()
             return self._one(text)
         # The monitor's per-line path in the known shapes: as short as it was before
-        # shapes were learned.
-        kind = token_kind(line_token(text))
-        self._add(kind, 1)
+        # shapes were learned; how messages start is looked at only in a line the known
+        # shapes found nothing in (as shape_pattern does in bulk).
+        token = line_token(text)
+        kind = token_kind(token)
         if kind is None:
+            starts = self._starts
+            if (
+                not token
+                and starts is not None
+                and not starts.match(text)
+                and not HEADER_LIKE.match(text)
+            ):
+                kind = CONTINUATION  # not like the source's messages: the one above
             self._misses += 1
             if self._misses >= RELEARN_AFTER and self._learns:
                 self.relearn()
-        elif kind is not CONTINUATION:
+        elif self._misses and kind is not CONTINUATION:
             self._misses = 0
+        self._add(kind, 1)
         return kind
 
     # -- chunks ---------------------------------------------------------------------

@@ -192,6 +192,27 @@ _FIELD_CHARS: Final = r"[^ \t|,\r\n]"
 _AROUND_SET: Final = "[" + re.escape(_AROUND) + "]"
 
 
+_HEADER_LIKE: Final = r"[0-9]|[\[{<(=][0-9]"  # see looks_like_a_header
+HEADER_LIKE: Final = re.compile(_HEADER_LIKE)
+
+
+def _start_text(start: str) -> str:
+    """A signature as a pattern: how a message of the source starts."""
+    parts = [
+        "[0-9]++" if symbol == "9" else "[A-Za-z]++" if symbol == "a" else re.escape(symbol)
+        for symbol in start
+    ]
+    end = "" if len(start) == SIGNATURE_SYMBOLS else "(?=[ \\t|,\\r\\n])"
+    return "".join(parts) + end
+
+
+@functools.cache
+def start_pattern(start: str) -> re.Pattern[str]:
+    """Matches a line that starts like `start` (the per-line path's check; the bulk
+    path's is inside shape_pattern, from the same text)."""
+    return re.compile(_start_text(start), PATTERN_FLAGS)
+
+
 @functools.cache
 def shape_pattern(field: int | None, start: str | None = None) -> re.Pattern[str]:
     """The pattern that reads a source in a learned shape. It matches each line once (up
@@ -209,16 +230,7 @@ def shape_pattern(field: int | None, start: str | None = None) -> re.Pattern[str
             rf"{_AROUND_SET}*+(?=[ \t|,\r\n])"
         )
         fields = rf"(?:{_FIELD_CHARS}++{_SEPARATORS}++){{{field}}}({level_field})"
-    if start is None:
-        starts = "()()"
-    else:
-        parts = [
-            "[0-9]++" if symbol == "9" else "[A-Za-z]++" if symbol == "a" else re.escape(symbol)
-            for symbol in start
-        ]
-        end = "" if len(start) == SIGNATURE_SYMBOLS else "(?=[ \\t|,\\r\\n])"
-        header = r"(?=([0-9]|[\[{<(=][0-9])|)"  # see looks_like_a_header
-        starts = f"(?=({''.join(parts)}{end})|){header}"
+    starts = "()()" if start is None else f"(?=({_start_text(start)})|)(?=({_HEADER_LIKE})|)"
     return re.compile(rf"^(?:{fields}|{KNOWN_HEADER}|{starts})[^\n]*\n", PATTERN_FLAGS)
 
 
