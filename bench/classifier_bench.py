@@ -29,7 +29,7 @@ import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from golive.commands.logs import count_file
@@ -51,18 +51,25 @@ MESSAGES = (
 )
 
 
+def messages(rnd: random.Random) -> Iterator[tuple[int, str, str, str]]:
+    """Message number, level, text and time of day, without end."""
+    n = 0
+    while True:
+        n += 1
+        level = rnd.choices(LEVELS, WEIGHTS)[0]
+        msg = rnd.choice(MESSAGES).format(n=n, ms=n % 997)
+        yield n, level, msg, f"{n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d}"
+
+
 def generate(n_lines: int, seed: int = 7) -> tuple[str, dict[str, int]]:
     """A mixed log of exactly `n_lines` lines, and how many messages of each
     generated level it holds."""
     rnd = random.Random(seed)
     out: list[str] = []
     made = dict.fromkeys(("debug", "info", "warning", "error", "unknown"), 0)
-    n = 0
-    while len(out) < n_lines:
-        n += 1
-        level = rnd.choices(LEVELS, WEIGHTS)[0]
-        msg = rnd.choice(MESSAGES).format(n=n, ms=n % 997)
-        sec = f"{n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d}"
+    for n, level, msg, sec in messages(rnd):
+        if len(out) >= n_lines:
+            break
         ts = f"2026-11-22 {sec}"
         fmt = rnd.randrange(100)
         counted = level
@@ -161,12 +168,9 @@ def generate_inferred(name: str, n_lines: int, seed: int = 11) -> tuple[str, dic
     rnd = random.Random(seed)
     out: list[str] = []
     made = dict.fromkeys(("debug", "info", "warning", "error", "unknown"), 0)
-    n = 0
-    while len(out) < n_lines:
-        n += 1
-        level = rnd.choices(LEVELS, WEIGHTS)[0]
-        msg = rnd.choice(MESSAGES).format(n=n, ms=n % 997)
-        sec = f"{n // 3600 % 24:02d}:{n // 60 % 60:02d}:{n % 60:02d}"
+    for n, level, msg, sec in messages(rnd):
+        if len(out) >= n_lines:
+            break
         word = {"WARN": "WARNING"}.get(level, level) if name in ("bgl", "openstack") else level
         out.append(
             INFERRED[name].format(

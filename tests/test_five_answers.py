@@ -10,15 +10,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 
 from golive.tui.app import GoliveApp
 from golive.tui.screens.run_layout import NARROW_SCREEN
 from golive.tui.sparkline import SPARK
 from golive.tui.widgets.events_pane import EventsPane
-from tests.test_tui_snapshots import FLEET_HOSTS, HOSTS, SCENARIOS, SIZES, make_scene
+from tests.test_tui_snapshots import FLEET_HOSTS, HOSTS, SCENARIOS, SIZES, Scene, make_scene
 
 pytestmark = pytest.mark.slow  # 8 scenes at 5 sizes, each a Textual app under Pilot
 
@@ -91,43 +95,43 @@ def check_five_answers(name: str, lines: list[str], width: int) -> None:
             )
 
 
+@asynccontextmanager
+async def scene_at(name: str, size: str, folder: Path) -> AsyncIterator[tuple[Scene, Pilot[Any]]]:
+    """Scene `name` recorded and drawn at `size`, under Pilot; its session closed after."""
+    scene = make_scene(name, folder)
+    try:
+        async with scene.app.run_test(size=SIZES[size]) as pilot:
+            await scene.run_before(pilot)
+            await pilot.pause()
+            yield scene, pilot
+    finally:
+        scene.session.close()
+
+
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("name", SCENARIOS)
 async def test_the_five_answers(name: str, size: str, tmp_path: Path) -> None:
-    scene = make_scene(name, tmp_path)
-    width, height = SIZES[size]
-    try:
-        async with scene.app.run_test(size=(width, height)) as pilot:
-            await scene.run_before(pilot)
-            await pilot.pause()
-            check_five_answers(name, screen_lines(scene.app), width)
-    finally:
-        scene.session.close()
+    async with scene_at(name, size, tmp_path) as (scene, _):
+        check_five_answers(name, screen_lines(scene.app), SIZES[size][0])
 
 
 @pytest.mark.parametrize("size", SIZES)
 async def test_the_five_answers_above_the_rollback_preview(size: str, tmp_path: Path) -> None:
     """A dialog covers the run screen, never the answers: the rollback preview (b after
     migrate failed) opens under the run's header and a line for the hosts."""
-    scene = make_scene("failed", tmp_path)
-    width, height = SIZES[size]
-    try:
-        async with scene.app.run_test(size=(width, height)) as pilot:
-            await scene.run_before(pilot)
-            await pilot.press("b")
-            await pilot.pause(0.3)
-            lines = screen_lines(scene.app)
-            shown = "\n".join(lines)
-            assert "Roll back to backup?" in shown, shown
-            head = "\n".join(lines[:3])
-            assert re.search(r"migrate (FAILED|failed)", head), shown
-            assert LATE.search(lines[0]) and ROLLBACK.search(lines[0]), shown
-            assert NEXT.search(lines[1]), shown
-            fleet = FLEET.search(lines[2])
-            assert fleet and fleet.group(1) == "3" and "db1" in lines[2] and "app2" in lines[2]
-            assert "…" not in head, shown
-    finally:
-        scene.session.close()
+    async with scene_at("failed", size, tmp_path) as (scene, pilot):
+        await pilot.press("b")
+        await pilot.pause(0.3)
+        lines = screen_lines(scene.app)
+        shown = "\n".join(lines)
+        assert "Roll back to backup?" in shown, shown
+        head = "\n".join(lines[:3])
+        assert re.search(r"migrate (FAILED|failed)", head), shown
+        assert LATE.search(lines[0]) and ROLLBACK.search(lines[0]), shown
+        assert NEXT.search(lines[1]), shown
+        fleet = FLEET.search(lines[2])
+        assert fleet and fleet.group(1) == "3" and "db1" in lines[2] and "app2" in lines[2]
+        assert "…" not in head, shown
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -135,21 +139,15 @@ async def test_the_five_answers_above_the_rollback_preview(size: str, tmp_path: 
 async def test_panes_are_sized_by_what_they_hold(name: str, size: str, tmp_path: Path) -> None:
     """Stacked, no empty band above the events while they have more to show; at every
     size the pane shows its newest line (it stays at its end when the layout changes)."""
-    scene = make_scene(name, tmp_path)
-    width, height = SIZES[size]
-    try:
-        async with scene.app.run_test(size=(width, height)) as pilot:
-            await scene.run_before(pilot)
-            await pilot.pause()
-            lines = screen_lines(scene.app)
-            shown = "\n".join(lines)
-            pane = scene.app.screen.query_one(EventsPane)
-            newest = pane.lines[-1].rstrip()
-            assert newest and newest in shown, f"the newest event {newest!r} is off; {shown}"
-            stacked = width < NARROW_SCREEN
-            if stacked and pane.line_count > pane.scrollable_content_region.height:
-                band = lines[3 : pane.region.y]  # under the header, above the events
-                empty = sum(1 for line in band if not line.strip())
-                assert empty <= 1, f"{empty} empty rows above a full events pane; {shown}"
-    finally:
-        scene.session.close()
+    async with scene_at(name, size, tmp_path) as (scene, _):
+        width = SIZES[size][0]
+        lines = screen_lines(scene.app)
+        shown = "\n".join(lines)
+        pane = scene.app.screen.query_one(EventsPane)
+        newest = pane.lines[-1].rstrip()
+        assert newest and newest in shown, f"the newest event {newest!r} is off; {shown}"
+        stacked = width < NARROW_SCREEN
+        if stacked and pane.line_count > pane.scrollable_content_region.height:
+            band = lines[3 : pane.region.y]  # under the header, above the events
+            empty = sum(1 for line in band if not line.strip())
+            assert empty <= 1, f"{empty} empty rows above a full events pane; {shown}"

@@ -126,22 +126,17 @@ class AlertState:
         if value is not None:
             self._keep(value, now)
             rule = self.rule
+            # Raised, it waits to clear; clear, to raise: each from when the value crossed.
             if not self.raised:
                 self._under_since = None
-                if rule.over(value):
-                    self._over_since = now if self._over_since is None else self._over_since
-                    if now - self._over_since >= rule.raise_after:
-                        verdicts += self._change(True, value, now, self._over_since)
-                else:
-                    self._over_since = None
+                self._over_since = _since(self._over_since, rule.over(value), now)
+                since, after = self._over_since, rule.raise_after
             else:
                 self._over_since = None
-                if rule.under(value):
-                    self._under_since = now if self._under_since is None else self._under_since
-                    if now - self._under_since >= rule.clear_after:
-                        verdicts += self._change(False, value, now, self._under_since)
-                else:
-                    self._under_since = None
+                self._under_since = _since(self._under_since, rule.under(value), now)
+                since, after = self._under_since, rule.clear_after
+            if since is not None and now - since >= after:
+                verdicts += self._change(not self.raised, value, now, since)
         verdicts += self._settle(value, now)
         return verdicts
 
@@ -186,6 +181,13 @@ class AlertState:
         self.flapping = False
         self._raises.clear()
         return [self._verdict("settled", value, None)]
+
+
+def _since(since: float | None, holds: bool, now: float) -> float | None:
+    """When a condition that holds now began to hold (None: it does not hold)."""
+    if not holds:
+        return None
+    return now if since is None else since
 
 
 def _number(value: float) -> str:

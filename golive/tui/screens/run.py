@@ -89,6 +89,12 @@ class RunScreen(RunLayout):
         assert self.driver is not None
         self.driver.answer(question, decision, reason, by or self.operator, to, seen)
 
+    async def _choose(self, q: Question, title: str, options: list[tuple[str, str, str]]) -> None:
+        """Ask `q` as a choice of (key, words, decision); a choice answers it."""
+        choice = await self.app.push_screen_wait(ChoiceScreen(title, q.text, options))
+        if choice:
+            self.answer(q, choice)
+
     @work(exclusive=True, group="operator")
     async def action_confirm(self) -> None:
         q = self.question(QuestionKind.CONFIRM, QuestionKind.AFTER_ROLLBACK)
@@ -99,18 +105,14 @@ class RunScreen(RunLayout):
             self.notify("Nothing to confirm now.", timeout=3)
             return
         if q.kind is QuestionKind.AFTER_ROLLBACK:
-            choice = await self.app.push_screen_wait(
-                ChoiceScreen(
-                    "After the rollback",
-                    q.text,
-                    [
-                        ("r", "run again from the rollback point", Decisions.RESUME_FROM_POINT),
-                        ("e", "end the run as rolled back", Decisions.END),
-                    ],
-                )
+            await self._choose(
+                q,
+                "After the rollback",
+                [
+                    ("r", "run again from the rollback point", Decisions.RESUME_FROM_POINT),
+                    ("e", "end the run as rolled back", Decisions.END),
+                ],
             )
-            if choice:
-                self.answer(q, choice)
             return
         note = await self.app.push_screen_wait(
             TextScreen(f"Confirm {q.step}", "Note (optional), then enter:")
@@ -292,18 +294,14 @@ class RunScreen(RunLayout):
             self.notify("No interrupted step.", timeout=3)
             return
         if q.kind is QuestionKind.ROLLBACK_FAILED:
-            choice = await self.app.push_screen_wait(
-                ChoiceScreen(
-                    f"Undo of {q.step} was interrupted",
-                    q.text,
-                    [
-                        ("r", "run the undo again", Decisions.RETRY),
-                        ("d", "it finished: mark it done", Decisions.MARK_DONE),
-                    ],
-                )
+            await self._choose(
+                q,
+                f"Undo of {q.step} was interrupted",
+                [
+                    ("r", "run the undo again", Decisions.RETRY),
+                    ("d", "it finished: mark it done", Decisions.MARK_DONE),
+                ],
             )
-            if choice:
-                self.answer(q, choice)
             return
         choice = await self.app.push_screen_wait(
             ChoiceScreen(

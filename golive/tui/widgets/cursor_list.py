@@ -28,8 +28,8 @@ class CursorList(ScrollView, can_focus=True):
     ]
 
     @dataclass
-    class Highlighted(Message):
-        """The cursor moved to another row (`key`: the row's key, for a keyed list)."""
+    class Row(Message):
+        """A row of the list (`key`: the row's key, for a keyed list)."""
 
         widget: CursorList
         index: int
@@ -39,17 +39,11 @@ class CursorList(ScrollView, can_focus=True):
         def control(self) -> CursorList:
             return self.widget
 
-    @dataclass
-    class Selected(Message):
+    class Highlighted(Row):
+        """The cursor moved to another row."""
+
+    class Selected(Row):
         """Enter, or a click on the cursor's row, chose a row."""
-
-        widget: CursorList
-        index: int
-        key: str | None = None
-
-        @property
-        def control(self) -> CursorList:
-            return self.widget
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
