@@ -125,3 +125,20 @@ run = "true"
     assert monitor.thresholds_for(hosts["db1"]) == HostThresholds(80, 97, 5)
     assert monitor.thresholds_for(hosts["db2"]) == HostThresholds(80, 99, 20)
     assert monitor.thresholds_for(hosts["app1"]) == HostThresholds(80, 90, 5)
+
+
+def test_the_error_history_has_one_bar_per_minute_for_the_last_thirty() -> None:
+    watch = HostWatch("app1", interval=1.0)
+    watch.connected(0.0)
+    logged = {0: 2, 5: 1, 12: 4, 40: 3}  # minute: error messages in it
+    for minute, count in logged.items():
+        for i in range(count):
+            watch.log_line("error", f"boom {i}", minute * 60 + 1.0 + i)
+        watch.log_line("warning", "not an error", minute * 60 + 30.0)
+    at_29 = watch.snapshot(29 * 60 + 5.0).error_history
+    assert len(at_29) == 30
+    assert at_29 == tuple(logged.get(m, 0) for m in range(30))
+    at_42 = watch.snapshot(42 * 60 + 5.0).error_history  # minutes 13..42: 0, 5 and 12 gone
+    assert at_42 == tuple(logged.get(m, 0) for m in range(13, 43))
+    # A clock behind the later minutes (a fake one) shows only what is in its window.
+    assert watch.snapshot(0.5).error_history == (0,) * 29 + (2,)

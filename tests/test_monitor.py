@@ -340,3 +340,41 @@ def test_an_error_burst_raises_one_sustained_alert_with_its_numbers(
     )
     assert raised["m"] >= first_error_rate + 1.5 - 0.5  # (samples are journaled per interval)
     assert verify_journal(str(journal)).ok
+
+
+def test_a_streaming_connection_is_not_asked_for_heartbeats_an_idle_one_is(
+    tmp_path: Path,
+) -> None:
+    """A monitored host's sampler proves the connection alive every interval, so the
+    pool's heartbeat leaves it alone (the cost of fifty of them, README: Live
+    monitoring); a connection nothing arrives on is still asked."""
+    from golive.core.runbook import Host
+    from tests.sshd import SshServer, require_sshd
+
+    require_sshd()
+    server = SshServer(tmp_path / "sshd", ["127.0.0.2"], log_level="DEBUG1")
+    log = Path(server.log)
+
+    def asked() -> int:
+        return log.read_text(errors="replace").count("rtype keepalive@openssh.com")
+
+    try:
+        address, port = server.hosts[0]
+        idle_pool = SshPool(known_hosts=str(server.known_hosts), heartbeat_every=0.3)
+        try:
+            idle_pool.connection(
+                Host("idle", address=address, port=port, user=server.user,
+                     identity_file=str(server.identity_file))
+            )  # fmt: skip
+            wait_until(lambda: asked() >= 2, timeout=15, what="heartbeats on the idle connection")
+        finally:
+            idle_pool.close()
+        runbook = monitored_runbook(tmp_path, server, interval="0.5s")
+        with Watching(runbook, tmp_path / "j.jsonl", heartbeat_every=0.3) as watching:
+            wait_until(lambda: watching.state() is HostState.LIVE, what="LIVE")
+            before = asked()
+            time.sleep(3.0)  # ten heartbeat rounds
+            assert watching.state() is HostState.LIVE
+            assert asked() == before
+    finally:
+        server.close()

@@ -395,3 +395,37 @@ def test_a_broken_ssh_config_value_is_a_sentence_not_a_traceback(tmp_path: Path)
     [finished] = of_type(journal, "step_finished", step="s")
     assert "gives odd the port 'abc', which is not a number" in finished["reason"]
     assert "Traceback" not in result.stdout + result.stderr
+
+
+@pytest.mark.parametrize(
+    ("server_ciphers", "negotiated"),
+    [(None, "aes128-gcm@openssh.com"), ("aes256-ctr,aes128-ctr", "aes128-ctr")],
+    ids=["server-offers-gcm", "server-without-gcm"],
+)
+def test_connections_prefer_an_aead_cipher_and_wake_once_a_second(
+    tmp_path: Path, server_ciphers: str | None, negotiated: str
+) -> None:
+    """What keeps fifty open connections cheap (README, Live monitoring), on a real
+    sshd: AES-GCM when the server has it, paramiko's order when it has not, and a
+    reader thread that waits IDLE_WAKE seconds, not 0.1, between idle wake-ups."""
+    from golive.core.runbook import Host
+    from golive.io.ssh import SshPool
+    from golive.io.ssh_transport import IDLE_WAKE
+    from tests.sshd import SshServer, require_sshd
+
+    require_sshd()
+    extra = [] if server_ciphers is None else [f"Ciphers {server_ciphers}"]
+    server = SshServer(tmp_path / "sshd", ["127.0.0.2"], extra_config=extra)
+    pool = SshPool(known_hosts=str(server.known_hosts))
+    try:
+        address, port = server.hosts[0]
+        host = Host(
+            "h1", address=address, port=port, user=server.user,
+            identity_file=str(server.identity_file),
+        )  # fmt: skip
+        transport = pool.connection(host).transport
+        assert (transport.local_cipher, transport.remote_cipher) == (negotiated, negotiated)
+        assert transport.sock.gettimeout() == IDLE_WAKE
+    finally:
+        pool.close()
+        server.close()

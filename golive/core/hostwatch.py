@@ -21,6 +21,8 @@ from golive.core.events import ALERT, HOST_STATE, SAMPLE, Event, event
 HISTORY = 600  # samples kept per host for sparklines and the review
 ERROR_LINES = 20  # last error lines kept per host
 ERROR_LEVELS = frozenset({"critical", "error"})
+WARNING_LEVELS = frozenset({"warning"})
+ERROR_HISTORY_MINUTES = 30  # the error sparkline: one bar per minute
 STALE_AFTER_INTERVALS = 3
 
 
@@ -127,15 +129,15 @@ class HostWatch:
         events += self._alert("down", False, None, None)
         events += self._judge("cpu", metrics.cpu, now)
         events += self._judge("mem", metrics.mem, now)
-        events += self._judge("errors", self.errors_per_min(now), now)
+        per_min = self.errors_per_min(now)
+        events += self._judge("errors", per_min, now)
         if self.last_journaled is None or now - self.last_journaled >= self.interval * 0.9:
             self.last_journaled = now
-            per_min = self.errors_per_min(now)
             events.append(
                 event(
                     SAMPLE, host=self.host, cpu=_round(metrics.cpu), mem=_round(metrics.mem),
                     load1=metrics.load1, disk=_round(metrics.disk),
-                    errors_per_min=per_min, warnings_per_min=self.count_last_minute(now, {"warning"}),
+                    errors_per_min=per_min, warnings_per_min=self.count_last_minute(now, WARNING_LEVELS),
                 )
             )  # fmt: skip
         return events
@@ -169,20 +171,29 @@ class HostWatch:
         """Messages at `levels` in the 60 s before `now` (whole minutes, prorated)."""
         minute = int(now // 60)
         fraction = (now % 60) / 60
-        this = sum(self._minutes.get(minute, Counter())[lv] for lv in levels)
-        before = sum(self._minutes.get(minute - 1, Counter())[lv] for lv in levels)
+        this = self._count(minute, levels)
+        before = self._count(minute - 1, levels)
         return this + round(before * (1 - fraction))
 
-    def _errors_in(self, minute: int) -> int:
+    def _count(self, minute: int, levels: frozenset[str] | set[str]) -> int:
+        # Called for every host several times a second: no Counter built for an
+        # empty minute, no Counter.__missing__ for a level not seen.
         counts = self._minutes.get(minute)
-        return 0 if counts is None else sum(counts[level] for level in ERROR_LEVELS)
+        return 0 if not counts else sum(counts.get(level, 0) for level in levels)
+
+    def _errors_in(self, minute: int) -> int:
+        return self._count(minute, ERROR_LEVELS)
 
     def errors_per_min(self, now: float) -> int:
         return self.count_last_minute(now, ERROR_LEVELS)
 
     def snapshot(self, now: float) -> HostSnapshot:
         minute = int(now // 60)
-        history = tuple(self._errors_in(m) for m in range(minute - 29, minute + 1))
+        first = minute - ERROR_HISTORY_MINUTES + 1
+        history = [0] * ERROR_HISTORY_MINUTES
+        for m in self._minutes:  # the minutes that had messages: none for a host without logs
+            if first <= m <= minute:
+                history[m - first] = self._errors_in(m)
         return HostSnapshot(
             host=self.host,
             state=self.state,
@@ -191,11 +202,11 @@ class HostWatch:
             sampled_at=self.sampled_at,
             metrics=self.metrics,
             errors_per_min=self.errors_per_min(now),
-            warnings_per_min=self.count_last_minute(now, {"warning"}),
-            levels_this_minute=dict(self._minutes.get(minute, Counter())),
+            warnings_per_min=self.count_last_minute(now, WARNING_LEVELS),
+            levels_this_minute=dict(self._minutes.get(minute) or {}),
             cpu_history=tuple(self._cpu),
             mem_history=tuple(self._mem),
-            error_history=history,
+            error_history=tuple(history),
             last_errors=tuple(self._errors),
             alerts=tuple(sorted(self._alerts)),
         )

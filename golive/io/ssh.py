@@ -10,7 +10,6 @@ and a changed key is always refused.
 from __future__ import annotations
 
 import base64
-import contextlib
 import errno
 import getpass
 import hashlib
@@ -28,6 +27,7 @@ if TYPE_CHECKING:  # imported where it is used: a runbook without SSH hosts neve
     import paramiko
 
 from golive.core.runbook import Host
+from golive.io.ssh_transport import last_read, no_delay, transport_class
 
 # paramiko logs transport failures with tracebacks; with no handler configured, Python
 # prints them to stderr. golive reports every failure as a sentence of its own.
@@ -40,6 +40,10 @@ CHANNELS_PER_CONNECTION = 9  # sshd's MaxSessions is 10; one spare for a person'
 HEARTBEAT_EVERY = 10.0
 HEARTBEAT_TIMEOUT = 10.0
 FAILURE_MEMORY = 3.0  # a connect that just failed is not tried again for this long
+# A connection the server sent something on this recently is not asked for a
+# heartbeat: the monitor's sampler streams every interval, so fifty monitored
+# hosts cost no keepalive round trips (nor the threads that wait for them).
+HEARD_RECENTLY = 3.0
 
 
 class SshError(Exception):
@@ -214,6 +218,11 @@ class SshConnection:
         finally:
             self._slots.release()
 
+    def heard_within(self, seconds: float) -> bool:
+        """Whether the server sent anything on this connection in the last `seconds`."""
+        last = last_read(self.client.get_transport())
+        return last is not None and time.monotonic() - last < seconds
+
     def heartbeat(self, timeout: float = HEARTBEAT_TIMEOUT) -> bool:
         """A keepalive@openssh.com round trip. paramiko's own keepalive never waits for
         an answer, so a frozen server looks alive to it; this one must answer in time."""
@@ -273,6 +282,8 @@ def open_connection(
             banner_timeout=timeout,
             auth_timeout=timeout,
             sock=sock,
+            # The stubs lack Transport's gss_kex and gss_deleg_creds, which it takes.
+            transport_factory=transport_class(),  # type: ignore[arg-type]
         )
     except Exception as exc:  # every failure becomes one plain sentence
         if jump_client is not None:
@@ -285,18 +296,8 @@ def open_connection(
             else None
         )
         raise SshError(explain(cause or exc, target)) from None
-    _no_delay(client)
+    no_delay(client)
     return SshConnection(target, client, jump_client)
-
-
-def _no_delay(client: paramiko.SSHClient) -> None:
-    """SSH sends many small messages; Nagle's algorithm with delayed ACKs holds each
-    back for about 40 ms, which every command and channel open would pay."""
-    transport = client.get_transport()
-    sock = getattr(transport, "sock", None)
-    if isinstance(sock, socket.socket):
-        with contextlib.suppress(OSError):
-            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
 def _jump_target(spec: str) -> SshTarget:
@@ -375,7 +376,11 @@ class SshPool:
     def _watch(self) -> None:
         while not self._stop.wait(self._heartbeat_every):
             with self._lock:
-                live = [c for c in self._connections.values() if c.alive]
+                live = [
+                    c
+                    for c in self._connections.values()
+                    if c.alive and not c.heard_within(HEARD_RECENTLY)
+                ]
             for connection in live:
                 threading.Thread(
                     target=connection.heartbeat, args=(self._heartbeat_timeout,), daemon=True
