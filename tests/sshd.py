@@ -590,6 +590,12 @@ class SshServer:
             f"LogLevel {self.log_level}",
             "PrintMotd no",
             "PrintLastLog no",
+            # Debian's bash reads ~/.bashrc for a command sent over SSH when it is
+            # the top-level shell, which it judges by SHLVL. The test user's
+            # dotfiles are not what these tests test, and on the CI machine root's
+            # .bashrc runs `pyenv init`, whose rehash waits 60 s on a lock that a
+            # killed rehash leaves behind: every session, every test.
+            "SetEnv SHLVL=1",
         ]
         if sshd_version(self.sshd) >= (9, 8):
             # Probes, killed sessions and failed logins would get loopback refused.
