@@ -298,6 +298,11 @@ def main() -> None:
     if shutil.which("tmux") is None:
         sys.exit("tui_startup_bench: needs tmux (apt-get install tmux)")
 
+    # An installed golive starts from its .pyc files; a shell that forbids writing them
+    # would time the compiling of every module on every run instead.
+    if os.environ.pop("PYTHONDONTWRITEBYTECODE", None) is not None:
+        print("PYTHONDONTWRITEBYTECODE unset for the measured commands (.pyc files are kept)")
+
     tmp = tempfile.mkdtemp(prefix="golive-startup-bench-")
     tmux = Tmux(f"golive-bench-{os.getpid()}")
     try:

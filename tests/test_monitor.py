@@ -285,10 +285,10 @@ def test_a_channel_failing_in_an_unforeseen_way_loses_that_host_not_the_monitor(
         [link] = watching.monitor._links.values()
         channel = link.streams[0].channel
 
-        def broken() -> bool:
+        def broken(size: int) -> bytes:
             raise RuntimeError("a failure nobody foresaw")
 
-        channel.recv_ready = broken  # the sampler's next line reaches it
+        channel.recv = broken  # the sampler's next line reaches it
         wait_until(
             lambda: any(
                 e["type"] == "host_state" and e["state"] == "DOWN" for e in events(journal)

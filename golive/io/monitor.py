@@ -41,6 +41,10 @@ from golive.io.ssh_exec import remote_command
 BACKOFF_FIRST = 1.0
 BACKOFF_MAX = 30.0
 READ_CHUNK = 65536
+# stderr is drained every this many ticks, not on every read: a channel's window
+# (2 MiB) takes far more than a few seconds of complaints.
+STDERR_DRAIN_TICKS = 5
+GATHER_MAX = 0.05
 
 # A log classifier: fed one line, it answers the level of a new message
 # ("error", "warning", ...), "unknown" for a message with no level, or None
@@ -137,6 +141,11 @@ class Monitor:
         self._local_files: dict[tuple[str, str], _LocalFile] = {}
         self._local_procs: list[subprocess.Popen[bytes]] = []
         self._sink_failed = False
+        self._ticks = 0
+        self._outbox: list[Event] = []
+        # How long a round waits for more data after some arrived (a few per cent of
+        # the interval: an alert is late by at most this much).
+        self._gather = min(GATHER_MAX, self.interval / 20)
         self._fault_said = False
         psutil.cpu_percent(interval=None)  # prime: the first call has no window
 
@@ -164,7 +173,8 @@ class Monitor:
         next_tick = self._clock()
         while not self._stop.is_set():
             timeout = max(0.0, next_tick - self._clock())
-            for key, _ in self._selector.select(timeout=min(timeout, self.interval)):
+            ready = self._selector.select(timeout=min(timeout, self.interval))
+            for key, _ in ready:
                 if key.data is None:
                     os.read(self._wake_r, 4096)
                     continue
@@ -181,6 +191,11 @@ class Monitor:
             except Exception as exc:  # the thread that watches every host must not die
                 self._say_once(f"golive: monitor: {type(exc).__name__}: {exc}; watching goes on")
                 next_tick = now + self.interval
+            self._flush()
+            if ready and next_tick - self._clock() > self._gather:
+                # Hosts' samples arrive spread over the interval; waiting a moment lets
+                # the next few arrive, to be read in one round and delivered as one batch.
+                self._stop.wait(self._gather)
 
     def _stream_failed(self, stream: _Stream, exc: Exception) -> None:
         link = self._links[stream.host]
@@ -198,6 +213,9 @@ class Monitor:
 
     def _tick(self, now: float) -> None:
         events: list[Event] = []
+        self._ticks += 1
+        if self._ticks % STDERR_DRAIN_TICKS == 0:
+            self._drain_stderr()
         for link in self._links.values():
             if link.host.local:
                 events += self._sample_local(link, now)
@@ -215,9 +233,24 @@ class Monitor:
         if self._on_snapshots is not None:  # nobody watching (golive run --console): build nothing
             self._deliver(self._on_snapshots, self.snapshots())
 
+    def _drain_stderr(self) -> None:
+        """Throw away what the remote commands wrote to stderr (tail's complaints
+        about a missing file, a login shell's noise): not log lines. Unread, it would
+        fill the channel's window and stall its stdout too."""
+        for link in self._links.values():
+            for stream in link.streams:
+                with contextlib.suppress(Exception):
+                    while stream.channel.recv_stderr_ready():
+                        stream.channel.recv_stderr(READ_CHUNK)
+
     def _emit(self, events: list[Event]) -> None:
-        if events:
-            self._deliver(self._on_events, events)
+        self._outbox += events
+
+    def _flush(self) -> None:
+        """Deliver the round's events in one batch, in the order they happened."""
+        if self._outbox:
+            batch, self._outbox = self._outbox, []
+            self._deliver(self._on_events, batch)
 
     def _deliver(self, sink: Callable[[Any], None], payload: Any) -> None:
         # A sink that fails (a full disk under the journal, a closed screen) must not
@@ -244,6 +277,7 @@ class Monitor:
             for kind, command in commands:
                 chan = transport.open_session(timeout=10)
                 chan.exec_command(command)
+                chan.settimeout(0.0)  # reads never block the selector thread
                 # stdin stays open: its end of file is what stops the remote loops.
                 opened.append(
                     _Stream(
@@ -297,22 +331,19 @@ class Monitor:
         link.streams = []
 
     def _readable(self, stream: _Stream) -> None:
-        from paramiko import SSHException  # loaded already: this stream is an SSH channel
-
         chan = stream.channel
         link = self._links[stream.host]
         if stream not in link.streams and not link.host.local:
             return  # closed with its link earlier in this same batch
-        data = b""
+        # One non-blocking read takes all that is buffered (a second of samples is
+        # far below READ_CHUNK): asking recv_ready first cost a lock per call, and
+        # at 200 hosts the selector thread's time went on such calls, not on parsing.
         try:
-            while chan.recv_ready():
-                data += chan.recv(READ_CHUNK)
-            while chan.recv_stderr_ready():
-                chan.recv_stderr(
-                    READ_CHUNK
-                )  # tail's complaints about a missing file: not log lines
-        except (OSError, EOFError, SSHException):
-            pass
+            data = chan.recv(READ_CHUNK)
+        except TimeoutError:
+            return  # woken, but the data was taken by the read before
+        except (OSError, EOFError, _ssh_exception()):
+            data = b""
         if data:
             self._feed(link, stream, data.decode("utf-8", errors="replace"))
         elif chan.closed or chan.eof_received or not chan.get_transport().is_active():
@@ -397,6 +428,14 @@ class Monitor:
                 self._local_files[(link.host.name, source)] = _LocalFile(source, stream)
 
 
+def _ssh_exception() -> type[Exception]:
+    """paramiko's error class, imported only once a channel has failed (local hosts
+    never load paramiko)."""
+    from paramiko import SSHException
+
+    return SSHException
+
+
 def _readable_line(line: str) -> str:
     """journald's JSON lines are shown by their MESSAGE."""
     if line.startswith("{") and '"MESSAGE"' in line:
@@ -414,31 +453,24 @@ class _PipeChannel:
 
     def __init__(self, pipe: Any) -> None:
         self._pipe = pipe
-        self._data = b""
         self.closed = False
         self.eof_received = False
 
     def fileno(self) -> int:
         return int(self._pipe.fileno())
 
-    def recv_ready(self) -> bool:
-        if self._data or self.eof_received:
-            return bool(self._data)
-        chunk = self._pipe.read(READ_CHUNK)
+    def recv(self, size: int) -> bytes:
+        """What the pipe holds; b"" at its end; TimeoutError when it holds nothing yet,
+        as a non-blocking paramiko channel answers."""
+        chunk = self._pipe.read(size)
+        if chunk is None:
+            raise TimeoutError
         if chunk == b"":
             self.eof_received = True
-        self._data = chunk or b""
-        return bool(self._data)
-
-    def recv(self, size: int) -> bytes:
-        data, self._data = self._data, b""
-        return data
+        return bytes(chunk)
 
     def recv_stderr_ready(self) -> bool:
         return False
-
-    def recv_stderr(self, size: int) -> bytes:
-        return b""
 
     def get_transport(self) -> Any:
         return self
