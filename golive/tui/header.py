@@ -142,3 +142,42 @@ def fit(parts: list[Part], width: int) -> Text:
 
 def _width(parts: list[Part]) -> int:
     return sum(p.width for p in parts) + cell_len(SEPARATOR) * max(len(parts) - 1, 0)
+
+
+def hanging(text: str, width: int, indent: int) -> list[str]:
+    """`text` wrapped at spaces to `width` cells, its later lines indented by `indent`
+    spaces, so that a long question reads as one block beside its mark (" ? ...").
+    A word wider than a line is broken where the line ends; nothing is dropped."""
+    body = text.lstrip(" ")
+    lines: list[str] = []
+    line, empty = text[: len(text) - len(body)], True  # the leading spaces are kept
+    for word in body.split(" "):
+        while True:
+            room = width - (indent if lines else 0)
+            joined = line + word if empty else f"{line} {word}"
+            if cell_len(joined) <= room:
+                line, empty = joined, False
+                break
+            start = line if empty else line + " "
+            free = room - cell_len(start)
+            if not empty and (cell_len(word) <= width - indent or free < cell_len(word[0])):
+                lines.append(line)  # the word goes on the next line (whole, if it fits)
+            else:
+                # Wider than a whole line: as much as fits here, the rest on the next.
+                cut = _fit_cells(word, max(free, 1))
+                lines.append(start + word[:cut])
+                word = word[cut:]
+            line, empty = "", True
+    if not empty or not lines:
+        lines.append(line)
+    return [lines[0], *(" " * indent + rest for rest in lines[1:])]
+
+
+def _fit_cells(word: str, room: int) -> int:
+    """How many characters of `word` fit in `room` cells (at least one)."""
+    used = 0
+    for index, char in enumerate(word):
+        used += cell_len(char)
+        if used > room:
+            return max(index, 1)
+    return len(word)

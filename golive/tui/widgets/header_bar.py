@@ -7,7 +7,7 @@ from rich.text import Span, Text
 from textual.widgets import Static
 
 from golive.core.timeline import Timing
-from golive.tui.header import Part, fit, header_parts
+from golive.tui.header import Part, fit, hanging, header_parts
 from golive.tui.shown import visible, visible_text
 
 MODES = {
@@ -15,6 +15,10 @@ MODES = {
     "rehearsal": ("◆ REHEARSAL", "mode-rehearsal"),
     "dry-run": ("○ DRY-RUN", "mode-dry"),
 }
+
+
+# The question's mark (" ? ") is this wide: its later lines start under its first word.
+QUESTION_INDENT = 3
 
 
 class HeaderBar(Static):
@@ -55,8 +59,11 @@ class HeaderBar(Static):
         # Text from the runbook or the run is made visible before it becomes a Text (which
         # would drop a BEL or a CR of it silently, and keep an ESC). Before its first
         # layout the header has no width yet: it spans the screen.
-        first = visible_text(fit(self._parts, self.size.width or self.app.size.width))
-        question = f" {visible(self._question)}" if self._question else " "
+        width = self.size.width or self.app.size.width
+        first = visible_text(fit(self._parts, width))
+        # A long question wraps under its own first word, not under the mark.
+        asked = f" {visible(self._question)}" if self._question else " "
+        question = "\n".join(hanging(asked, max(width, QUESTION_INDENT + 1), QUESTION_INDENT))
         if self._below:
             question += "\n " + visible(self._below)
         shown = (first.plain, first.spans, question)
@@ -72,7 +79,7 @@ class HeaderBar(Static):
 
     def _lines(self, question: str) -> int:
         width = max(self.size.width, 1)
-        return max(1, -(-cell_len(question) // width))
+        return sum(max(1, -(-cell_len(line) // width)) for line in question.split("\n"))
 
 
 class DialogHeader(HeaderBar):
