@@ -19,11 +19,9 @@ GOAL = 0.99
 BELOW_GOAL = {
     "android_logcat": "logcat's '--------- beginning of main' separators read as continuations",
     "ansible": "a warning's wrapped second line starts with a number: read as a message",
-    "cron_syslog": "cron's event type (INFO, error) inside the message is read as its level",
     "docker_json": "npm's own 'npm WARN' prefix is not a known shape",
     "go_stdlog": "a panic's goroutine dump under lines with no level: no start to learn",
     "java_util_logging": "JUL's two-line records: the level is on the second line",
-    "journalctl_short": "a timestamped program line inside the syslog prefix: envelope not opened",
     "linux_messages_loghub": "gpm's '*** info' marker after the syslog tag",
     "lnav_docker_compose": "Flask's ' * ' lines inside compose read as continuations",
     "lnav_java_log_variants": "a file of many Java shapes, each line its own: no shape to learn",

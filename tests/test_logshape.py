@@ -257,3 +257,62 @@ def test_postgres_after_a_long_prefix_is_learned() -> None:
 )
 def test_go_slog_offset_levels_are_their_named_level(line: str, level: Level | None) -> None:
     assert LevelCounter().feed(line) is level
+
+
+# A syslog file: each program's own text follows the prefix, in the program's own shape.
+SYSLOG: list[tuple[str, LineKind]] = [
+    ("Nov 22 02:00:01 shop01 systemd[1]: Started Session 12 of user deploy.", None),
+    ("Nov 22 02:00:01 shop01 dockerd[702]: time=\"2026-11-22T02:00:01Z\" level=warning "
+     "msg=\"Your kernel does not support cgroup swap limit\"", W),
+    ("Nov 22 02:00:02 shop01 cron[610]: (CRON) INFO (pidfile fd = 3)", None),
+    ("Nov 22 02:00:03 shop01 shop-api[9100]: 2026-11-22 02:00:03,512 INFO  [main] "
+     "c.s.api.Application - Started Application in 4.2 seconds", INFO),
+    ("Nov 22 02:00:04 shop01 shop-api[9100]: 2026-11-22 02:00:04,001 ERROR [pool-1] "
+     "c.s.api.RedisClient - redis gone", E),
+    ("Nov 22 02:00:04 shop01 shop-api[9100]: \tat c.s.api.RedisClient.get(RedisClient.java:42)",
+     CONTINUATION),
+    ("Nov 22 02:00:05 shop01 kernel:  BIOS-e820: 0000000000000000 - 000000000009fc00 (usable)",
+     None),
+    ("Nov 22 02:00:06 shop01 sshd[812]: error: kex_exchange_identification: Connection closed",
+     E),
+    ("Nov 22 02:00:07 shop01 CRON[3301]: (CRON) error (grandchild #3302 failed)", None),
+    ("Nov 22 02:00:08 shop01 systemd[1]: Stopping Session 12 of user deploy...", None),
+]  # fmt: skip
+
+
+def test_a_syslog_file_is_read_after_its_prefix_in_each_program_s_own_shape() -> None:
+    """A service under systemd writes its own header (a logfmt level, a log4j one) after
+    the prefix; cron's "(CRON) INFO (...)" is the text of its message, not a level."""
+    counter = LevelCounter()
+    assert counter.feed_text(text_of(SYSLOG)) == [kind for _, kind in SYSLOG]
+    assert counter.shape.syslog
+    assert counter.shape.describe().startswith("known: syslog")
+
+
+def test_a_syslog_file_counts_the_same_line_by_line_and_in_chunks() -> None:
+    lines = SYSLOG * 5
+    text = text_of(lines)
+    whole = LevelCounter()
+    assert whole.feed_text(text) == [kind for _, kind in lines]
+    one_by_one, fast = LevelCounter(), LevelCounter()
+    for line, _ in lines:
+        one_by_one.feed(line)
+    rng = random.Random(7)
+    at = 0
+    while at < len(text):
+        size = rng.randint(1, 300)
+        fast.count_text(text[at : at + size])
+        at += size
+    fast.flush()
+    for counter in (one_by_one, fast):
+        assert counter.levels() == whole.levels()
+        assert (counter.messages, counter.continuations) == (whole.messages, whole.continuations)
+
+
+def test_a_few_syslog_lines_in_another_format_do_not_make_it_syslog() -> None:
+    mixed = [(line, kind) for line, kind in SYSLOG[:3]] + [
+        (f"2026-11-22 02:00:{n:02d},000 INFO [main] app - tick {n}", INFO) for n in range(10)
+    ]
+    counter = LevelCounter()
+    counter.feed_text(text_of(mixed))
+    assert not counter.shape.syslog

@@ -48,6 +48,7 @@ from golive.core.logshape import (
     Shape,
     decide,
     first_level_field,
+    is_syslog,
     kind_of_groups,
     known_name,
     signature,
@@ -121,9 +122,9 @@ class LevelCounter:
             return kind
         match = pattern.match(line)
         assert match is not None  # it matches every line that ends with "\n"
-        start, header, level_field, token = match.groups(default="")
+        level_field, token, start, header = match.groups(default="")
         return kind_of_groups(
-            start, header, level_field, token, starts=self.shape.start is not None
+            level_field, token, start, header, starts=self.shape.start is not None
         )
 
     def _one(self, line: str, kinds: list[LineKind] | None = None) -> LineKind:
@@ -183,10 +184,17 @@ class LevelCounter:
         changed. Returns the newest message's kind, as now read."""
         sample = self._sample
         if len(sample) >= FIRST_DECISION:
+            lines = [line for _, _, line in sample]
+            envelope = envelope_of(lines)
+            # A syslog file's lines are each program's own text after the prefix: read
+            # there (a learned field would count the prefix's fields too).
             shape = decide([taught for taught, _, _ in sample])
-            envelope = envelope_of([line for _, _, line in sample])
+            if envelope is None and is_syslog(lines):
+                shape = Shape(None, shape.messages, shape.read, "syslog", None, syslog=True)
             now = self._unwrapper.envelope if self._unwrapper is not None else None
-            if (shape.field, shape.start, envelope) != (self.shape.field, self.shape.start, now):
+            if (shape.field, shape.start, shape.syslog, envelope) != (
+                self.shape.field, self.shape.start, self.shape.syslog, now
+            ):  # fmt: skip
                 self.shape = shape
                 self._pattern = shape.pattern
                 self._unwrapper = Unwrapper(envelope) if envelope is not None else None
@@ -203,7 +211,12 @@ class LevelCounter:
         """Which path feed takes, for the shape as it now is."""
         shape = self.shape
         self._starts = start_pattern(shape.start) if shape.start is not None else None
-        self._fast = not self._learning and shape.field is None and self._unwrapper is None
+        self._fast = (
+            not self._learning
+            and shape.field is None
+            and not shape.syslog
+            and self._unwrapper is None
+        )
 
     def _recount(self, kinds: list[LineKind] | None) -> LineKind:
         """Read the sample's messages again in the new shape; put the counts right, and

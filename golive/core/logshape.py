@@ -26,6 +26,9 @@ The rules, in ``decide``:
   when nearly all messages with a level (at least 3) start alike and that says header (a
   number, a bracket). Then a line in which nothing reads a level, that starts otherwise
   and does not itself start with a number, is part of the message above.
+- A syslog file (four fifths of its lines with an RFC 3164 prefix) is read after the
+  prefix, each program's text as the known shapes read a line (``is_syslog``); its
+  messages' fields are not learned (they would count the prefix's).
 - Otherwise the source keeps the known shapes, line by line (sources that mix formats,
   such as containers' combined output, fall back this way).
 
@@ -143,8 +146,11 @@ class Shape:
     read: int = 0  # of those, the messages it gives a level
     known: str = ""  # the known shape most of them have (known_name), if any
     start: str | None = None  # how its messages start (signature), if they all do
+    syslog: bool = False  # its lines come with a syslog prefix: each program's own text read
 
     def describe(self) -> str:
+        if self.syslog:
+            return "known: syslog, each program's text read in its own shape"
         if self.field is not None:
             said = f"inferred: level is field {self.field + 1}"
         elif self.messages and not self.read:
@@ -158,9 +164,9 @@ class Shape:
     @property
     def pattern(self) -> re.Pattern[str] | None:
         """The pattern that reads lines in this shape, or None: the known shapes alone."""
-        if self.field is None and self.start is None:
+        if self.field is None and self.start is None and not self.syslog:
             return None
-        return shape_pattern(self.field, self.start)
+        return shape_pattern(self.field, self.start, syslog=self.syslog)
 
 
 KNOWN: Final = Shape()
@@ -214,14 +220,19 @@ def start_pattern(start: str) -> re.Pattern[str]:
 
 
 @functools.cache
-def shape_pattern(field: int | None, start: str | None = None) -> re.Pattern[str]:
+def shape_pattern(
+    field: int | None, start: str | None = None, *, syslog: bool = False
+) -> re.Pattern[str]:
     """The pattern that reads a source in a learned shape. It matches each line once (up
     to and including its "\\n") and captures: in group 1, field number `field` when it
     holds a level word (never, with no field); else in group 2 the known shapes' token;
     and for a line with neither, in group 3 its start when it is like `start` (or
     always "", with no start) and in group 4 its first characters when it looks like a
     header of its own. One pattern for the line-by-line and the bulk path: they read
-    alike by construction, and a line is scanned once."""
+    alike by construction, and a line is scanned once.
+
+    With `syslog`, a line's syslog prefix (``Nov 22 02:00:01 host prog[pid]: ``) is
+    skipped first, so each program's own text is read as the known shapes read a line."""
     if field is None:
         fields = "(?!)()"
     else:
@@ -231,7 +242,24 @@ def shape_pattern(field: int | None, start: str | None = None) -> re.Pattern[str
         )
         fields = rf"(?:{_FIELD_CHARS}++{_SEPARATORS}++){{{field}}}({level_field})"
     starts = "()()" if start is None else f"(?=({_start_text(start)})|)(?=({_HEADER_LIKE})|)"
-    return re.compile(rf"^(?:{fields}|{KNOWN_HEADER}|{starts})[^\n]*\n", PATTERN_FLAGS)
+    # Atomic: a line with the prefix is never read as if it had none.
+    prefix = rf"(?>{SYSLOG_PREFIX}[ ]*+|)" if syslog else ""
+    return re.compile(rf"^{prefix}(?:{fields}|{KNOWN_HEADER}|{starts})[^\n]*\n", PATTERN_FLAGS)
+
+
+# RFC 3164's header as syslog daemons and journalctl's short output write it: a time,
+# the host, then the program's tag and pid before ": " (the message: the program's own).
+SYSLOG_PREFIX: Final = (
+    r"[A-Z][a-z][a-z][ ][ 0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9][ ][^ \n]++[ ]"
+    r"[^ :\[\n]++(?:\[[0-9]++\]|):[ ]"
+)
+_SYSLOG_LINE: Final = re.compile(SYSLOG_PREFIX, PATTERN_FLAGS)
+
+
+def is_syslog(lines: Sequence[str]) -> bool:
+    """Whether at least four fifths of `lines` (at least 8) carry a syslog prefix."""
+    found = sum(_SYSLOG_LINE.match(line) is not None for line in lines)
+    return len(lines) >= 8 and found * 5 >= len(lines) * 4
 
 
 def kind_of_groups(
