@@ -17,7 +17,6 @@ GOAL = 0.99
 # The development files golive does not yet read at the goal, and why: each is an
 # expected failure that fails the test the day it reaches the goal (remove it then).
 BELOW_GOAL = {
-    "android_logcat": "logcat's '--------- beginning of main' separators read as continuations",
     "ansible": "a warning's wrapped second line starts with a number: read as a message",
     "docker_json": "npm's own 'npm WARN' prefix is not a known shape",
     "go_stdlog": "a panic's goroutine dump under lines with no level: no start to learn",

@@ -316,3 +316,21 @@ def test_a_few_syslog_lines_in_another_format_do_not_make_it_syslog() -> None:
     counter = LevelCounter()
     counter.feed_text(text_of(mixed))
     assert not counter.shape.syslog
+
+
+def test_logcat_s_buffer_separator_is_a_line_of_its_own() -> None:
+    """Between buffers logcat writes '--------- beginning of crash'; the source has
+    learned that its messages start with a date, but the separator is not part of the
+    error above it."""
+    lines: list[tuple[str, LineKind]] = [
+        (f"11-22 02:00:{n:02d}.123  1702  1702 I ActivityManager: tick {n}", INFO) for n in range(6)
+    ]
+    lines += [
+        ("11-22 02:00:07.777  8123  8161 E ShopApp : checkout failed: HTTP 502", E),
+        ("--------- beginning of crash", None),
+        ("11-22 02:00:08.001  8123  8123 E AndroidRuntime: FATAL EXCEPTION: main", E),
+        ("a wrapped line of that message", CONTINUATION),
+    ]
+    counter = LevelCounter()
+    assert counter.feed_text(text_of(lines)) == [kind for _, kind in lines]
+    assert counter.shape.start is not None

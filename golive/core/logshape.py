@@ -113,11 +113,20 @@ def signature(line: str) -> str:
     return "".join(symbols)
 
 
+# logcat's "--------- beginning of main" between its buffers: a line of its own.
+_SEPARATOR_LINE: Final = "--------- "
+
+
 def looks_like_a_header(line: str) -> bool:
     """A line that starts with a number, or a bracket and a number (an access log
-    line, another program's timestamp): a message of its own, never a continuation."""
+    line, another program's timestamp), or logcat's buffer separator: a message of its
+    own, never a continuation."""
     first = line[:1]
-    return first.isdigit() or (first in "[{<(=" and line[1:2].isdigit())
+    return (
+        first.isdigit()
+        or (first in "[{<(=" and line[1:2].isdigit())
+        or line.startswith(_SEPARATOR_LINE)
+    )
 
 
 def _distinctive(start: str) -> bool:
@@ -198,7 +207,7 @@ _FIELD_CHARS: Final = r"[^ \t|,\r\n]"
 _AROUND_SET: Final = "[" + re.escape(_AROUND) + "]"
 
 
-_HEADER_LIKE: Final = r"[0-9]|[\[{<(=][0-9]"  # see looks_like_a_header
+_HEADER_LIKE: Final = r"[0-9]|[\[{<(=][0-9]|---------[ ]"  # see looks_like_a_header
 HEADER_LIKE: Final = re.compile(_HEADER_LIKE)
 
 
