@@ -27,7 +27,6 @@ BELOW_GOAL = {
     "lnav_postgres_prefixes": "a file of many log_line_prefix settings, LOG packed into a field",
     "lnav_vdsm": "the level inside a '::'-joined header field",
     "lnav_vmw_log_variants": "a file of many VMware shapes, and ESXi's 'In(166)' levels",
-    "mysql_error": "MySQL's [System] label is not a level name",
     "oracle_alert": "ORA- lines under 'Errors in file' are not known as continuations",
     "proxifier": "the 'error :' status after the connection target is message text here",
     "sap_dev_w0": "SAP's '*** ERROR =>' markers after the trace component letter",

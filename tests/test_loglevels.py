@@ -152,6 +152,10 @@ SAMPLES: list[tuple[str, str, LineKind]] = [
     ("postgres", "2026-11-22 02:00:00.123 CET [1234] app@shop FATAL:  auth failed", Level.CRITICAL),
     ("mysql", "2026-11-22T02:00:00.123456Z 0 [ERROR] [MY-010119] [Server] Aborting", Level.ERROR),
     ("mysql", "2026-11-22T02:00:00.123456Z 0 [Warning] [MY-010068] x", Level.WARNING),
+    ("mysql", "2026-11-22T02:00:01.512345Z 0 [System] [MY-010931] [Server] ready", Level.INFO),
+    ("mysql", "2026-11-22T02:00:01.512345Z 0 [Note] [MY-010914] [Server] Aborted", Level.NOTICE),
+    # "System" outside MySQL's brackets is a word of the message
+    ("syslog-like", "2026-11-22 02:00:00 System shutdown requested by deploy", None),
     ("rails", "E, [2026-11-22T02:00:00.123456 #1234] ERROR -- : boom", Level.ERROR),
     ("nlog", "2026-11-22 02:00:00.1234|ERROR|Program|boom", Level.ERROR),
     ("aspnet", "fail: Microsoft.AspNetCore.Server[1]", Level.ERROR),

@@ -122,6 +122,7 @@ _NAMES: Final[dict[str, Level]] = {
     **{name: Level.DEBUG for name in ("fine", "finer", "finest")},
     **{name: Level.INFO for name in ("info", "information", "informational", "log", "inf")},
     **{name: Level.NOTICE for name in ("notice", "note")},
+    "system": Level.INFO,  # MySQL 8's [System] (read only in its brackets: see _TOKENS)
     **{name: Level.WARNING for name in ("warn", "warning", "wrn")},
     **{name: Level.ERROR for name in ("err", "error", "eror", "severe", "fail", "failure")},
     **{
@@ -356,6 +357,7 @@ _TOKENS: Final = [
     *(key + _LOGFMT_VALUE for key in _branches(_LOGFMT_KEYS)),
     # level words
     rf"\[[ ]*+(?:[\w.-]++:|){_ANYCASE}[ ]*+\]",
+    r"\[System\]",  # MySQL 8's label for what it always writes (start, shutdown): info
     *(word + r"(?=[\s\]|,:\x1b])" for word in _branches(_UPPER_WORDS)),
     *(word + r"(?=[:\t])" for word in _branches(_ANYCASE_WORDS, fold=True)),
     *(word + r"(?=:)" for word in _branches(_COLON_WORDS)),
