@@ -22,6 +22,11 @@ interval, and measures, in one run and over the same SSH connections:
       no events. What streaming itself costs (paramiko's transport threads among it);
       golive's CPU is printed as a ratio to it.
 
+  (f) a peer: the streaming limit on asyncssh (pip install asyncssh, or
+      '.[bench]'): every connection on one asyncio event loop in one thread instead
+      of paramiko's reader thread per connection, the same sampler, bytes dropped;
+      paramiko's connections are closed first. Skipped when asyncssh is missing.
+
 (a) and (e) alternate in --rounds rounds (default 3) that split their 30 s, so
 that drifting load on a shared machine shifts both alike; their figures are
 means over the rounds.
@@ -56,6 +61,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -68,7 +74,7 @@ from golive.core.events import Event  # noqa: E402
 from golive.core.hostwatch import HostSnapshot, HostWatch  # noqa: E402
 from golive.core.metrics import sampler_command  # noqa: E402
 from golive.core.runbook import Host, Runbook  # noqa: E402
-from golive.io.monitor import Monitor, message_levels  # noqa: E402
+from golive.io.monitor import READ_CHUNK, Monitor, message_levels  # noqa: E402
 from golive.io.ssh import CONCURRENT_CONNECTS, CONNECT_STAGGER, SshConnection, SshPool  # noqa: E402
 from tests.sshd import SshFarm, loopback_addresses  # noqa: E402
 
@@ -138,7 +144,7 @@ def thread_kinds() -> dict[int, str]:
             continue
         if type(thread).__name__ == "Transport":
             kinds[thread.native_id] = "paramiko transports"
-        elif thread.name in ("monitor", "streaming-reader"):
+        elif thread.name in ("monitor", "streaming-reader", "asyncssh-loop"):
             kinds[thread.native_id] = thread.name
         else:
             kinds[thread.native_id] = "other long-lived"
@@ -441,6 +447,80 @@ def bench_streaming(runbook: Runbook, pool: SshPool, seconds: float) -> dict[str
     }
 
 
+def bench_asyncssh(runbook: Runbook, seconds: float) -> dict[str, float] | None:
+    """(f): the streaming limit on asyncssh instead of paramiko: every connection on one
+    asyncio event loop in one thread (no reader thread per connection), the same
+    sampler, every byte read and dropped. None when asyncssh is not installed."""
+    try:
+        import asyncssh
+    except ImportError:
+        return None
+    import asyncio
+
+    command = sampler_command(runbook.monitor.interval)
+    hosts = list(runbook.hosts.values())
+    known_hosts = str(runbook.known_hosts_path)
+    received = [0]
+    started = threading.Event()
+    failed: list[BaseException] = []
+    loop = asyncio.new_event_loop()
+    stop = asyncio.Event()
+
+    async def drain(process: Any) -> None:
+        while chunk := await process.stdout.read(READ_CHUNK):
+            received[0] += len(chunk)
+
+    async def streams() -> None:
+        gate = asyncio.Semaphore(CONCURRENT_CONNECTS)  # as SshPool connects
+
+        async def connect(host: Host) -> Any:
+            async with gate:
+                return await asyncssh.connect(
+                    host.address, port=host.port, username=host.user,
+                    client_keys=[host.identity_file], known_hosts=known_hosts,
+                )  # fmt: skip
+
+        connections = await asyncio.gather(*(connect(host) for host in hosts))
+        processes = [await c.create_process(command, encoding=None) for c in connections]
+        readers = [asyncio.create_task(drain(p)) for p in processes]
+        started.set()
+        await stop.wait()
+        for process in processes:
+            process.stdin.write_eof()  # as golive stops its samplers
+        for connection in connections:
+            connection.close()
+        await asyncio.gather(*readers, return_exceptions=True)
+        for connection in connections:
+            await connection.wait_closed()
+
+    def run() -> None:
+        try:
+            loop.run_until_complete(streams())
+        except BaseException as exc:  # reported by the caller, not as a thread traceback
+            failed.append(exc)
+            started.set()
+
+    thread = threading.Thread(target=run, name="asyncssh-loop", daemon=True)
+    thread.start()
+    started.wait(LIVE_TIMEOUT)
+    if failed:
+        raise SystemExit(f"asyncssh: {type(failed[0]).__name__}: {failed[0]}")
+    time.sleep(SETTLE)
+    before = received[0]
+    with measured() as window:
+        time.sleep(seconds)
+    got = received[0] - before
+    loop.call_soon_threadsafe(stop.set)
+    thread.join(timeout=30)
+    w = window[0]
+    return {
+        "wall": w.wall,
+        "cpu_percent": w.cpu_percent,
+        "bytes_per_s": got / w.wall,
+        **threads_of(w),
+    }
+
+
 def bench_idle(pool: SshPool, seconds: float) -> Window:
     with measured() as window:
         time.sleep(seconds)
@@ -622,6 +702,25 @@ def main() -> None:
             ratio = r["cpu_percent"] / g["cpu_percent"] if g["cpu_percent"] > 0 else float("inf")
             print(f"  {label:22}{r['rate']:>16.3f}{r['cpu_percent']:>18.2f}{ratio:>14.1f}x")
         print(f"  {'idle connections':22}{'-':>16}{idle.cpu_percent:>18.2f}")
+
+        # paramiko's connections are closed first: their reader threads would be counted.
+        pool.close()
+        pool = None
+        peer = bench_asyncssh(runbook, seconds)
+        if peer is None:
+            print("\n(f) asyncssh: not installed (pip install asyncssh), skipped")
+        else:
+            print(
+                f"\n(f) the streaming limit on asyncssh (one event loop for all {n_hosts} "
+                f"connections, paramiko's closed): CPU of one core {peer['cpu_percent']:.2f} % "
+                f"({peer['bytes_per_s'] / 1024:.0f} KiB/s over {peer['wall']:.1f} s)"
+            )
+            print_threads(peer)
+            print(
+                f"  asyncssh / paramiko streaming limit: {peer['cpu_percent'] / limit:.2f}x "
+                f"({peer['cpu_percent']:.2f} % against {limit:.2f} %); golive on paramiko: "
+                f"{g['cpu_percent']:.2f} %"
+            )
     finally:
         if pool is not None:
             pool.close()
