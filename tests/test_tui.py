@@ -40,6 +40,7 @@ from golive.tui.screens.help import HelpScreen
 from golive.tui.screens.run import RunScreen
 from golive.tui.widgets.cursor_list import CursorList
 from golive.tui.widgets.header_bar import HeaderBar
+from golive.tui.widgets.steady_footer import SteadyFooter
 from golive.tui.widgets.steps_table import StepsTable
 from tests.helpers import events, of_type, write_runbook
 
@@ -93,7 +94,10 @@ def load(path: Path) -> Runbook:
 
 @asynccontextmanager
 async def running(
-    tmp_path: Path, runbook: Runbook, values: Values | None = None
+    tmp_path: Path,
+    runbook: Runbook,
+    values: Values | None = None,
+    size: tuple[int, int] = (180, 50),
 ) -> AsyncIterator[tuple[Run, Pilot[int]]]:
     journal = tmp_path / "run.jsonl"
     session = start_session(
@@ -106,7 +110,7 @@ async def running(
     pool = SshPool()
     app = build_app(session, HostExecutors(pool), Policy(operator="alice", interactive=True))
     try:
-        async with app.run_test(size=(180, 50)) as pilot:
+        async with app.run_test(size=size) as pilot:
             yield Run(session, pool, app, journal), pilot
     finally:
         # run_test does not run run_tui's cleanup: stop the driver thread ourselves.
@@ -651,3 +655,37 @@ async def test_the_detail_follows_a_failure_unless_the_operator_chose_a_row(
         else:
             assert app.run_screen.selected_step() == "second"
             assert "second" in detail and "failed" in detail and "exit status 3" in detail
+
+
+def footer_actions(app: GoliveApp) -> set[str]:
+    keys = app.screen.query_one(SteadyFooter).query("FooterKey")  # not exported by Textual
+    return {str(getattr(key, "action", "")) for key in keys}
+
+
+async def test_a_narrow_footer_keeps_help_and_quit_and_every_key_still_works(
+    tmp_path: Path,
+) -> None:
+    """At 80 columns the keys that answer no question give way in the footer (they are in
+    the help and the palette), so that Help and Quit stay in sight; they still work."""
+    runbook = write_runbook(
+        tmp_path,
+        """
+[[steps]]
+id = "hold"
+kind = "manual"
+instructions = "Wait for the go from the business."
+""",
+    )
+    async with running(tmp_path, load(runbook), size=(80, 24)) as (run, pilot):
+        app = run.app
+        await wait_for(pilot, lambda: run.asked(QuestionKind.CONFIRM, "hold"), "the manual step")
+        await wait_for(pilot, lambda: "help" in footer_actions(app), "the footer")
+        shown = footer_actions(app)
+        assert {"gate", "retry", "skip", "rollback", "note", "help", "quit_run"} <= shown
+        assert not {"pause", "interrupted", "host"} & shown
+        await pilot.press("p")  # left out of the footer, still a key
+        await wait_for(pilot, lambda: run.has("decision", decision="pause"), "the pause")
+
+        await pilot.resize_terminal(180, 50)
+        await wait_for(pilot, lambda: "host" in footer_actions(app), "the wide footer")
+        assert {"pause", "interrupted", "host", "help", "quit_run"} <= footer_actions(app)

@@ -46,6 +46,9 @@ class RunScreen(RunLayout):
         Binding("question_mark,h", "help", "Help", id="app.help"),
         Binding("q", "quit_run", "Quit", id="app.quit"),
     ]
+    # What the footer leaves out first on a narrow terminal (80 columns): the keys that
+    # answer no question. Help and Quit stay in sight.
+    FOOTER_SPARE = ("host", "interrupted", "pause")
 
     def __init__(
         self,
