@@ -39,6 +39,7 @@ from golive.tui.widgets.header_bar import HeaderBar
 from golive.tui.widgets.line_list import LineList
 from golive.tui.widgets.metric_chart import METRICS, MetricChart
 from golive.tui.widgets.metric_chart import column_peaks as peaks_of
+from golive.tui.widgets.steady_footer import SteadyFooter
 from golive.tui.widgets.steps_table import StepsTable
 from golive.tui.widgets.timeline import Timeline
 from tests.helpers import events, golive, of_type, write_runbook
@@ -276,6 +277,19 @@ async def test_zoom_keeps_the_cursor_in_view_and_0_shows_the_whole_run(demo_jour
         assert app.review.view == whole
         await pilot.press("minus")  # never wider than the whole run
         assert app.review.view == whole
+
+
+async def test_at_80_columns_the_footer_keeps_help_and_quit_and_zoom_still_works(
+    demo_journal: Path,
+) -> None:
+    async with reviewing(demo_journal, size=(80, 24)) as (app, pilot):
+        footer = app.screen.query_one(SteadyFooter)
+        shown = {str(getattr(key, "action", "")) for key in footer.query("FooterKey")}
+        assert {"scrub(-1)", "scrub(1)", "help", "app.quit"} <= shown
+        assert "zoom(0.5)" not in shown
+        whole = app.review.view
+        await pilot.press("plus")  # left out of the footer, still a key
+        assert app.review.view[1] - app.review.view[0] == pytest.approx((whole[1] - whole[0]) / 2)
 
 
 # -- 3. journals that cannot be trusted --------------------------------------------------------

@@ -75,6 +75,12 @@ class ReviewScreen(Screen[None]):
         Binding("question_mark", "help", "Help", id="app.help", key_display="?"),
         Binding("q", "app.quit", "Quit", id="app.quit"),
     ]  # fmt: skip
+    # What the footer leaves out first on a narrow terminal: the big steps and the zoom,
+    # then the panes and filters, so that moving through the run, help and quit stay.
+    FOOTER_SPARE = (
+        "scrub(-10)", "scrub(10)", "zoom(2)", "zoom(0.5)", "panes", "filter_host",
+        "filter_kind", "output",
+    )  # fmt: skip
 
     def __init__(self, loaded: Loaded) -> None:
         """`loaded` comes from load_record(path, samples=False): the first frame needs
