@@ -79,3 +79,9 @@ def wait_until(
             return
         time.sleep(0.05)
     raise AssertionError(f"timed out waiting for {what}")
+
+
+def footer_actions(screen: Any) -> set[str]:
+    """The actions whose keys a screen's footer draws (FooterKey: not exported by Textual,
+    found by its name)."""
+    return {str(getattr(key, "action", "")) for key in screen.query("FooterKey")}

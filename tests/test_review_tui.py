@@ -39,10 +39,9 @@ from golive.tui.widgets.header_bar import HeaderBar
 from golive.tui.widgets.line_list import LineList
 from golive.tui.widgets.metric_chart import METRICS, MetricChart
 from golive.tui.widgets.metric_chart import column_peaks as peaks_of
-from golive.tui.widgets.steady_footer import SteadyFooter
 from golive.tui.widgets.steps_table import StepsTable
 from golive.tui.widgets.timeline import Timeline
-from tests.helpers import events, golive, of_type, write_runbook
+from tests.helpers import events, footer_actions, golive, of_type, write_runbook
 
 pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
 
@@ -283,8 +282,7 @@ async def test_at_80_columns_the_footer_keeps_help_and_quit_and_zoom_still_works
     demo_journal: Path,
 ) -> None:
     async with reviewing(demo_journal, size=(80, 24)) as (app, pilot):
-        footer = app.screen.query_one(SteadyFooter)
-        shown = {str(getattr(key, "action", "")) for key in footer.query("FooterKey")}
+        shown = footer_actions(app.screen)
         assert {"scrub(-1)", "scrub(1)", "help", "app.quit"} <= shown
         assert "zoom(0.5)" not in shown
         whole = app.review.view

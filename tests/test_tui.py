@@ -40,9 +40,8 @@ from golive.tui.screens.help import HelpScreen
 from golive.tui.screens.run import RunScreen
 from golive.tui.widgets.cursor_list import CursorList
 from golive.tui.widgets.header_bar import HeaderBar
-from golive.tui.widgets.steady_footer import SteadyFooter
 from golive.tui.widgets.steps_table import StepsTable
-from tests.helpers import events, of_type, write_runbook
+from tests.helpers import events, footer_actions, of_type, write_runbook
 
 pytestmark = pytest.mark.slow  # real servers, terminals or processes: not in the fast lane
 
@@ -382,14 +381,20 @@ run = "echo after"
 
 
 # -- 3. pause ------------------------------------------------------------------------
-async def test_pause_holds_the_run_enter_starts_one_step_p_resumes(tmp_path: Path) -> None:
-    runbook = write_runbook(
-        tmp_path,
-        """
+# A manual step that waits for the operator: the run stays open at a question.
+HOLD = """
 [[steps]]
 id = "hold"
 kind = "manual"
 instructions = "Wait for the go from the business."
+"""
+
+
+async def test_pause_holds_the_run_enter_starts_one_step_p_resumes(tmp_path: Path) -> None:
+    runbook = write_runbook(
+        tmp_path,
+        HOLD
+        + """
 [[steps]]
 id = "second"
 run = "echo two"
@@ -657,35 +662,22 @@ async def test_the_detail_follows_a_failure_unless_the_operator_chose_a_row(
             assert "second" in detail and "failed" in detail and "exit status 3" in detail
 
 
-def footer_actions(app: GoliveApp) -> set[str]:
-    keys = app.screen.query_one(SteadyFooter).query("FooterKey")  # not exported by Textual
-    return {str(getattr(key, "action", "")) for key in keys}
-
-
 async def test_a_narrow_footer_keeps_help_and_quit_and_every_key_still_works(
     tmp_path: Path,
 ) -> None:
     """At 80 columns the keys that answer no question give way in the footer (they are in
     the help and the palette), so that Help and Quit stay in sight; they still work."""
-    runbook = write_runbook(
-        tmp_path,
-        """
-[[steps]]
-id = "hold"
-kind = "manual"
-instructions = "Wait for the go from the business."
-""",
-    )
+    runbook = write_runbook(tmp_path, HOLD)
     async with running(tmp_path, load(runbook), size=(80, 24)) as (run, pilot):
         app = run.app
         await wait_for(pilot, lambda: run.asked(QuestionKind.CONFIRM, "hold"), "the manual step")
-        await wait_for(pilot, lambda: "help" in footer_actions(app), "the footer")
-        shown = footer_actions(app)
+        await wait_for(pilot, lambda: "help" in footer_actions(app.screen), "the footer")
+        shown = footer_actions(app.screen)
         assert {"gate", "retry", "skip", "rollback", "note", "help", "quit_run"} <= shown
         assert not {"pause", "interrupted", "host"} & shown
         await pilot.press("p")  # left out of the footer, still a key
         await wait_for(pilot, lambda: run.has("decision", decision="pause"), "the pause")
 
         await pilot.resize_terminal(180, 50)
-        await wait_for(pilot, lambda: "host" in footer_actions(app), "the wide footer")
-        assert {"pause", "interrupted", "host", "help", "quit_run"} <= footer_actions(app)
+        await wait_for(pilot, lambda: "host" in footer_actions(app.screen), "the wide footer")
+        assert {"pause", "interrupted", "host", "help", "quit_run"} <= footer_actions(app.screen)

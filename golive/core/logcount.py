@@ -28,9 +28,10 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from typing import Final
 
-from golive.core.logenvelope import Unwrapper, envelope_of
+from golive.core.logenvelope import Unwrapper, envelope_of, is_syslog
 from golive.core.loglevels import (
     CONTINUATION,
     LEVELS_HIGH_FIRST,
@@ -48,7 +49,6 @@ from golive.core.logshape import (
     Shape,
     decide,
     first_level_field,
-    is_syslog,
     kind_of_groups,
     known_name,
     signature,
@@ -190,7 +190,7 @@ class LevelCounter:
             # there (a learned field would count the prefix's fields too).
             shape = decide([taught for taught, _, _ in sample])
             if envelope is None and is_syslog(lines):
-                shape = Shape(None, shape.messages, shape.read, "syslog", None, syslog=True)
+                shape = replace(shape, field=None, start=None, known="syslog", syslog=True)
             now = self._unwrapper.envelope if self._unwrapper is not None else None
             if (shape.field, shape.start, shape.syslog, envelope) != (
                 self.shape.field, self.shape.start, self.shape.syslog, now

@@ -67,14 +67,31 @@ ENVELOPES: Final = (
 )  # fmt: skip
 
 
+def _mostly(pattern: re.Pattern[str], lines: Sequence[str]) -> bool:
+    """Whether `pattern` starts at least four fifths of `lines` (at least 8 of them)."""
+    found = sum(pattern.match(line) is not None for line in lines)
+    return len(lines) >= 8 and found * 5 >= len(lines) * 4
+
+
 def envelope_of(lines: Sequence[str]) -> Envelope | None:
     """The envelope that wraps at least four fifths of `lines` (at least 8), if any."""
-    if len(lines) < 8:
-        return None
-    for envelope in ENVELOPES:
-        if sum(envelope.pattern.match(line) is not None for line in lines) * 5 >= len(lines) * 4:
-            return envelope
-    return None
+    return next((e for e in ENVELOPES if _mostly(e.pattern, lines)), None)
+
+
+# RFC 3164's header as syslog daemons and journalctl's short output write it: a time,
+# the host, then the program's tag and pid before ": " (the message: the program's own).
+# Not an Envelope opened in Python: a learned shape's one pattern skips it
+# (golive.core.logshape.shape_pattern), so both paths stay as fast as other shapes.
+SYSLOG_PREFIX: Final = (
+    r"[A-Z][a-z][a-z][ ][ 0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9][ ][^ \n]++[ ]"
+    r"[^ :\[\n]++(?:\[[0-9]++\]|):[ ]"
+)
+_SYSLOG_LINE: Final = re.compile(SYSLOG_PREFIX)
+
+
+def is_syslog(lines: Sequence[str]) -> bool:
+    """Whether at least four fifths of `lines` (at least 8) carry a syslog prefix."""
+    return _mostly(_SYSLOG_LINE, lines)
 
 
 class Unwrapper:

@@ -27,7 +27,7 @@ The rules, in ``decide``:
   number, a bracket). Then a line in which nothing reads a level, that starts otherwise
   and does not itself start with a number, is part of the message above.
 - A syslog file (four fifths of its lines with an RFC 3164 prefix) is read after the
-  prefix, each program's text as the known shapes read a line (``is_syslog``); its
+  prefix, each program's text as the known shapes read a line (``logenvelope.is_syslog``); its
   messages' fields are not learned (they would count the prefix's).
 - Otherwise the source keeps the known shapes, line by line (sources that mix formats,
   such as containers' combined output, fall back this way).
@@ -46,6 +46,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from golive.core.logenvelope import SYSLOG_PREFIX
 from golive.core.loglevels import (
     CONTINUATION,
     FIELD_WORD,
@@ -254,21 +255,6 @@ def shape_pattern(
     # Atomic: a line with the prefix is never read as if it had none.
     prefix = rf"(?>{SYSLOG_PREFIX}[ ]*+|)" if syslog else ""
     return re.compile(rf"^{prefix}(?:{fields}|{KNOWN_HEADER}|{starts})[^\n]*\n", PATTERN_FLAGS)
-
-
-# RFC 3164's header as syslog daemons and journalctl's short output write it: a time,
-# the host, then the program's tag and pid before ": " (the message: the program's own).
-SYSLOG_PREFIX: Final = (
-    r"[A-Z][a-z][a-z][ ][ 0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9][ ][^ \n]++[ ]"
-    r"[^ :\[\n]++(?:\[[0-9]++\]|):[ ]"
-)
-_SYSLOG_LINE: Final = re.compile(SYSLOG_PREFIX, PATTERN_FLAGS)
-
-
-def is_syslog(lines: Sequence[str]) -> bool:
-    """Whether at least four fifths of `lines` (at least 8) carry a syslog prefix."""
-    found = sum(_SYSLOG_LINE.match(line) is not None for line in lines)
-    return len(lines) >= 8 and found * 5 >= len(lines) * 4
 
 
 def kind_of_groups(
