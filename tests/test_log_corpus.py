@@ -19,9 +19,7 @@ GOAL = 0.99
 BELOW_GOAL = {
     "ansible": "a warning's wrapped second line starts with a number: read as a message",
     "docker_json": "npm's own 'npm WARN' prefix is not a known shape",
-    "go_stdlog": "a panic's goroutine dump under lines with no level: no start to learn",
     "java_util_logging": "JUL's two-line records: the level is on the second line",
-    "linux_messages_loghub": "gpm's '*** info' marker after the syslog tag",
     "lnav_docker_compose": "Flask's ' * ' lines inside compose read as continuations",
     "lnav_java_log_variants": "a file of many Java shapes, each line its own: no shape to learn",
     "lnav_postgres_prefixes": "a file of many log_line_prefix settings, LOG packed into a field",
@@ -29,7 +27,6 @@ BELOW_GOAL = {
     "lnav_vmw_log_variants": "a file of many VMware shapes, and ESXi's 'In(166)' levels",
     "oracle_alert": "ORA- lines under 'Errors in file' are not known as continuations",
     "proxifier": "the 'error :' status after the connection target is message text here",
-    "sap_dev_w0": "SAP's '*** ERROR =>' markers after the trace component letter",
     "windows_eventlog_csv": "a quoted CSV field's later lines read as messages",
 }
 

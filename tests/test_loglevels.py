@@ -190,6 +190,20 @@ SAMPLES: list[tuple[str, str, LineKind]] = [
     ("continuation", "The above exception was the direct cause of the following exception:", C),
     ("continuation", "", C),
     ("continuation", "   ", C),
+    # a marker before the level, and what is not one
+    ("marker", "C  *** ERROR => OCI-call 'OCISessionBegin' failed [dboci.c 3110]", Level.ERROR),
+    ("marker", "M  *** WARNING => ThStartStatistic: no stat file [thxx.c 210]", Level.WARNING),
+    ("marker", "*** info [mice.c(1766)]: imps2: Auto-detected intellimouse PS/2", Level.INFO),
+    ("unknown", "B  ***LOG BV3=> exception 4100 [dbsh#2 @ 1234]", None),
+    ("unknown", "*** Publishers will be blocked until this alarm clears ***", None),
+    ("unknown", "*** ERROR count is 0 ***", None),
+    # a Go panic's dump
+    ("continuation", "goroutine 118 [running]:", C),
+    ("continuation", "net/http.(*conn).serve.func1()", C),
+    ("continuation", "main.(*gateway).route(0xc0001a2000, {0xa1b2c0, 0xc0002be000})", C),
+    ("continuation", "panic({0x8a3d40?, 0xd4a2b0?})", C),
+    ("unknown", "connect failed (timeout)", None),
+    ("unknown", "goroutine leak suspected in worker (42)", None),
 ]
 
 FORMATS = sorted({fmt for fmt, _, _ in SAMPLES})

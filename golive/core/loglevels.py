@@ -36,6 +36,9 @@ Recognised headers:
   (Python's default format), ``error: msg``, ``fail: ...`` (ASP.NET Core),
   Android logcat's brief format ``E/Tag( 1234): msg`` and glog/klog's
   ``E1122 02:00:00.123456 ...``.
+- A marker before the level, at the start (after SAP's component letter):
+  ``C  *** ERROR => ...``, gpm's ``*** info [mice.c(1766)]: ...`` (the word must be
+  followed by ``=>`` or ``[``: ``*** ERROR count is 0`` is message text).
 - Android logcat's threadtime format ``11-22 02:00:00.123  1234  1250 E Tag: msg``.
   One-letter levels: V, D debug; I info; W warning; E error; F, A critical.
 
@@ -53,7 +56,9 @@ direct cause ...``, an exception line such as
 ``java.lang.IllegalStateException: boom`` or ``ValueError: bad`` (a name
 ending in Exception, Error, Exit, Interrupt, Iteration or Throwable, or a
 dotted name whose last part is capitalised, followed by ``:`` or the end of
-the line), and PostgreSQL's ``DETAIL:``, ``HINT:``, ``STATEMENT:``,
+the line), a Go panic's ``goroutine 118 [running]:`` and its frames
+(``main.(*gateway).route(0xc000, ...)``, ``panic({...})``: a lower-case name with
+no space before its ``(`` and a line that ends with ``)``), and PostgreSQL's ``DETAIL:``, ``HINT:``, ``STATEMENT:``,
 ``CONTEXT:``, ``QUERY:`` and ``LOCATION:`` lines. A continuation line at the
 very start of a stream belongs to a message that was not seen: it is not
 counted either.
@@ -364,6 +369,8 @@ _TOKENS: Final = [
     rf"<(?:{_ANYCASE}>|[0-9][0-9]?[0-9]?>)",
     # the logcat threadtime letter, after its prefix
     r"[VDIWEFA](?<=[ \t].)(?=[ \t])",
+    # a marker before the level: SAP's "*** ERROR =>", gpm's "*** info [mice.c]"
+    rf"\*\*\*[ ]++{_ANYCASE}(?=[ ]*+(?:=>|\[))",
     # more continuations: only at the start of a line
     r"\.\.\.(?=[ ][0-9]++[ ](?:more|common[ ]frames[ ]omitted))",
     rf"T{_AT_LINE_START}raceback[ ]\(most[ ]recent[ ]call[ ]last\):",
@@ -372,6 +379,9 @@ _TOKENS: Final = [
     rf"D{_AT_LINE_START}uring[ ]handling[ ]of[ ]the[ ]above[ ]exception",
     rf"T{_AT_LINE_START}he[ ]above[ ]exception[ ]was[ ]the[ ]direct[ ]cause",
     _EXCEPTION,
+    # a Go panic's dump: "goroutine 118 [running]:" and its frames, "pkg.(*T).f(...)"
+    rf"g{_AT_LINE_START}oroutine[ ][0-9]++[ ]\[",
+    rf"[a-z]{_AT_LINE_START}[\w./-]*+(?:\(\*?\w++\)\.[\w.]++|)\((?=[^\n]*\)\r?\n)",
     # logcat brief "E/Tag( 1234): ", glog "E1122 02:00:00.123456"
     r"[VDIWEFA]/(?=[^\n:(]{0,80}+(?:\([ \t]*+[0-9]++\)|):)",
     r"[IWEF](?=(?:[0-9][0-9][0-9][0-9]|)[0-9][0-9][0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]++[ ])",
@@ -399,6 +409,8 @@ KNOWN_HEADER: Final = rf"""
     # logfmt: key=value pairs up to the level key
     | [a-z_@][\w.@-]*+=(?:"[^"\n]*+"|[^\s"]*+)
       (?:[ \t]++[\w.@-]++=(?:"[^"\n]*+"|[^\s"]*+)){{0,7}}?[ \t]++(?={_LOGFMT_KEY}=)
+    # SAP's trace: the component's letter, then a marker before the level
+    | [A-Z](?=[ ][ ]?\*\*\*[ ])[ ][ ]?
     # or nothing: the token starts the line (not a timestamp's digit or month)
     | (?![0-9]|[A-Z][a-z][a-z][ ][ 0-9A-Z])
   )
@@ -453,6 +465,10 @@ def _kind_of_token(token: str) -> LineKind:
     if len(token) == 2 and token[1] == "/":  # logcat brief
         return _LETTERS.get(token[0])
     if token in PG_CONTINUATIONS:
+        return CONTINUATION
+    if first == "*":  # "*** ERROR"
+        return _NAMES.get(token.lstrip("* ").lower())
+    if token.endswith(("(", "[")):  # a Go panic's goroutine line or frame
         return CONTINUATION
     level = _NAMES.get(token.lower())
     if level is not None:
