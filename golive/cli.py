@@ -164,6 +164,23 @@ def build_parser() -> argparse.ArgumentParser:
     review = sub.add_parser("review", help="look back over a recorded run (read-only TUI)")
     review.add_argument("journal", metavar="JOURNAL")
 
+    follow = sub.add_parser(
+        "follow", help="watch a run another golive drives (read-only TUI, writes nothing)"
+    )
+    follow.add_argument("journal", metavar="JOURNAL")
+    follow.add_argument(
+        "--compact", action="store_true", help="a few lines for a corner of a screen share"
+    )
+    status = sub.add_parser("status", help="a run's phase, forecast and deadline, once")
+    status.add_argument("journal", metavar="JOURNAL")
+    status.add_argument("--json", action="store_true", help="one JSON object (schema in README)")
+    serve = sub.add_parser("serve", help="the follow screen in a browser (textual-serve)")
+    serve.add_argument("journal", metavar="JOURNAL")
+    serve.add_argument("--port", type=int, default=8022, help="default: 8022")
+    serve.add_argument(
+        "--bind", metavar="ADDR", help="address to listen on (default: 127.0.0.1, loopback only)"
+    )
+
     report = sub.add_parser("report", help="the post-implementation review report of a run")
     report.add_argument("journal", metavar="JOURNAL")
     report.add_argument(
@@ -304,6 +321,11 @@ def _dispatch(args: argparse.Namespace) -> int:
         from golive.commands.review import review_command
 
         return review_command(args)
+    if args.command in ("follow", "status", "serve"):
+        from golive.commands import follow as following
+
+        command = {"follow": following.follow_command, "status": following.status_command}
+        return command.get(args.command, following.serve_command)(args)
     if args.command == "report":
         from golive.commands.report import report_command
 

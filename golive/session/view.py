@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cached_property
 from types import MappingProxyType
 
-from golive.core.engine import Question
+from golive.core.engine import Engine, Question
 from golive.core.runbook import Runbook
 from golive.core.state import RunState, Status
 from golive.core.timeline import Timing, step_timing
@@ -100,8 +100,14 @@ class RunView:
 
 def rollback_preview(session: Session, to: str) -> RollbackPreview:
     """The rollback plan to `to` now, as the operator is shown it. On the loop's thread."""
-    plan = session.engine.rollback_plan(session.state, to)
-    display: Callable[[str], str] = session.values.display
+    return preview_of(session.engine, session.state, to, session.values.display)
+
+
+def preview_of(
+    engine: Engine, state: RunState, to: str, display: Callable[[str], str]
+) -> RollbackPreview:
+    """The rollback plan to `to` in `state`, commands shown by `display`."""
+    plan = engine.rollback_plan(state, to)
     actions = tuple(
         UndoAction(a.step, display(a.command) if a.command else None, a.planned)
         for a in plan.actions
@@ -137,17 +143,29 @@ def build_view(
     session: Session, questions: tuple[Question, ...], running: tuple[str, ...]
 ) -> RunView:
     """The run as it is now. Called on the run loop's thread only."""
-    state, engine = session.state, session.engine
-    timing = session.timing()
+    return view_of(
+        session.runbook, session.engine, session.state, session.timing(),
+        version=session.changes, questions=questions, running=running,
+        display=session.values.display, journal=session.journal.path,
+    )  # fmt: skip
+
+
+def view_of(
+    runbook: Runbook, engine: Engine, state: RunState, timing: Timing, *, version: int,
+    questions: tuple[Question, ...], running: tuple[str, ...], display: Callable[[str], str],
+    journal: str,
+) -> RunView:  # fmt: skip
+    """The view of `state` at `timing`'s moment: the driver's (build_view) and a
+    follower's, which folds the same journal into the same state."""
     points = tuple(engine.reached_points(state))
     asked = {q.step for q in questions} | {None}
     return RunView(
-        version=session.changes,
+        version=version,
         mode=state.mode,
         outcome=state.outcome,
         paused=state.paused,
         timing=timing,
-        rows=step_rows(session.runbook, state, timing.now_m),
+        rows=step_rows(runbook, state, timing.now_m),
         questions=questions,
         running=running,
         ready=tuple(s.id for s in engine.ready(state)),
@@ -156,6 +174,6 @@ def build_view(
         targets=tuple(
             (step, engine.rollback_target(state, step)) for step in sorted(asked, key=str)
         ),
-        previews=tuple(rollback_preview(session, p) for p in points),
-        journal=session.journal.path,
+        previews=tuple(preview_of(engine, state, p, display) for p in points),
+        journal=journal,
     )

@@ -9,8 +9,10 @@ from dataclasses import dataclass
 from textual.message import Message
 
 from golive.core.engine import Question
+from golive.core.events import Event
 from golive.core.hostwatch import HostSnapshot
 from golive.core.record import Integrity
+from golive.session.follow import Followed
 from golive.session.view import RollbackPreview, RunView
 
 
@@ -73,3 +75,19 @@ class SamplesLoaded(Message):
     """The review's worker read the samples and checked the hash chain."""
 
     integrity: Integrity
+
+
+@dataclass
+class FollowedUpdate(Message):
+    """The follower read new events, or its clock moved: the events (already folded, no
+    thread changes them again) and the frozen moment they lead to."""
+
+    events: tuple[Event, ...]
+    followed: Followed
+
+
+@dataclass
+class FollowFailed(Message):
+    """The follower cannot read on (the journal went, a line it cannot fold)."""
+
+    error: str

@@ -16,7 +16,7 @@ from golive.core.runbook import Runbook
 from golive.session.view import RollbackPreview
 from golive.tui.driver import RunDriver
 from golive.tui.header import hhmm
-from golive.tui.screens.dialogs import ChoiceScreen, ConfirmScreen, HostScreen, TextScreen
+from golive.tui.screens.dialogs import ChoiceScreen, ConfirmScreen, TextScreen
 from golive.tui.screens.help import HelpScreen
 from golive.tui.screens.run_layout import RunLayout
 from golive.tui.widgets.cursor_list import CursorList
@@ -323,15 +323,6 @@ class RunScreen(RunLayout):
                 self.answer(q, choice, to=seen.to, seen=seen)
         elif choice:
             self.answer(q, choice)
-
-    def action_host(self) -> None:
-        table = self.query_one(HostsTable)
-        if not self.snapshots or table.cursor_key is None:
-            return
-        key = table.cursor_key
-        snapshot = next((s for s in self.snapshots if s.host == key), None)
-        if snapshot is not None:
-            self.app.push_screen(HostScreen(snapshot))
 
     def action_help(self) -> None:
         bindings = [*self.BINDINGS, *self.app.BINDINGS, *CursorList.BINDINGS]

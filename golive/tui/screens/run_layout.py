@@ -31,6 +31,7 @@ from golive.session.view import RunView
 from golive.tui.event_text import status_word
 from golive.tui.fleet import fleet_line
 from golive.tui.run_text import no_rollback_text, question_text, where_text
+from golive.tui.screens.dialogs import HostScreen
 from golive.tui.shown import visible
 from golive.tui.widgets.cursor_list import CursorList
 from golive.tui.widgets.events_pane import EventsPane
@@ -61,6 +62,10 @@ class RunLayout(Screen[None]):
         (0, "-short"),
         (SHORT_SCREEN, "-tall"),
     ]
+
+    # Redrawn this often besides each new view (the driver's views come once a second);
+    # None: only when a new view comes (a follower posts one a second itself).
+    REDRAW_SECONDS: float | None = 1.0
 
     def __init__(
         self,
@@ -122,7 +127,8 @@ class RunLayout(Screen[None]):
         early, self._early = self._early, []
         self.show_journaled(early)
         self.refresh_view()
-        self.set_interval(1.0, self.refresh_view)
+        if self.REDRAW_SECONDS is not None:
+            self.set_interval(self.REDRAW_SECONDS, self.refresh_view)
 
     # -- what the bridge hands over ------------------------------------------------------
     def show_view(self, view: RunView) -> None:
@@ -176,6 +182,10 @@ class RunLayout(Screen[None]):
             self.query_one("#events", Log).write_line(visible(text.strip()))
 
     # -- drawing ---------------------------------------------------------------------------
+    def asked_text(self) -> str:
+        """The header's second line: what is asked, and the keys that answer it."""
+        return question_text(self.view, self.questions, self.key)
+
     def timing(self) -> Timing | None:
         return self.view.timing if self.view is not None else None
 
@@ -193,7 +203,7 @@ class RunLayout(Screen[None]):
         with self.app.batch_update():
             shown = (
                 self.runbook.name, view.mode, view.outcome, view.paused, view.timing,
-                question_text(view, self.questions, self.key),
+                self.asked_text(),
                 where_text(self.runbook, view, self.questions),
                 no_rollback_text(self.runbook, view),
             )  # fmt: skip
@@ -246,6 +256,16 @@ class RunLayout(Screen[None]):
             (b.key for b in bindings if isinstance(b, Binding) and b.id == binding_id), "?"
         )
         return keys.split(",")[0].strip()
+
+    def action_host(self) -> None:
+        """The selected host's figures (reading only: the follower has it too)."""
+        table = self.query_one(HostsTable)
+        if not self.snapshots or table.cursor_key is None:
+            return
+        key = table.cursor_key
+        snapshot = next((s for s in self.snapshots if s.host == key), None)
+        if snapshot is not None:
+            self.app.push_screen(HostScreen(snapshot))
 
     # -- the operator's cursor -------------------------------------------------------------
     def on_key(self, event: events.Key) -> None:
