@@ -29,6 +29,7 @@ from golive.session.status import run_status
 from golive.tui.follow_app import FollowApp
 from golive.tui.widgets.header_bar import HeaderBar
 from tests.helpers import events, golive, spawn, wait_until, write_runbook
+from tests.sshd import SshServer
 from tests.test_tui import isolated_home, load, running, wait_for
 from tests.test_tui_tmux import Tmux, row, tmux
 
@@ -354,3 +355,18 @@ def test_every_status_field_is_documented(tmp_path: Path) -> None:
     assert "hosts.unhappy[].alerts" in fields, document
     missing = sorted(f for f in fields if f"`{f}`" not in text)
     assert not missing, f"not in docs/status-schema.md: {missing}"
+
+
+@pytest.mark.slow
+def test_follow_over_ssh_in_a_real_terminal(
+    tmux: Tmux, sshd: SshServer, finished_journal: Path, tmp_path: Path
+) -> None:
+    """`ssh -t HOST golive follow J`: the screen is drawn through the SSH session's terminal."""
+    remote = shlex.join([sys.executable, "-m", "golive", "follow", str(finished_journal)])
+    command = shlex.join(sshd.ssh_argv(command=remote, options=["RequestTTY=force"]))
+    tmux.start(tmp_path, {"LANG": "C.UTF-8"}, f"{command}; echo ssh exited $?; sleep 60", (100, 30))
+    screen = tmux.wait("FOLLOWING (read-only)")
+    tmux.wait(row("✔", "switch"))
+    assert "COMPLETED" in tmux.wait("COMPLETED") and "prepare" in screen
+    tmux.keys("q")
+    tmux.wait("ssh exited 0")

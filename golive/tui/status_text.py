@@ -21,7 +21,7 @@ def status_lines(status: RunStatus) -> list[str]:
         badge += f" ■ {status.outcome.upper().replace('_', ' ')}"
     if status.paused:
         badge += " ⏸ PAUSED"
-    lines = [f"{badge} · {visible(status.name)} · {status.writer_text}"]
+    lines = [f"{badge} · {visible(status.name)} · {visible(status.writer_text)}"]
     running = ", ".join(
         f"{visible(r.step)} ({spell(r.seconds)}"
         + (f" of {spell(r.planned)})" if r.planned else ")")
@@ -47,7 +47,7 @@ def status_lines(status: RunStatus) -> list[str]:
     named = [
         f"{visible(h.host)} {h.state}"
         + (f" ({visible(h.reason)})" if h.reason and h.state != "LIVE" else "")
-        + (f" alert {', '.join(h.alerts)}" if h.alerts else "")
+        + (f" alert {visible(', '.join(h.alerts))}" if h.alerts else "")
         for h in status.unhappy[:MAX_UNHAPPY]
     ]
     more = len(status.unhappy) - MAX_UNHAPPY
