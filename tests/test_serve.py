@@ -21,9 +21,11 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from tests.helpers import golive, write_runbook
-from tests.test_follow import STEPS
+from tests.helpers import golive
+from tests.test_follow import finished_journal
 from tests.test_report_chromium import QUIET, chromium
+
+__all__ = ["finished_journal"]  # a fixture used here by name
 
 pytestmark = pytest.mark.slow  # real servers and a real browser: not in the fast lane
 
@@ -34,17 +36,6 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def journal(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("served")
-    write_runbook(folder, STEPS)
-    path = folder / "run.jsonl"
-    result = golive("run", folder / "rb.toml", "--rehearsal", "--yes", "--console",
-                    "--journal", path)  # fmt: skip
-    assert result.returncode == 0, result.stdout + result.stderr
-    return path
 
 
 @contextlib.contextmanager
@@ -86,13 +77,13 @@ def listening(port: int) -> list[str]:
     return found
 
 
-def test_serve_listens_on_loopback_only_by_default(journal: Path) -> None:
-    with serve(journal) as (port, process):
+def test_serve_listens_on_loopback_only_by_default(finished_journal: Path) -> None:
+    with serve(finished_journal) as (port, process):
         assert listening(port) == ["0100007F"]  # 127.0.0.1, and no other address
         assert "WARNING" not in said(process)
     # Another address needs --bind, and is warned about (127.0.0.2 is loopback too: the
     # tests never listen beyond it).
-    with serve(journal, "--bind", "127.0.0.2") as (port, process):
+    with serve(finished_journal, "--bind", "127.0.0.2") as (port, process):
         assert listening(port) == ["0200007F"]
         err = said(process)
         assert "textual-serve has no authentication" in err and "127.0.0.2" in err
@@ -166,8 +157,8 @@ async def page_terminal_text(url: str, profile: Path, wanted: list[str]) -> str:
         browser.communicate(timeout=15)
 
 
-def test_serve_shows_the_run_in_a_browser_offline(journal: Path, tmp_path: Path) -> None:
-    with serve(journal) as (port, _):
+def test_serve_shows_the_run_in_a_browser_offline(finished_journal: Path, tmp_path: Path) -> None:
+    with serve(finished_journal) as (port, _):
         url = f"http://127.0.0.1:{port}/"
         steps = ["prepare", "copy", "switch"]
         text = asyncio.run(page_terminal_text(url, tmp_path / "profile", [*steps, "COMPLETED"]))

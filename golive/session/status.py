@@ -18,6 +18,7 @@ from golive.core.runbook import Runbook
 from golive.core.state import Status
 from golive.core.timeline import Timing
 from golive.session.follow import Followed
+from golive.session.view import no_rollback_text
 
 SCHEMA = "golive-status/1"
 
@@ -133,14 +134,6 @@ def run_status(runbook: Runbook, followed: Followed) -> RunStatus:
     current = asked or next(iter(view.running), None)
     phase = runbook.step(current).phase if current is not None else None
     done = sum(1 for row in view.rows if row.status in (Status.SUCCEEDED, Status.SKIPPED))
-    point = next((s.id for s in runbook.steps if s.point_of_no_return), None)
-    no_rollback = (
-        (f"past {point}" if point else "past the point of no return")
-        if view.past_point_of_no_return
-        else "no point reached yet"
-        if not view.reached_points
-        else ""
-    )
     return RunStatus(
         name=runbook.name,
         mode=view.mode,
@@ -152,7 +145,7 @@ def run_status(runbook: Runbook, followed: Followed) -> RunStatus:
         running=running,
         waiting=view.questions,
         timing=view.timing,
-        no_rollback=no_rollback,
+        no_rollback=no_rollback_text(runbook, view),
         hosts=len(followed.hosts),
         unhappy=unhappy(followed.hosts),
         steps_done=done,

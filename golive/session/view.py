@@ -177,3 +177,13 @@ def view_of(
         previews=tuple(preview_of(engine, state, p, display) for p in points),
         journal=journal,
     )
+
+
+def no_rollback_text(runbook: Runbook, view: RunView | None) -> str:
+    """Why no rollback fits, in the words of the night: `past go-nogo`."""
+    if view is not None and view.past_point_of_no_return:
+        point = next((s.id for s in runbook.steps if s.point_of_no_return), None)
+        return f"past {point}" if point else "past the point of no return"
+    if view is not None and not view.reached_points:
+        return "no point reached yet"
+    return ""

@@ -9,7 +9,9 @@ from golive.core.engine import Question, QuestionKind
 from golive.core.events import Decisions
 from golive.core.runbook import Runbook
 from golive.core.state import Status
-from golive.session.view import RunView
+from golive.session.view import RunView, no_rollback_text
+
+__all__ = ["no_rollback_text", "question_text", "where_text"]
 
 KeyOf = Callable[[str], str]  # a binding id -> the first key that does it now
 
@@ -31,16 +33,6 @@ def where_text(runbook: Runbook, view: RunView | None, questions: Sequence[Quest
     others = len(view.running) - (1 if current in view.running else 0)
     more = f" +{others}" if others > 0 else ""
     return f"{step.phase} › {current} {word}{more}" if step.phase else f"{current} {word}{more}"
-
-
-def no_rollback_text(runbook: Runbook, view: RunView | None) -> str:
-    """Why no rollback fits, in the words of the night: `past go-nogo`."""
-    if view is not None and view.past_point_of_no_return:
-        point = next((s.id for s in runbook.steps if s.point_of_no_return), None)
-        return f"past {point}" if point else "past the point of no return"
-    if view is not None and not view.reached_points:
-        return "no point reached yet"
-    return ""
 
 
 def question_text(view: RunView | None, questions: Sequence[Question], k: KeyOf) -> str:
