@@ -173,13 +173,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     status = sub.add_parser("status", help="a run's phase, forecast and deadline, once")
     status.add_argument("journal", metavar="JOURNAL")
-    status.add_argument("--json", action="store_true", help="one JSON object (schema in README)")
+    status.add_argument(
+        "--json", action="store_true", help="one JSON object (docs/status-schema.md)"
+    )
     serve = sub.add_parser("serve", help="the follow screen in a browser (textual-serve)")
     serve.add_argument("journal", metavar="JOURNAL")
     serve.add_argument("--port", type=int, default=8022, help="default: 8022")
     serve.add_argument(
         "--bind", metavar="ADDR", help="address to listen on (default: 127.0.0.1, loopback only)"
     )
+
+    notify = sub.add_parser("notify", help="the war room's notifications: test, resend")
+    notify_sub = notify.add_subparsers(dest="notify_command", metavar="ACTION", required=True)
+    notify_test = notify_sub.add_parser(
+        "test", help="send one test message to each [[notify]] endpoint of a runbook"
+    )
+    notify_test.add_argument("runbook", metavar="RUNBOOK")
+    notify_resend = notify_sub.add_parser(
+        "resend", help="deliver what a journal queued and never delivered (same ids)"
+    )
+    notify_resend.add_argument("journal", metavar="JOURNAL")
+    for action in (notify_test, notify_resend):
+        action.add_argument(
+            "--var", action="append", default=[], metavar="NAME=VALUE",
+            help="set a variable (repeatable)",
+        )  # fmt: skip
 
     report = sub.add_parser("report", help="the post-implementation review report of a run")
     report.add_argument("journal", metavar="JOURNAL")
@@ -326,6 +344,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
         command = {"follow": following.follow_command, "status": following.status_command}
         return command.get(args.command, following.serve_command)(args)
+    if args.command == "notify":
+        from golive.commands.notify import notify_command
+
+        return notify_command(args)
     if args.command == "report":
         from golive.commands.report import report_command
 

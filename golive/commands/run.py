@@ -22,10 +22,18 @@ from golive.core.keymap import Keymap
 from golive.core.loader import load_runbook
 from golive.core.runbook import Runbook
 from golive.core.text import visible
-from golive.io.journal import JournalError, JournalInUse, JournalKeyError, LockedJournal, find_key
+from golive.io.journal import (
+    JournalError,
+    JournalInUse,
+    JournalKeyError,
+    LockedJournal,
+    find_key,
+    read_events,
+)
 from golive.io.ssh import SshPool
 from golive.io.ssh_exec import HostExecutors
 from golive.session.drill import drill_of_journal
+from golive.session.notify import start_notifier
 from golive.session.session import (
     RunOptions,
     Session,
@@ -338,6 +346,8 @@ def _drive_with_hosts(
     on the TUI (given the user's keymap, maybe empty) or in the console (None). The
     connections close last."""
     pool = SshPool(known_hosts=session.runbook.known_hosts_path)
+    history = list(read_events(session.journal.path, verify=False)) if resumed else None
+    notifier = start_notifier(session, history)
     try:
         if keymap is not None:
             from golive.tui.run import run_tui
@@ -348,4 +358,6 @@ def _drive_with_hosts(
             session, HostExecutors(pool), policy, before_close=monitor.stop if monitor else None
         )
     finally:
+        if notifier is not None:
+            notifier.close()
         pool.close()

@@ -184,6 +184,34 @@ class Sample(TypedDict, total=False):
     warnings_per_min: float | None
 
 
+class NotifyQueued(TypedDict, total=False):
+    notify: Required[str]  # the endpoint's name
+    id: Required[str]  # the message's id: the same on every attempt, and after a resume
+    news: Required[
+        str
+    ]  # step_failed | gate_waiting | rollback_started | window_at_risk | run_finished
+    step: str | None
+    cause_seq: int | None  # the event it tells of (none for window_at_risk)
+    facts: Required[dict[str, Any]]  # golive.core.notify.Facts: what the message says
+
+
+class NotifySent(TypedDict, total=False):
+    notify: Required[str]
+    id: Required[str]
+    attempts: Required[int]
+    status: int
+
+
+class NotifyFailed(TypedDict, total=False):
+    notify: Required[str]
+    id: Required[str]
+    attempts: Required[int]
+    status: int | None  # the HTTP status, None when there was no answer
+    final: Required[bool]  # no more attempts (given up, or not to be retried)
+    error: str  # what went wrong, never the URL
+    retry_in: float | None  # seconds to the next attempt
+
+
 DECLARED: dict[str, type] = {
     ev.RUN_STARTED: RunStarted,
     ev.SESSION_RESUMED: SessionResumed,
@@ -203,4 +231,7 @@ DECLARED: dict[str, type] = {
     ev.HOST_STATE: HostStateEvent,
     ev.ALERT: Alert,
     ev.SAMPLE: Sample,
+    ev.NOTIFY_QUEUED: NotifyQueued,
+    ev.NOTIFY_SENT: NotifySent,
+    ev.NOTIFY_FAILED: NotifyFailed,
 }

@@ -35,6 +35,9 @@ MONITOR_FINISHED = "monitor_finished"  # the sealed last event of a baseline jou
 HOST_STATE = "host_state"  # host, state (CONNECTING|LIVE|STALE|DOWN|RECONNECTING), reason
 ALERT = "alert"  # host, metric (cpu|mem|errors|down), status ("raised"|"cleared"), value, threshold
 SAMPLE = "sample"  # host, cpu, mem, load1, disk, errors_per_min, warnings_per_min: at most once per interval
+NOTIFY_QUEUED = "notify_queued"  # notify (endpoint), id, news, step, cause_seq, facts: the outbox
+NOTIFY_SENT = "notify_sent"  # notify, id, attempts, status
+NOTIFY_FAILED = "notify_failed"  # notify, id, attempts, status, final, error, retry_in
 
 # Events that are fsync'd before anyone sees them: what starts work (a step's start
 # must be on disk before its command runs, or a power cut could let a resume run it a
@@ -47,7 +50,7 @@ DURABLE = frozenset(
     {
         RUN_STARTED, SESSION_RESUMED, STEP_STARTED, DECISION, NOTE, ROLLBACK_STARTED,
         ROLLBACK_FINISHED, RUN_FINISHED, OUTPUT_CAPPED, MONITOR_STARTED, MONITOR_FINISHED,
-        HOST_STATE, ALERT,
+        HOST_STATE, ALERT, NOTIFY_QUEUED,
     }
 )  # fmt: skip
 

@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from golive.core.diagnostics import Diagnostic, Severity
+from golive.core.notify_config import notify_endpoints
 from golive.core.reader import DocumentReader, did_you_mean, type_name
 from golive.core.runbook import (
     LOCAL,
@@ -35,7 +36,7 @@ MAX_BYTES = 5 * 1024 * 1024
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
-TOP_KEYS = ("runbook", "vars", "hosts", "monitor", "steps")
+TOP_KEYS = ("runbook", "vars", "hosts", "monitor", "steps", "notify")
 RUNBOOK_KEYS = ("name", "description", "format", "window", "known_hosts")
 WINDOW_KEYS = ("start", "end", "duration", "timezone")
 VAR_KEYS = ("value", "env", "prompt", "secret", "default")
@@ -246,6 +247,7 @@ def _build(reader: DocumentReader, doc: dict[str, Any], path: str, text: str) ->
     hosts = _hosts(reader, reader.table(doc, (), "hosts"))
     monitor = _monitor(reader, reader.table(doc, (), "monitor"), hosts)
     steps = _steps(reader, doc.get("steps", []), window)
+    notify = notify_endpoints(reader, doc.get("notify"), variables)
     return Runbook(
         path=path,
         name=name,
@@ -258,6 +260,7 @@ def _build(reader: DocumentReader, doc: dict[str, Any], path: str, text: str) ->
         monitor=monitor,
         steps=tuple(steps),
         known_hosts=reader.optional_text(head, ("runbook",), "known_hosts"),
+        notify=notify,
     )
 
 

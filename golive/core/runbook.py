@@ -164,6 +164,31 @@ class Step:
         return self.planned
 
 
+NOTIFY_KINDS = ("step_failed", "gate_waiting", "rollback_started", "window_at_risk", "run_finished")
+NOTIFY_FORMATS = ("slack", "teams", "pagerduty", "json")
+
+
+@dataclass(frozen=True)
+class NotifyEndpoint:
+    """One ``[[notify]]`` table. `url`, `routing_key` and `signing_secret` are templates
+    (``{{slack_url}}``): their values are secret variables, resolved at run time."""
+
+    name: str
+    format: str
+    url: str
+    on: tuple[str, ...]
+    resolve_on: tuple[str, ...] = ()
+    rehearsal: bool = False
+    repeat_after: float = 600.0
+    routing_key: str = ""
+    signing_secret: str = ""
+
+    def wants(self, kind: str, mode: str) -> bool:
+        if mode == "dry-run" or (mode != "live" and not self.rehearsal):
+            return False
+        return kind in self.on or kind in self.resolve_on
+
+
 @dataclass(frozen=True)
 class Runbook:
     path: str
@@ -177,6 +202,7 @@ class Runbook:
     monitor: Monitor = field(default_factory=Monitor)
     steps: tuple[Step, ...] = ()
     known_hosts: str | None = None
+    notify: tuple[NotifyEndpoint, ...] = ()
 
     @cached_property
     def _by_id(self) -> dict[str, Step]:

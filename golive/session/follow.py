@@ -87,15 +87,25 @@ class Follower:
             return []
         events = self.tail.read()
         for event in events:
-            if self.runbook is None and event.get("type") == "run_started":
-                self._start(event)
-            self.state.apply(event)
-            self.hosts.apply(event)
+            try:
+                if self.runbook is None and event.get("type") == "run_started":
+                    self._start(event)
+                self.state.apply(event)
+                self.hosts.apply(event)
+            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                # A hand-edited line that is JSON and an event, but not one the fold takes.
+                raise JournalError(
+                    f"{self.path}: event {event.get('seq')} ({event.get('type')}) cannot be "
+                    f"replayed ({type(exc).__name__}: {exc})"
+                ) from None
         self.version += len(events)
         return events
 
     def _start(self, first: Event) -> None:
-        loaded = load_runbook_text(str(first.get("runbook") or self.path), first["runbook_source"])
+        source = first.get("runbook_source")
+        if not isinstance(source, str) or not source:
+            raise JournalError(f"{self.path}: its run_started holds no runbook to show")
+        loaded = load_runbook_text(str(first.get("runbook") or self.path), source)
         if loaded.runbook is None:
             problem = loaded.errors[0].message if loaded.errors else "cannot be read"
             raise JournalError(f"{self.path}: the runbook it recorded {problem}")

@@ -19,17 +19,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import Protocol
 
 from golive import __version__
 from golive.core import events as ev
 from golive.core.clock import Clock
 from golive.core.engine import Engine
-from golive.core.events import Event, event
+from golive.core.events import DURABLE, Event, event
 from golive.core.runbook import Runbook
 from golive.core.state import RunState
 from golive.core.templating import Values
 from golive.core.timeline import Timing, compute
 from golive.io.journal import (
+    FINAL_EVENTS,
     JournalError,
     JournalKey,
     JournalKeyError,
@@ -43,6 +45,24 @@ from golive.io.monitor import Monitor, SnapshotSink, message_levels
 from golive.io.ssh import SshPool
 
 Listener = Callable[[Event], None]
+
+
+class Companion(Protocol):
+    """Writes events right after another one, in its fsync group (the notifier's outbox)."""
+
+    def follows(self, new_event: Event) -> bool:
+        """Whether events may follow `new_event` (asked before it is written)."""
+        ...
+
+    def companions(self, recorded: Event) -> list[Event]:
+        """The events that follow `recorded` (just written, not yet durable)."""
+        ...
+
+    def before_final(self, final: Event) -> None:
+        """Called before the run's last event is written (it seals the journal)."""
+        ...
+
+
 # Events that never change what the run loop may do next: they do not wake it (a step
 # printing 10,000 lines a second would otherwise wake it 10,000 times). The step's end
 # (step_finished, or its thread ending) does.
@@ -86,6 +106,7 @@ class Session:
         self.state = state
         self.values = values
         self.listeners: list[Listener] = []
+        self.companions: list[Companion] = []
         self._failed_listeners: list[Listener] = []
         self.changed = threading.Condition()
         self._changes = 0
@@ -107,10 +128,29 @@ class Session:
 
         The event is written under the session's lock and fsync'd outside it, so that
         step threads starting at the same moment share one fsync (group commit); it is
-        folded into the state only once durable, and in journal order."""
-        recorded = self._record(new_event, sync, while_running=False)
+        folded into the state only once durable, and in journal order.
+
+        Companions (the notifier's outbox) write their events right after it, in the
+        same fsync group; and before the run's last event, which seals the journal."""
+        if new_event["type"] in FINAL_EVENTS:
+            for companion in self.companions:
+                companion.before_final(new_event)
+        hooks = [c for c in self.companions if c.follows(new_event)]
+        if not hooks:
+            recorded = self._record(new_event, sync, while_running=False)
+            assert recorded is not None
+            self._notify(recorded)
+            return recorded
+        recorded = self._record(new_event, False, while_running=False)
         assert recorded is not None
+        extra = [e for hook in hooks for e in hook.companions(recorded)]
+        followers = [self._record(e, sync, while_running=False) for e in extra]
+        if not followers and sync and new_event["type"] in DURABLE:
+            self.journal.make_durable(recorded["seq"])  # no companion's fsync to share
         self._notify(recorded)
+        for follower in followers:
+            assert follower is not None
+            self._notify(follower)
         return recorded
 
     def _record(self, new_event: Event, sync: bool, while_running: bool) -> Event | None:

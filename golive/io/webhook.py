@@ -1,0 +1,63 @@
+"""One webhook POST (httpx), with every timeout explicit and a deadline per attempt.
+
+The answer says the status code and Retry-After, or what went wrong in a few words of
+its own: never the URL (a Slack or Teams URL is a credential), never the exception's
+text (httpx quotes the URL in it)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final
+
+CONNECT: Final = 5.0
+READ: Final = 10.0
+WRITE: Final = 10.0
+POOL: Final = 5.0
+DEADLINE: Final = 20.0  # seconds for one whole attempt, however the server dribbles
+MAX_BODY: Final = 64 * 1024  # bytes of an answer read, at most
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int | None  # None: no HTTP answer
+    retry_after: str | None = None
+    error: str = ""  # what went wrong, in words that carry no URL
+
+
+Poster = Callable[[str, bytes, dict[str, str]], Answer]
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
+    import httpx  # here: a run without notifications never pays its import
+
+    timeout = httpx.Timeout(connect=CONNECT, read=READ, write=WRITE, pool=POOL)
+    started = time.monotonic()
+    try:
+        with (
+            httpx.Client(timeout=timeout, follow_redirects=False) as client,
+            client.stream("POST", url, content=body, headers=headers) as response,
+        ):
+            read = 0
+            for chunk in response.iter_raw():
+                read += len(chunk)
+                if time.monotonic() - started > DEADLINE:
+                    return Answer(None, error=f"no whole answer within {DEADLINE:g}s")
+                if read > MAX_BODY:
+                    break
+            status = response.status_code
+            error = "" if 200 <= status < 300 else f"HTTP {status}"
+            return Answer(status, response.headers.get("retry-after"), error)
+    except httpx.TimeoutException as exc:
+        return Answer(None, error=f"timed out ({_phase(exc)})")
+    except httpx.HTTPError as exc:
+        return Answer(None, error=f"no answer ({type(exc).__name__})")
+    except ValueError:  # a URL httpx cannot use
+        return Answer(None, error="the URL is not usable")
+
+
+def _phase(exc: Exception) -> str:
+    name = type(exc).__name__
+    return {"ConnectTimeout": "connect", "ReadTimeout": "read", "WriteTimeout": "write",
+            "PoolTimeout": "pool"}.get(name, name)  # fmt: skip

@@ -1,0 +1,420 @@
+"""Notifications, hung off the session: queued in the journal, delivered off the run.
+
+The journal is the outbox. When an event that an endpoint wants is recorded (a failed
+step, a gate, a rollback, the run's end; golive.core.notify.cause), a ``notify_queued``
+event follows it in the same fsync group (Session.companions): the message's id, its
+endpoint and its facts. Only then does a worker thread, one per endpoint, deliver it
+(golive.io.webhook), so a slow or dead endpoint never holds a step or a journal append.
+Each delivery ends in ``notify_sent`` or ``notify_failed`` (status code and attempts,
+never the URL). A message queued and never sent (golive killed) is delivered by
+``golive resume`` with the same id; at the end of a run golive waits at most END_WAIT
+seconds, journals what is still undelivered, and ends the run.
+
+Retries (network errors, 408, 429, 5xx) back off exponentially with full jitter, wait
+at least what Retry-After says, and stop at the budget (core.notify.RETRY_BUDGET).
+After BREAKER_AFTER failed attempts in a row an endpoint's circuit opens: an alert is
+journaled (host ``notify:NAME``, metric ``down``) and the endpoint is tried again only
+every BREAKER_COOLDOWN seconds until it answers. A worker's queue holds QUEUE_LIMIT
+messages; when it is full, the least important one waiting is coalesced away (and
+journaled as such). Slack gets at most one message a second.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import random
+import threading
+import time
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Final
+
+from golive.core import events as ev
+from golive.core.events import Event, event
+from golive.core.notify import (
+    PAGERDUTY_URL,
+    RETRY_BUDGET,
+    Endpoint,
+    Facts,
+    backoff,
+    body_bytes,
+    cause,
+    message_id,
+    payload,
+    retry_after,
+    retryable,
+    sign,
+)
+from golive.core.templating import Values
+from golive.io.webhook import Answer, Poster, post
+from golive.session.session import Session
+
+NOTIFY_QUEUED, NOTIFY_SENT, NOTIFY_FAILED = ev.NOTIFY_QUEUED, ev.NOTIFY_SENT, ev.NOTIFY_FAILED
+_CAUSES: Final = frozenset({ev.STEP_FINISHED, ev.STEP_STARTED, ev.ROLLBACK_STARTED})
+END_WAIT: Final = 3.0  # seconds the run's end waits for deliveries
+QUEUE_LIMIT: Final = 100
+BREAKER_AFTER: Final = 5
+BREAKER_COOLDOWN: Final = 30.0
+SLACK_GAP: Final = 1.0  # seconds between two Slack messages
+# The least important first: what a full queue coalesces away before the rest.
+IMPORTANCE: Final = ("gate_waiting", "run_finished", "window_at_risk", "step_failed",
+                     "rollback_started")  # fmt: skip
+
+
+@dataclass
+class Queued:
+    """A message on its way: what notify_queued recorded."""
+
+    id: str
+    endpoint: str
+    facts: Facts
+    queued_at: float = field(default_factory=time.monotonic)
+    attempts: int = 0
+
+
+def facts_of(queued: Event) -> Facts:
+    """The facts a notify_queued event holds, with the head its own `prev` names: the
+    journal's head right after the cause (the event just before it)."""
+    fields: dict[str, Any] = {k: queued["facts"].get(k) for k in Facts.__dataclass_fields__}
+    fields["head"] = queued.get("prev") or fields.get("head") or ""
+    return Facts(**fields)
+
+
+class Notifier:
+    """The session's notifications: the companion that queues, and a worker per endpoint."""
+
+    def __init__(
+        self,
+        session: Session,
+        values: Values,
+        poster: Poster = post,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.session = session
+        self.endpoints = {e.name: e for e in session.runbook.notify}
+        self._values = values
+        self._poster = poster
+        self._rng = rng or random.Random()
+        self._last: dict[tuple[str, str, str | None], float] = {}  # (endpoint, kind, step) -> m
+        self._at_risk: set[str] = set()
+        self._stop = threading.Event()
+        self._workers = {name: _Worker(self, e) for name, e in self.endpoints.items()}
+        self._ticker = threading.Thread(target=self._tick, name="notify-window", daemon=True)
+
+    @property
+    def run_id(self) -> str:
+        """The run's identity, the same after a resume: its runbook and its start."""
+        state = self.session.state
+        seed = f"{state.runbook_sha256}:{state.started_wall}"
+        return hashlib.sha256(seed.encode()).hexdigest()[:32]
+
+    # -- queueing (on the thread that records the cause) -----------------------------------
+    def follows(self, new_event: Event) -> bool:
+        """Session.companions asks first: may notify_queued events follow this one?"""
+        kind = new_event["type"]
+        if kind in (NOTIFY_QUEUED, ev.RUN_FINISHED) or kind not in _CAUSES:
+            return False  # the run's end is queued before it (finish): it seals the journal
+        return cause(new_event, self.session.runbook) is not None
+
+    def before_final(self, final: Event) -> None:
+        self.finish(final)
+
+    def companions(self, recorded: Event) -> list[Event]:
+        """The notify_queued events that go with `recorded` (Session.companions)."""
+        if recorded["type"] == NOTIFY_QUEUED:
+            return []
+        found = cause(recorded, self.session.runbook)
+        if found is None:
+            return []
+        kind, step, what = found
+        return self._queued(kind, step, what, recorded.get("seq"), float(recorded.get("m", 0)))
+
+    def _queued(
+        self, kind: str, step: str | None, what: str, seq: int | None, m: float
+    ) -> list[Event]:
+        mode = self.session.state.mode
+        facts: Facts | None = None
+        out: list[Event] = []
+        for endpoint in self.endpoints.values():
+            if not endpoint.wants(kind, mode):
+                continue
+            key = (endpoint.name, kind, step)
+            last = self._last.get(key)
+            if last is not None and m - last < endpoint.repeat_after and kind != "run_finished":
+                continue  # the same news for the same step, coalesced within repeat_after
+            self._last[key] = m
+            facts = facts or self._facts(kind, step, what)
+            number = seq if seq is not None else self.session.journal.seq + len(out) + 1
+            out.append(
+                event(
+                    NOTIFY_QUEUED,
+                    notify=endpoint.name,
+                    id=message_id(self.run_id, number, endpoint.name),
+                    news=kind,
+                    step=step,
+                    cause_seq=seq,
+                    facts=asdict(facts),
+                )
+            )
+        return out
+
+    def _facts(self, kind: str, step: str | None, what: str) -> Facts:
+        state, timing = self.session.state, self.session.timing()
+
+        def iso(moment: datetime | None) -> str | None:
+            return moment.isoformat(timespec="seconds") if moment is not None else None
+
+        return Facts(
+            kind=kind, runbook=self.session.runbook.name, mode=state.mode, step=step, what=what,
+            forecast_end=iso(timing.forecast_end), window_end=iso(timing.window_end),
+            rollback_deadline=iso(timing.rollback_deadline), rollback_to=timing.rollback_point,
+            head="", run=self.run_id,
+        )  # fmt: skip
+
+    # -- delivering -------------------------------------------------------------------------
+    def listen(self, recorded: Event) -> None:
+        """A session listener: a queued message goes to its endpoint's worker once durable."""
+        if recorded["type"] == NOTIFY_QUEUED:
+            worker = self._workers.get(recorded.get("notify", ""))
+            if worker is not None:
+                worker.put(Queued(recorded["id"], recorded["notify"], facts_of(recorded)))
+
+    def start(self, history: list[Event] | None = None) -> None:
+        """Start the workers; a resumed run's undelivered messages go first, same ids."""
+        for queued in undelivered(history or []):
+            self.listen(queued)
+        for worker in self._workers.values():
+            worker.start()
+        if any("window_at_risk" in e.on for e in self.endpoints.values()):
+            self._ticker.start()
+
+    def _tick(self) -> None:
+        while not self._stop.wait(5.0):
+            with contextlib.suppress(Exception):  # the journal's own failure is the run's
+                self.check_window()
+
+    def check_window(self) -> None:
+        """window_at_risk, once for each: the forecast passed the window's end, the
+        rollback deadline passed."""
+        if self.session.state.outcome is not None:
+            return
+        timing = self.session.timing()
+        risks = []
+        if (timing.forecast_margin or 0.0) < 0 and "forecast" not in self._at_risk:
+            risks.append(("forecast", "the forecast end is past the window's end"))
+        if (timing.rollback_margin or 0.0) < 0 and "rollback" not in self._at_risk:
+            risks.append(("rollback", "the last moment a rollback fits has passed"))
+        for name, what in risks:
+            self._at_risk.add(name)
+            for queued in self._queued("window_at_risk", None, what, None, timing.now_m):
+                self.session.record(queued)
+
+    def finish(self, final: Event) -> None:
+        """Before the run's last event (it seals the journal): queue its news, wait at
+        most END_WAIT for every delivery, and journal what is still undelivered."""
+        found = cause(final, self.session.runbook)
+        if found is not None:
+            kind, step, what = found
+            for queued in self._queued(kind, step, what, None, self.session.now_m()):
+                self.session.record(queued)
+        deadline = time.monotonic() + END_WAIT
+        for worker in self._workers.values():
+            worker.drain(deadline)
+        self.close()
+        for worker in self._workers.values():
+            for left in worker.left():
+                self.session.record(
+                    event(NOTIFY_FAILED, notify=left.endpoint, id=left.id,
+                          attempts=left.attempts, status=None, final=False,
+                          error="undelivered when the run ended: golive notify resend JOURNAL")
+                )  # fmt: skip
+
+    def close(self) -> None:
+        self._stop.set()
+        for worker in self._workers.values():
+            worker.stop()
+
+    # -- what the workers journal -------------------------------------------------------------
+    def journal(self, kind: str, **fields: Any) -> None:
+        with contextlib.suppress(Exception):  # sealed, or the disk: the run says it
+            if self.session.state.outcome is None:
+                self.session.record_while_running(event(kind, **fields))
+
+    def request(self, endpoint: Endpoint, queued: Queued) -> tuple[str, bytes, dict[str, str]]:
+        return build_request(endpoint, queued.facts, queued.id, self._values)
+
+
+def build_request(
+    endpoint: Endpoint, facts: Facts, msg_id: str, values: Values
+) -> tuple[str, bytes, dict[str, str]]:
+    """URL, body and headers of a message: the secret values resolved here only."""
+    resolve = values.substitute
+    key = resolve(endpoint.routing_key, reveal=True) if endpoint.routing_key else ""
+    body = body_bytes(payload(endpoint, facts, key))
+    headers = {"content-type": "application/json", "user-agent": "golive"}
+    if endpoint.format == "json":
+        stamp = int(time.time())
+        secret = resolve(endpoint.signing_secret, reveal=True)
+        headers |= {"webhook-id": msg_id, "webhook-timestamp": str(stamp),
+                    "webhook-signature": sign(secret, msg_id, stamp, body)}  # fmt: skip
+    url = resolve(endpoint.url, reveal=True) if endpoint.url else ""
+    if endpoint.format == "pagerduty" and not url:
+        url = PAGERDUTY_URL
+    return url, body, headers
+
+
+def undelivered(history: list[Event]) -> list[Event]:
+    """The notify_queued events with no notify_sent and no final notify_failed."""
+    done = {
+        e.get("id")
+        for e in history
+        if e["type"] == NOTIFY_SENT or (e["type"] == NOTIFY_FAILED and e.get("final"))
+    }
+    return [e for e in history if e["type"] == NOTIFY_QUEUED and e.get("id") not in done]
+
+
+class _Worker:
+    """One endpoint's deliveries, in order, on its own thread."""
+
+    def __init__(self, notifier: Notifier, endpoint: Endpoint) -> None:
+        self.notifier, self.endpoint = notifier, endpoint
+        self._queue: deque[Queued] = deque()
+        self._lock = threading.Condition()
+        self._stop = False
+        self._busy = False
+        self._failures = 0  # attempts failed in a row
+        self._open_until = 0.0
+        self._last_sent = 0.0
+        self._thread = threading.Thread(
+            target=self._run, name=f"notify-{endpoint.name}", daemon=True
+        )
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def put(self, queued: Queued) -> None:
+        coalesced: Queued | None = None
+        with self._lock:
+            if len(self._queue) >= QUEUE_LIMIT:
+                coalesced = min(self._queue, key=lambda q: IMPORTANCE.index(q.facts.kind))
+                self._queue.remove(coalesced)
+            self._queue.append(queued)
+            self._lock.notify_all()
+        if coalesced is not None:
+            self.notifier.journal(NOTIFY_FAILED, notify=coalesced.endpoint, id=coalesced.id,
+                                  attempts=coalesced.attempts, status=None, final=True,
+                                  error="coalesced: the queue was full")  # fmt: skip
+
+    def stop(self) -> None:
+        with self._lock:
+            self._stop = True
+            self._lock.notify_all()
+
+    def drain(self, deadline: float) -> None:
+        with self._lock:
+            while (self._queue or self._busy) and time.monotonic() < deadline:
+                self._lock.wait(max(0.0, min(0.05, deadline - time.monotonic())))
+
+    def left(self) -> list[Queued]:
+        with self._lock:
+            return list(self._queue)
+
+    def _wait(self, seconds: float) -> bool:
+        """Sleep `seconds` unless stopped; False once stopped."""
+        with self._lock:
+            end = time.monotonic() + seconds
+            while not self._stop and time.monotonic() < end:
+                self._lock.wait(end - time.monotonic())
+            return not self._stop
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                while not self._queue and not self._stop:
+                    self._lock.wait()
+                if self._stop:
+                    return
+                queued = self._queue[0]
+                self._busy = True
+            try:
+                self._deliver(queued)
+            except Exception as exc:  # a bug: journaled, never a thread's traceback
+                self.notifier.journal(NOTIFY_FAILED, notify=queued.endpoint, id=queued.id,
+                                      attempts=queued.attempts, status=None, final=True,
+                                      error=f"golive fault: {type(exc).__name__}")  # fmt: skip
+            finally:
+                with self._lock:
+                    if self._queue and self._queue[0] is queued:
+                        self._queue.popleft()
+                    self._busy = False
+                    self._lock.notify_all()
+
+    def _deliver(self, queued: Queued) -> None:
+        endpoint, notifier = self.endpoint, self.notifier
+        started = time.monotonic()
+        while True:
+            if self._open_until and not self._wait(max(0.0, self._open_until - time.monotonic())):
+                return
+            if endpoint.format == "slack":
+                gap = SLACK_GAP - (time.monotonic() - self._last_sent)
+                if gap > 0 and not self._wait(gap):
+                    return
+            queued.attempts += 1
+            try:
+                url, body, headers = notifier.request(endpoint, queued)
+            except ValueError:  # binascii.Error: the secret is not base64
+                notifier.journal(NOTIFY_FAILED, notify=queued.endpoint, id=queued.id,
+                                 attempts=queued.attempts, status=None, final=True,
+                                 error="the signing secret is not base64 (whsec_...)")  # fmt: skip
+                return
+            answer: Answer = notifier._poster(url, body, headers)
+            self._last_sent = time.monotonic()
+            if answer.status is not None and 200 <= answer.status < 300:
+                self._closed_again()
+                notifier.journal(NOTIFY_SENT, notify=queued.endpoint, id=queued.id,
+                                 attempts=queued.attempts, status=answer.status)  # fmt: skip
+                return
+            final = not retryable(answer.status)
+            wait = backoff(queued.attempts, notifier._rng)
+            after = retry_after(answer.retry_after, datetime.now().astimezone())
+            if after is not None:
+                wait = max(wait, after)
+            if time.monotonic() + wait - started > RETRY_BUDGET:
+                final = True
+            notifier.journal(NOTIFY_FAILED, notify=queued.endpoint, id=queued.id,
+                             attempts=queued.attempts, status=answer.status, final=final,
+                             error=answer.error, retry_in=None if final else round(wait, 2))  # fmt: skip
+            self._failed_once()
+            if final or not self._wait(wait):
+                return
+
+    def _failed_once(self) -> None:
+        self._failures += 1
+        if self._failures == BREAKER_AFTER:
+            self.notifier.journal(ev.ALERT, host=f"notify:{self.endpoint.name}", metric="down",
+                                  status="raised", value=self._failures, threshold=BREAKER_AFTER,
+                                  rule=f"{BREAKER_AFTER} failed deliveries in a row")  # fmt: skip
+        if self._failures >= BREAKER_AFTER:
+            self._open_until = time.monotonic() + BREAKER_COOLDOWN
+
+    def _closed_again(self) -> None:
+        if self._failures >= BREAKER_AFTER:
+            self.notifier.journal(ev.ALERT, host=f"notify:{self.endpoint.name}", metric="down",
+                                  status="cleared", value=0, threshold=BREAKER_AFTER,
+                                  rule=f"{BREAKER_AFTER} failed deliveries in a row")  # fmt: skip
+        self._failures = 0
+        self._open_until = 0.0
+
+
+def start_notifier(session: Session, history: list[Event] | None = None) -> Notifier | None:
+    """The run's notifier, hung off `session` (None when the runbook has no [[notify]]).
+    `history`: a resumed run's events, whose undelivered messages go first."""
+    if not session.runbook.notify:
+        return None
+    notifier = Notifier(session, session.values)
+    session.companions.append(notifier)
+    session.listeners.append(notifier.listen)
+    notifier.start(history)
+    return notifier
