@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from golive.core import events as ev
 from golive.core.events import Event
 from golive.core.hostwatch import HISTORY, HostSnapshot, HostState, Metrics
+from golive.core.notify import endpoint_alert
 
 
 def _number(value: object) -> float | None:
@@ -50,8 +51,8 @@ class HostsFold:
         if kind not in (ev.HOST_STATE, ev.SAMPLE, ev.ALERT):
             return False
         name = event.get("host")
-        if not isinstance(name, str):
-            return False
+        if not isinstance(name, str) or endpoint_alert(event) is not None:
+            return False  # an endpoint's circuit alert is not a host's
         host = self._hosts.setdefault(name, _Host())
         if kind == ev.HOST_STATE:
             try:

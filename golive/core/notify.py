@@ -46,6 +46,7 @@ __all__ = ["Endpoint", "Facts", "body_bytes", "cause", "payload", "sign"]
 
 PAGERDUTY_URL: Final = "https://events.pagerduty.com/v2/enqueue"
 WEBHOOK_SECRET_PREFIX: Final = "whsec_"
+ALERT_HOST_PREFIX: Final = "notify:"  # an endpoint's circuit alert names it as its "host"
 
 # Retries: exponential backoff with full jitter, honouring Retry-After, in a budget.
 BACKOFF_BASE: Final = 1.0  # seconds
@@ -254,3 +255,13 @@ def retry_after(header: str | None, now: datetime) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, (when - now).total_seconds())
+
+
+def endpoint_alert(event: Event) -> tuple[str, bool] | None:
+    """(endpoint, down) when `event` is an endpoint's circuit alert (raised: down)."""
+    host = event.get("host")
+    if event.get("type") != ev.ALERT or not isinstance(host, str):
+        return None
+    if not host.startswith(ALERT_HOST_PREFIX):
+        return None
+    return host.removeprefix(ALERT_HOST_PREFIX), event.get("status") == "raised"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 
 CONNECT: Final = 5.0
 READ: Final = 10.0
@@ -29,32 +29,60 @@ class Answer:
 Poster = Callable[[str, bytes, dict[str, str]], Answer]
 
 
-def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
-    import httpx  # here: a run without notifications never pays its import
+class WebhookClient:
+    """One endpoint's connection pool, kept across attempts: a new httpx.Client builds
+    its TLS context (its CA bundle parsed) every time, tens of milliseconds of CPU that
+    the run's own thread would wait for."""
 
-    timeout = httpx.Timeout(connect=CONNECT, read=READ, write=WRITE, pool=POOL)
-    started = time.monotonic()
+    def __init__(self) -> None:
+        self._client: Any = None
+
+    def open(self) -> Any:
+        """The client, made on first use (a worker makes it before its first message)."""
+        import httpx  # here: a run without notifications never pays its import
+
+        if self._client is None:
+            timeout = httpx.Timeout(connect=CONNECT, read=READ, write=WRITE, pool=POOL)
+            self._client = httpx.Client(timeout=timeout, follow_redirects=False)
+        return self._client
+
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> Answer:
+        import httpx
+
+        client = self.open()
+        started = time.monotonic()
+        try:
+            with client.stream("POST", url, content=body, headers=headers) as response:
+                read = 0
+                for chunk in response.iter_raw():
+                    read += len(chunk)
+                    if time.monotonic() - started > DEADLINE:
+                        return Answer(None, error=f"no whole answer within {DEADLINE:g}s")
+                    if read > MAX_BODY:
+                        break
+                status = response.status_code
+                error = "" if 200 <= status < 300 else f"HTTP {status}"
+                return Answer(status, response.headers.get("retry-after"), error)
+        except httpx.TimeoutException as exc:
+            return Answer(None, error=f"timed out ({_phase(exc)})")
+        except httpx.HTTPError as exc:
+            return Answer(None, error=f"no answer ({type(exc).__name__})")
+        except ValueError:  # a URL httpx cannot use
+            return Answer(None, error="the URL is not usable")
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
+    """One POST on a client of its own (golive notify test and resend)."""
+    client = WebhookClient()
     try:
-        with (
-            httpx.Client(timeout=timeout, follow_redirects=False) as client,
-            client.stream("POST", url, content=body, headers=headers) as response,
-        ):
-            read = 0
-            for chunk in response.iter_raw():
-                read += len(chunk)
-                if time.monotonic() - started > DEADLINE:
-                    return Answer(None, error=f"no whole answer within {DEADLINE:g}s")
-                if read > MAX_BODY:
-                    break
-            status = response.status_code
-            error = "" if 200 <= status < 300 else f"HTTP {status}"
-            return Answer(status, response.headers.get("retry-after"), error)
-    except httpx.TimeoutException as exc:
-        return Answer(None, error=f"timed out ({_phase(exc)})")
-    except httpx.HTTPError as exc:
-        return Answer(None, error=f"no answer ({type(exc).__name__})")
-    except ValueError:  # a URL httpx cannot use
-        return Answer(None, error="the URL is not usable")
+        return client.post(url, body, headers)
+    finally:
+        client.close()
 
 
 def _phase(exc: Exception) -> str:

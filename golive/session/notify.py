@@ -27,6 +27,7 @@ import random
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Final
@@ -34,6 +35,7 @@ from typing import Any, Final
 from golive.core import events as ev
 from golive.core.events import Event, event
 from golive.core.notify import (
+    ALERT_HOST_PREFIX,
     PAGERDUTY_URL,
     RETRY_BUDGET,
     Endpoint,
@@ -48,12 +50,12 @@ from golive.core.notify import (
     sign,
 )
 from golive.core.templating import Values
-from golive.io.webhook import Answer, Poster, post
+from golive.io.webhook import Answer, Poster, WebhookClient
 from golive.session.session import Session
 
 NOTIFY_QUEUED, NOTIFY_SENT, NOTIFY_FAILED = ev.NOTIFY_QUEUED, ev.NOTIFY_SENT, ev.NOTIFY_FAILED
 _CAUSES: Final = frozenset({ev.STEP_FINISHED, ev.STEP_STARTED, ev.ROLLBACK_STARTED})
-END_WAIT: Final = 3.0  # seconds the run's end waits for deliveries
+END_WAIT: Final = 2.5  # seconds the run's end waits for deliveries (it exits within 3 s)
 QUEUE_LIMIT: Final = 100
 BREAKER_AFTER: Final = 5
 BREAKER_COOLDOWN: Final = 30.0
@@ -74,6 +76,10 @@ class Queued:
     attempts: int = 0
 
 
+def _importance(kind: str) -> int:
+    return IMPORTANCE.index(kind) if kind in IMPORTANCE else 0
+
+
 def facts_of(queued: Event) -> Facts:
     """The facts a notify_queued event holds, with the head its own `prev` names: the
     journal's head right after the cause (the event just before it)."""
@@ -89,9 +95,10 @@ class Notifier:
         self,
         session: Session,
         values: Values,
-        poster: Poster = post,
+        poster: Callable[[], Poster] | None = None,
         rng: random.Random | None = None,
     ) -> None:
+        """`poster` makes each endpoint's way to POST (default: a WebhookClient each)."""
         self.session = session
         self.endpoints = {e.name: e for e in session.runbook.notify}
         self._values = values
@@ -182,7 +189,11 @@ class Notifier:
                 worker.put(Queued(recorded["id"], recorded["notify"], facts_of(recorded)))
 
     def start(self, history: list[Event] | None = None) -> None:
-        """Start the workers; a resumed run's undelivered messages go first, same ids."""
+        """Start the workers; a resumed run's undelivered messages go first, same ids.
+        httpx is imported here, on the caller's thread before the first step: imported by
+        a worker, it would hold the interpreter while the run records its first events."""
+        import httpx  # noqa: F401
+
         for queued in undelivered(history or []):
             self.listen(queued)
         for worker in self._workers.values():
@@ -287,6 +298,8 @@ class _Worker:
         self._failures = 0  # attempts failed in a row
         self._open_until = 0.0
         self._last_sent = 0.0
+        self._client = WebhookClient() if notifier._poster is None else None
+        self._post: Poster = self._client.post if self._client else notifier._poster()  # type: ignore[misc]
         self._thread = threading.Thread(
             target=self._run, name=f"notify-{endpoint.name}", daemon=True
         )
@@ -297,8 +310,11 @@ class _Worker:
     def put(self, queued: Queued) -> None:
         coalesced: Queued | None = None
         with self._lock:
-            if len(self._queue) >= QUEUE_LIMIT:
-                coalesced = min(self._queue, key=lambda q: IMPORTANCE.index(q.facts.kind))
+            waiting = list(self._queue)[1:] if self._busy else list(self._queue)
+            if len(self._queue) >= QUEUE_LIMIT and waiting:
+                # The least important waiting message goes, the oldest of its kind first
+                # (one being delivered stays).
+                coalesced = min(waiting, key=lambda q: _importance(q.facts.kind))
                 self._queue.remove(coalesced)
             self._queue.append(queued)
             self._lock.notify_all()
@@ -330,37 +346,46 @@ class _Worker:
             return not self._stop
 
     def _run(self) -> None:
-        while True:
-            with self._lock:
-                while not self._queue and not self._stop:
-                    self._lock.wait()
-                if self._stop:
-                    return
-                queued = self._queue[0]
-                self._busy = True
-            try:
-                self._deliver(queued)
-            except Exception as exc:  # a bug: journaled, never a thread's traceback
-                self.notifier.journal(NOTIFY_FAILED, notify=queued.endpoint, id=queued.id,
-                                      attempts=queued.attempts, status=None, final=True,
-                                      error=f"golive fault: {type(exc).__name__}")  # fmt: skip
-            finally:
+        if self._client is not None:
+            self._client.open()  # its TLS context now, not while the run records a failure
+        try:
+            while True:
                 with self._lock:
-                    if self._queue and self._queue[0] is queued:
-                        self._queue.popleft()
-                    self._busy = False
-                    self._lock.notify_all()
+                    while not self._queue and not self._stop:
+                        self._lock.wait()
+                    if self._stop:
+                        return
+                    queued = self._queue[0]
+                    self._busy = True
+                done = True
+                try:
+                    done = self._deliver(queued)
+                except Exception as exc:  # a bug: journaled, never a thread's traceback
+                    self.notifier.journal(NOTIFY_FAILED, notify=queued.endpoint, id=queued.id,
+                                          attempts=queued.attempts, status=None, final=True,
+                                          error=f"golive fault: {type(exc).__name__}")  # fmt: skip
+                finally:
+                    with self._lock:
+                        # Stopped mid-way, it stays: the run's end journals it undelivered.
+                        if done and self._queue and self._queue[0] is queued:
+                            self._queue.popleft()
+                        self._busy = False
+                        self._lock.notify_all()
+        finally:
+            if self._client is not None:
+                self._client.close()
 
-    def _deliver(self, queued: Queued) -> None:
+    def _deliver(self, queued: Queued) -> bool:
+        """Deliver or give up on `queued` (True), or stop on the way (False)."""
         endpoint, notifier = self.endpoint, self.notifier
         started = time.monotonic()
         while True:
             if self._open_until and not self._wait(max(0.0, self._open_until - time.monotonic())):
-                return
+                return False
             if endpoint.format == "slack":
                 gap = SLACK_GAP - (time.monotonic() - self._last_sent)
                 if gap > 0 and not self._wait(gap):
-                    return
+                    return False
             queued.attempts += 1
             try:
                 url, body, headers = notifier.request(endpoint, queued)
@@ -368,14 +393,14 @@ class _Worker:
                 notifier.journal(NOTIFY_FAILED, notify=queued.endpoint, id=queued.id,
                                  attempts=queued.attempts, status=None, final=True,
                                  error="the signing secret is not base64 (whsec_...)")  # fmt: skip
-                return
-            answer: Answer = notifier._poster(url, body, headers)
+                return True
+            answer: Answer = self._post(url, body, headers)
             self._last_sent = time.monotonic()
             if answer.status is not None and 200 <= answer.status < 300:
-                self._closed_again()
                 notifier.journal(NOTIFY_SENT, notify=queued.endpoint, id=queued.id,
                                  attempts=queued.attempts, status=answer.status)  # fmt: skip
-                return
+                self._closed_again()
+                return True
             final = not retryable(answer.status)
             wait = backoff(queued.attempts, notifier._rng)
             after = retry_after(answer.retry_after, datetime.now().astimezone())
@@ -387,13 +412,15 @@ class _Worker:
                              attempts=queued.attempts, status=answer.status, final=final,
                              error=answer.error, retry_in=None if final else round(wait, 2))  # fmt: skip
             self._failed_once()
-            if final or not self._wait(wait):
-                return
+            if final:
+                return True
+            if not self._wait(wait):
+                return False
 
     def _failed_once(self) -> None:
         self._failures += 1
         if self._failures == BREAKER_AFTER:
-            self.notifier.journal(ev.ALERT, host=f"notify:{self.endpoint.name}", metric="down",
+            self.notifier.journal(ev.ALERT, host=ALERT_HOST_PREFIX + self.endpoint.name, metric="down",
                                   status="raised", value=self._failures, threshold=BREAKER_AFTER,
                                   rule=f"{BREAKER_AFTER} failed deliveries in a row")  # fmt: skip
         if self._failures >= BREAKER_AFTER:
@@ -401,7 +428,7 @@ class _Worker:
 
     def _closed_again(self) -> None:
         if self._failures >= BREAKER_AFTER:
-            self.notifier.journal(ev.ALERT, host=f"notify:{self.endpoint.name}", metric="down",
+            self.notifier.journal(ev.ALERT, host=ALERT_HOST_PREFIX + self.endpoint.name, metric="down",
                                   status="cleared", value=0, threshold=BREAKER_AFTER,
                                   rule=f"{BREAKER_AFTER} failed deliveries in a row")  # fmt: skip
         self._failures = 0

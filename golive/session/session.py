@@ -141,12 +141,16 @@ class Session:
             assert recorded is not None
             self._notify(recorded)
             return recorded
+        # The cause and what follows it are one fsync group: written at once, made
+        # durable together when the cause is one that must be (before anyone sees it).
         recorded = self._record(new_event, False, while_running=False)
         assert recorded is not None
         extra = [e for hook in hooks for e in hook.companions(recorded)]
-        followers = [self._record(e, sync, while_running=False) for e in extra]
-        if not followers and sync and new_event["type"] in DURABLE:
-            self.journal.make_durable(recorded["seq"])  # no companion's fsync to share
+        followers = [self._record(e, False, while_running=False) for e in extra]
+        if sync and new_event["type"] in DURABLE:
+            last = followers[-1] if followers else recorded
+            assert last is not None
+            self.journal.make_durable(last["seq"])
         self._notify(recorded)
         for follower in followers:
             assert follower is not None

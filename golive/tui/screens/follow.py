@@ -76,7 +76,7 @@ class FollowScreen(RunLayout):
                 if view is not None and view.running
                 else "Waiting for the next step."
             )
-        return f"{FOLLOWING} · {self.writer_note}{said}"
+        return f"{FOLLOWING} · {self.writer_note}{self.endpoints_down()}{said}"
 
     def action_help(self) -> None:
         bindings = [*self.BINDINGS, *CursorList.BINDINGS]

@@ -25,6 +25,7 @@ from golive.core import events as ev
 from golive.core.engine import Question
 from golive.core.events import Event
 from golive.core.hostwatch import HostSnapshot
+from golive.core.notify import endpoint_alert
 from golive.core.runbook import Runbook
 from golive.core.timeline import Timing
 from golive.session.view import RunView
@@ -95,6 +96,7 @@ class RunLayout(Screen[None]):
         # so the tables are filled first and a resumed run's history is listed first.
         self._set_up = False
         self._early: list[Event] = []
+        self._down: set[str] = set()  # notification endpoints whose circuit is open
         for old in self._history:
             self._remember(old)
 
@@ -184,7 +186,11 @@ class RunLayout(Screen[None]):
     # -- drawing ---------------------------------------------------------------------------
     def asked_text(self) -> str:
         """The header's second line: what is asked, and the keys that answer it."""
-        return question_text(self.view, self.questions, self.key)
+        return self.endpoints_down() + question_text(self.view, self.questions, self.key)
+
+    def endpoints_down(self) -> str:
+        """`war-room DOWN · ` while a notification endpoint's circuit is open."""
+        return "".join(f"{name} DOWN · " for name in sorted(self._down))
 
     def timing(self) -> Timing | None:
         return self.view.timing if self.view is not None else None
@@ -345,6 +351,9 @@ class RunLayout(Screen[None]):
 
     def _remember(self, event: Event) -> None:
         if event["type"] != ev.OUTPUT:
+            if (endpoint := endpoint_alert(event)) is not None:
+                name, down = endpoint
+                (self._down.add if down else self._down.discard)(visible(name))
             return
         kept = self._output.get(event["step"])
         if kept is None:
