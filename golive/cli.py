@@ -167,7 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     follow = sub.add_parser(
         "follow", help="watch a run another golive drives (read-only TUI, writes nothing)"
     )
-    follow.add_argument("journal", metavar="JOURNAL")
+    follow.add_argument("journal", metavar="JOURNAL", nargs="?")
     follow.add_argument(
         "--compact", action="store_true", help="a few lines for a corner of a screen share"
     )
@@ -178,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve = sub.add_parser("serve", help="the follow screen in a browser (textual-serve)")
     serve.add_argument("journal", metavar="JOURNAL")
-    serve.add_argument("--port", type=int, default=8022, help="default: 8022")
+    serve.add_argument("--port", type=_port, default=8022, help="default: 8022")
     serve.add_argument(
         "--bind", metavar="ADDR", help="address to listen on (default: 127.0.0.1, loopback only)"
     )
@@ -269,6 +269,12 @@ def _thread_fault(args: threading.ExceptHookArgs) -> None:
         )
     except BaseException:  # the last resort has no one left to tell
         pass
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port (1-65535)")
+    return int(text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

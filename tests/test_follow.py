@@ -110,7 +110,7 @@ def test_the_tail_waits_for_a_torn_line_and_says_a_bad_one(
         handle.write(lines[3][20:] + b"\n" + b"{not json\n" + lines[4] + b"\n")
     assert [e["seq"] for e in follower.poll()] == [3, 4]
     assert not follower.tail.torn
-    assert follower.tail.problem == "line 5: not JSON"
+    assert follower.tail.problem == "line 5: not JSON a journal holds"
     assert follower.poll() == []
     # Another file under the name is not this run: reading stops and says so.
     growing.unlink()
@@ -370,3 +370,133 @@ def test_follow_over_ssh_in_a_real_terminal(
     assert "COMPLETED" in tmux.wait("COMPLETED") and "prepare" in screen
     tmux.keys("q")
     tmux.wait("ssh exited 0")
+
+
+# -- journals that are not what a follower expects --------------------------------------
+def test_a_torn_line_cut_back_by_a_resume_is_read_whole_again(
+    tmp_path: Path, finished_journal: Path
+) -> None:
+    """A resumed writer cuts a torn last line back in place and writes on from there."""
+    lines = finished_journal.read_bytes().split(b"\n")[:-1]
+    growing = tmp_path / "growing.jsonl"
+    growing.write_bytes(b"\n".join(lines[:3]) + b"\n" + b'{"seq":3,"t":"torn by a cra')
+    follower = Follower(str(growing))
+    assert len(follower.poll()) == 3 and follower.tail.torn
+    with growing.open("r+b") as handle:  # as JournalWriter repairs it: truncate, append
+        handle.truncate(len(b"\n".join(lines[:3]) + b"\n"))
+        handle.seek(0, 2)
+        handle.write(lines[3] + b"\n" + lines[4] + b"\n")
+    assert [e["seq"] for e in follower.poll()] == [3, 4]
+    assert follower.tail.problem is None and not follower.tail.torn
+    followed = follower.followed(now())
+    assert followed is not None and followed.writer != "replaced"
+    follower.close()
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"seq":3,"t":"2026-11-28T22:00:00+00:00","m":NaN,"type":"note","text":"x"}',
+        b'{"seq":3,"t":"2026-11-28T22:00:00+00:00","m":1e400,"type":"note","text":"x"}',
+        b'{"seq":3,"t":"2026-11-28T22:00:00+00:00","m":1,"type":"sample","host":"box","cpu":'
+        + b"9" * 400
+        + b"}",
+        b"[" * 200_000,
+    ],
+    ids=["nan", "infinity", "huge-int", "deep"],
+)
+def test_numbers_no_journal_holds_are_left_out_and_said(
+    tmp_path: Path, finished_journal: Path, line: bytes
+) -> None:
+    lines = finished_journal.read_bytes().split(b"\n")[:-1]
+    journal = tmp_path / "odd.jsonl"
+    journal.write_bytes(b"\n".join([*lines[:3], line, *lines[3:]]) + b"\n")
+    shown = golive("status", journal, "--json")
+    assert shown.returncode == 0 and "Traceback" not in shown.stderr, shown.stderr
+    status = json.loads(shown.stdout)
+    assert status["journal_problem"].startswith("line 4: not JSON a journal holds")
+    assert status["outcome"] == "completed"
+    assert "journal: skipped line 4" in golive("status", journal).stdout
+
+
+def test_a_fifo_or_a_device_is_not_a_journal(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    for path in (fifo, Path("/dev/zero")):
+        result = golive("status", path, timeout=20)
+        assert result.returncode == 2 and "not a journal file" in result.stderr, result.stderr
+
+
+def test_times_no_run_has_are_a_sentence(tmp_path: Path, finished_journal: Path) -> None:
+    first, *rest = finished_journal.read_text().splitlines(keepends=True)
+    started = json.loads(first)
+    for change in ({"t": started["t"][:19]}, {"window": {**started["window"],
+                                                         "start": "0001-01-01T00:00:00+00:00"}}):  # fmt: skip
+        journal = tmp_path / "odd.jsonl"
+        journal.write_text(json.dumps({**started, **change}) + "\n" + "".join(rest))
+        result = golive("status", journal)
+        # Shown as far as it can be, or one sentence: never a traceback.
+        assert "Traceback" not in result.stderr, result.stderr
+        assert result.returncode == 0 or (
+            result.returncode == 2 and "cannot be shown from this journal" in result.stderr
+        ), result.stdout + result.stderr
+
+
+async def test_hosts_the_runbook_does_not_name_do_not_break_the_screen(
+    tmp_path: Path, finished_journal: Path
+) -> None:
+    lines = finished_journal.read_text().splitlines()
+    stranger = {"seq": 99, "t": json.loads(lines[-1])["t"], "m": 1.0, "type": "host_state",
+                "host": "zz", "state": "DOWN", "reason": "x"}  # fmt: skip
+    journal = tmp_path / "odd.jsonl"
+    journal.write_text("\n".join([*lines[:-1], json.dumps(stranger), lines[-1]]) + "\n")
+    follower = Follower(str(journal))
+    app = FollowApp(follower, follower.poll())
+    async with app.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: "COMPLETED" in str(app.query_one(HeaderBar).render()),
+                       "the screen")  # fmt: skip
+        await pilot.press("q")
+    follower.close()
+
+
+async def test_a_follower_that_cannot_read_on_says_so_for_good(
+    tmp_path: Path, finished_journal: Path
+) -> None:
+    lines = finished_journal.read_text().splitlines(keepends=True)
+    journal = tmp_path / "growing.jsonl"
+    journal.write_text("".join(lines[:4]))
+    follower = Follower(str(journal))
+    app = FollowApp(follower, follower.poll())
+    async with app.run_test(size=(100, 30)) as pilot:
+        header = app.query_one(HeaderBar)
+        await wait_for(pilot, lambda: "FOLLOWING" in str(header.render()), "the screen")
+        last = json.loads(lines[3])
+        with journal.open("a") as handle:  # an event whose time no clock can show
+            handle.write(json.dumps({**last, "seq": 4, "m": 1e300}) + "\n")
+        await wait_for(pilot, lambda: "STOPPED READING" in str(header.render()), "stopped")
+    follower.close()
+
+
+@pytest.mark.slow
+def test_a_runbook_changed_at_a_resume_is_followed_too(
+    tmp_path: Path, killed_groups: list[Path]
+) -> None:
+    pg = tmp_path / "pg"
+    killed_groups.append(pg)
+    write_runbook(
+        tmp_path, STEPS.replace('run = "echo switched"', f'run = "echo $$ > {pg}; sleep 60"')
+    )
+    journal = tmp_path / "run.jsonl"
+    driver = spawn("run", tmp_path / "rb.toml", "--rehearsal", "--yes", "--journal", journal)
+    try:
+        wait_until(pg.exists, what="the long step")
+    finally:
+        driver.send_signal(signal.SIGKILL)
+        driver.communicate(timeout=10)
+    with (tmp_path / "rb.toml").open("a") as handle:
+        handle.write('\n[[steps]]\nid = "verify-all"\nrun = "echo verified"\nduration = "1h"\n')
+    resumed = golive("resume", journal, "--accept-changed-runbook", "--interrupted", "done",
+                     "--yes", "--console")  # fmt: skip
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    status = json.loads(golive("status", journal, "--json").stdout)
+    assert status["steps"] == {"done": 4, "total": 4} and status["runbook_note"] is None

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -164,3 +165,32 @@ def test_serve_shows_the_run_in_a_browser_offline(finished_journal: Path, tmp_pa
         text = asyncio.run(page_terminal_text(url, tmp_path / "profile", [*steps, "COMPLETED"]))
         for word in [*steps, "FOLLOWING (read-only)", "COMPLETED"]:
             assert word in text, f"{word!r} never reached the page's terminal:\n{text[-2000:]}"
+
+
+def test_serve_says_what_stops_it_listening(finished_journal: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for args, said in [
+            (["--port", str(port)], "Address already in use"),
+            (["--port", str(free_port()), "--bind", "no such host.invalid"], "does not resolve"),
+        ]:
+            result = golive("serve", finished_journal, *args, timeout=30)
+            assert result.returncode == 2 and "golive: cannot listen on" in result.stderr
+            assert said in result.stderr and "Traceback" not in result.stderr
+    result = golive("serve", finished_journal, "--port", "70000")
+    assert result.returncode == 2 and "is not a port" in result.stderr
+
+
+def test_serve_takes_a_journal_path_with_markup_and_shell_words(
+    finished_journal: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "[").mkdir()  # so that the path holds Rich's "[/x]" closing tag
+    odd = tmp_path / "[" / "x] [blink] $(touch pwned); 'q'.jsonl"
+    odd.write_bytes(finished_journal.read_bytes())
+    with serve(odd) as (port, process):
+        page = urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10).read()
+        assert b"golive follow" in page
+        assert process.poll() is None
+    assert not (tmp_path / "pwned").exists() and not Path("pwned").exists()

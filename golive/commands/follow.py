@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import shlex
+import socket
 import sys
 from datetime import datetime
 
@@ -54,8 +55,16 @@ def _web_driver() -> bool:
     return "web_driver" in os.environ.get("TEXTUAL_DRIVER", "")
 
 
+SERVED_JOURNAL = "GOLIVE_SERVED_JOURNAL"  # how `golive serve` names the journal to follow
+
+
 def follow_command(args: argparse.Namespace) -> int:
-    path: str = args.journal
+    # golive serve hands the path over in the environment, not on textual-serve's command
+    # line (which it prints through Rich's markup, and runs through a shell).
+    path: str | None = args.journal or os.environ.get(SERVED_JOURNAL)
+    if not path:
+        print("golive: follow needs a JOURNAL", file=sys.stderr)
+        return 2
     follower, history = _opened(path)
     if not _web_driver() and not screen_streams():
         follower.close()
@@ -76,13 +85,15 @@ def follow_command(args: argparse.Namespace) -> int:
         app.run()
     finally:
         follower.close()
-    return 0
+    return app.return_code or 0
 
 
 def status_command(args: argparse.Namespace) -> int:
     follower, _ = _opened(args.journal)
     try:
         followed = follower.followed(datetime.now().astimezone())
+    except JournalError as exc:
+        raise NotARunJournal(str(exc)) from None
     finally:
         follower.close()
     assert followed is not None and follower.runbook is not None  # _opened read run_started
@@ -109,12 +120,37 @@ def serve_command(args: argparse.Namespace) -> int:
             "prefer the default (127.0.0.1) and `ssh -L` to share it",
             file=sys.stderr,
         )
+    problem = _cannot_listen(bind, args.port)
+    if problem:
+        print(f"golive: cannot listen on {visible(bind)} port {args.port}: {problem}",
+              file=sys.stderr)  # fmt: skip
+        return 2
     from textual_serve.server import Server
 
-    # Each browser gets its own follower process; the journal's path is one quoted word.
-    command = shlex.join([sys.executable, "-m", "golive", "follow", path])
-    title = f"golive follow {os.path.basename(path)}"
+    # Each browser gets its own follower process (textual-serve starts the command per
+    # connection); the path goes in the environment, so the command is golive's own words.
+    os.environ[SERVED_JOURNAL] = path
+    command = shlex.join([sys.executable, "-m", "golive", "follow"])
+    name = os.path.basename(path).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    title = f"golive follow {visible(name)}"
     print(f"golive: serving {visible(path)} read-only on http://{visible(bind)}:{args.port}/")
     sys.stdout.flush()
     Server(command, host=bind, port=args.port, title=title).serve()
     return 0
+
+
+def _cannot_listen(bind: str, port: int) -> str:
+    """Why `bind`:`port` cannot be listened on ("" when it can): a port in use, an
+    address not on this machine, a name that does not resolve."""
+    try:
+        infos = socket.getaddrinfo(bind, port, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        return f"the address does not resolve ({exc})"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return ""

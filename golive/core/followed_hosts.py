@@ -41,6 +41,11 @@ class HostsFold:
     def __init__(self, hosts: list[str] | tuple[str, ...] = ()) -> None:
         self._hosts: dict[str, _Host] = {name: _Host() for name in hosts}
 
+    def add(self, hosts: list[str]) -> None:
+        """Hosts of a runbook (changed at a resume): known, in its order, from now on."""
+        for name in hosts:
+            self._hosts.setdefault(name, _Host())
+
     @property
     def names(self) -> list[str]:
         return list(self._hosts)

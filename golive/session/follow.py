@@ -17,6 +17,7 @@ stops at the last event, so a dead run's forecast does not drift on.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -30,6 +31,7 @@ from golive.core.loader import load_runbook_text
 from golive.core.runbook import Runbook
 from golive.core.state import RunState, Status
 from golive.core.templating import Values
+from golive.core.textdiff import apply_unified_diff
 from golive.core.timeline import compute
 from golive.io.journal import JournalError
 from golive.io.journal_tail import JournalTail, Writer
@@ -48,7 +50,8 @@ class Followed:
     writer_pid: int | None
     machine: str
     torn: bool  # a last line is being written (or was cut by a crash, when GONE)
-    problem: str | None  # the first line that is not a golive event
+    problem: str | None  # the first line left out (not a golive event), and how many more
+    runbook_note: str = ""  # a runbook changed at a resume that is not shown
 
     @property
     def writer_text(self) -> str:
@@ -75,8 +78,12 @@ class Follower:
         self.state = RunState()
         self.hosts = HostsFold()
         self.version = 0
+        self.history: list[Event] = []  # every event read but the samples
+        self.runbook_changes = 0  # runbooks changed at a resume and rebuilt
+        self.runbook_note = ""  # why a changed runbook is not shown, if it is not
         self._values = Values({}, {})
         self._replaced = False
+        self._first_source = ""
 
     def poll(self) -> list[Event]:
         """Read and fold what the journal gained; returns those events, in order."""
@@ -88,11 +95,16 @@ class Follower:
         events = self.tail.read()
         for event in events:
             try:
-                if self.runbook is None and event.get("type") == "run_started":
+                kind = event.get("type")
+                if self.runbook is None and kind == "run_started":
                     self._start(event)
+                elif kind == "session_resumed":
+                    self._changed(event)
                 self.state.apply(event)
                 self.hosts.apply(event)
-            except (KeyError, TypeError, ValueError, AttributeError) as exc:
+                if kind != "sample":
+                    self.history.append(event)
+            except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
                 # A hand-edited line that is JSON and an event, but not one the fold takes.
                 raise JournalError(
                     f"{self.path}: event {event.get('seq')} ({event.get('type')}) cannot be "
@@ -100,6 +112,34 @@ class Follower:
                 ) from None
         self.version += len(events)
         return events
+
+    def _changed(self, resumed: Event) -> None:
+        """A resume that accepted a changed runbook: the runbook the driver now runs, from
+        the one this follower knows and the recorded diff, checked by its hash."""
+        if self.runbook is None or resumed.get("runbook_sha256") == self.runbook.sha256:
+            return  # the runbook it runs is the one shown
+        # The diff is from the runbook the run started with (every resume's is; none: it
+        # is that one again).
+        diff = str(resumed.get("runbook_diff") or "") if resumed.get("runbook_changed") else ""
+        new = apply_unified_diff(self._first_source, diff) if diff else self._first_source
+        if new is None or hashlib.sha256(new.encode()).hexdigest() != resumed.get("runbook_sha256"):
+            self.runbook_note = "the runbook changed at a resume and cannot be rebuilt here"
+            return
+        loaded = load_runbook_text(self.runbook.path, new)
+        if loaded.runbook is None:
+            self.runbook_note = "the runbook changed at a resume and cannot be read here"
+            return
+        self._use(loaded.runbook, None)
+        self.runbook_changes += 1
+
+    def _use(self, runbook: Runbook, drill: object) -> None:
+        self.runbook = runbook
+        self.engine = Engine(runbook)
+        if isinstance(drill, dict) and isinstance(drill.get("to"), str):
+            # Else the runbook's own engine: the steps show, the drill's order may not.
+            with contextlib.suppress(DrillError):
+                self.engine = DrillEngine(runbook, plan_drill(runbook, drill["to"]))
+        self.hosts.add(list(runbook.hosts))
 
     def _start(self, first: Event) -> None:
         source = first.get("runbook_source")
@@ -109,14 +149,8 @@ class Follower:
         if loaded.runbook is None:
             problem = loaded.errors[0].message if loaded.errors else "cannot be read"
             raise JournalError(f"{self.path}: the runbook it recorded {problem}")
-        self.runbook = runbook = loaded.runbook
-        self.engine = Engine(runbook)
-        drill = first.get("drill")
-        if isinstance(drill, dict) and isinstance(drill.get("to"), str):
-            # Else the runbook's own engine: the steps show, the drill's order may not.
-            with contextlib.suppress(DrillError):
-                self.engine = DrillEngine(runbook, plan_drill(runbook, drill["to"]))
-        self.hosts = HostsFold(list(runbook.hosts))
+        self._first_source = source
+        self._use(loaded.runbook, first.get("drill"))
         # Commands are shown as the driver shows them: plain values, secrets masked (the
         # follower never has a secret's value: the journal never held one).
         self._values = Values(
@@ -146,6 +180,17 @@ class Follower:
 
     def followed(self, now: datetime) -> Followed | None:
         """The run at wall time `now`, or None before its run_started has been read."""
+        try:
+            return self._followed(now)
+        except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+            # Events that passed the check but hold times no run has (a year-1 window,
+            # a time with no offset): said as the journal's problem, never a traceback.
+            raise JournalError(
+                f"{self.path}: the run cannot be shown from this journal "
+                f"({type(exc).__name__}: {exc})"
+            ) from None
+
+    def _followed(self, now: datetime) -> Followed | None:
         runbook, engine, state = self.runbook, self.engine, self.state
         if runbook is None or engine is None:
             return None
@@ -157,9 +202,17 @@ class Follower:
             version=self.version, questions=tuple(engine.questions(state)), running=running,
             display=self._values.display, journal=self.path,
         )  # fmt: skip
+        # Every figure the screens derive, once here: a time no clock can show (a time with
+        # no offset beside ones with, a year-1 window) is the journal's problem, said by
+        # followed() as one sentence, never a traceback in whatever draws it.
+        timing = view.timing
+        _ = (timing.forecast_margin, timing.rollback_margin, timing.time_left, timing.window_text)
+        problem = self.tail.problem
+        if problem is not None and self.tail.skipped > 1:
+            problem += f" (and {self.tail.skipped - 1} more line(s))"
         return Followed(
             view, self.hosts.snapshots(now_m), writer, who.pid, who.machine, self.tail.torn,
-            self.tail.problem,
+            problem, self.runbook_note,
         )  # fmt: skip
 
     def close(self) -> None:

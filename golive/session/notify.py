@@ -126,7 +126,10 @@ class Notifier:
         return cause(new_event, self.session.runbook) is not None
 
     def before_final(self, final: Event) -> None:
-        self.finish(final)
+        try:
+            self.finish(final)
+        except Exception:  # the run's end is recorded whatever the notifications do
+            self.close()
 
     def companions(self, recorded: Event) -> list[Event]:
         """The notify_queued events that go with `recorded` (Session.companions)."""
@@ -168,7 +171,7 @@ class Notifier:
         return out
 
     def _facts(self, kind: str, step: str | None, what: str) -> Facts:
-        state, timing = self.session.state, self.session.timing()
+        state, timing = self.session.state, self.session.timing_now()
 
         def iso(moment: datetime | None) -> str | None:
             return moment.isoformat(timespec="seconds") if moment is not None else None
@@ -211,7 +214,7 @@ class Notifier:
         rollback deadline passed."""
         if self.session.state.outcome is not None:
             return
-        timing = self.session.timing()
+        timing = self.session.timing_now()
         risks = []
         if (timing.forecast_margin or 0.0) < 0 and "forecast" not in self._at_risk:
             risks.append(("forecast", "the forecast end is past the window's end"))

@@ -107,7 +107,7 @@ class Session:
         self.values = values
         self.listeners: list[Listener] = []
         self.companions: list[Companion] = []
-        self._failed_listeners: list[Listener] = []
+        self._failed_listeners: list[object] = []
         self.changed = threading.Condition()
         self._changes = 0
         self._lock = threading.Lock()
@@ -145,7 +145,7 @@ class Session:
         # durable together when the cause is one that must be (before anyone sees it).
         recorded = self._record(new_event, False, while_running=False)
         assert recorded is not None
-        extra = [e for hook in hooks for e in hook.companions(recorded)]
+        extra = [e for hook in hooks for e in self._companions_of(hook, recorded)]
         followers = [self._record(e, False, while_running=False) for e in extra]
         if sync and new_event["type"] in DURABLE:
             last = followers[-1] if followers else recorded
@@ -156,6 +156,25 @@ class Session:
             assert follower is not None
             self._notify(follower)
         return recorded
+
+    def _companions_of(self, hook: Companion, recorded: Event) -> list[Event]:
+        """What `hook` writes after `recorded`; a fault of the hook's is said once and
+        costs only its events (the run and its record go on)."""
+        try:
+            return hook.companions(recorded)
+        except Exception as exc:
+            if hook not in self._failed_listeners:
+                self._failed_listeners.append(hook)
+                with contextlib.suppress(Exception):
+                    print(f"golive: notification error ({type(exc).__name__}: {exc}); the run "
+                          "goes on", file=sys.stderr)  # fmt: skip
+            return []
+
+    def timing_now(self) -> Timing:
+        """The timing, computed under the session's lock: for a thread other than the run
+        loop's (the notifier's), while other threads fold events in."""
+        with self._lock:
+            return compute(self.engine, self.state, self.now_m())
 
     def _record(self, new_event: Event, sync: bool, while_running: bool) -> Event | None:
         with self._lock:

@@ -57,6 +57,8 @@ class RunStatus:
     steps_done: int
     steps: int
     journal: str
+    problem: str | None = None  # lines of the journal left out: the first, and how many
+    runbook_note: str = ""
 
     def to_json(self) -> dict[str, Any]:
         """The documented shape of `golive status --json` (README: "golive status")."""
@@ -97,6 +99,8 @@ class RunStatus:
                 "none_because": self.no_rollback or t.no_rollback_reason or None,
             },
             "steps": {"done": self.steps_done, "total": self.steps},
+            "journal_problem": self.problem,
+            "runbook_note": self.runbook_note or None,
             "hosts": {
                 "total": self.hosts,
                 "unhappy": [
@@ -151,4 +155,6 @@ def run_status(runbook: Runbook, followed: Followed) -> RunStatus:
         steps_done=done,
         steps=len(view.rows),
         journal=view.journal,
+        problem=followed.problem,
+        runbook_note=followed.runbook_note,
     )

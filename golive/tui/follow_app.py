@@ -50,6 +50,7 @@ class FollowApp(App[int]):
                 follower.runbook, follower.display, list(follower.runbook.hosts), history
             )
         self.followed: Followed | None = None
+        self._runbooks_shown = follower.runbook_changes
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._follow, name="follower", daemon=True)
 
@@ -57,7 +58,11 @@ class FollowApp(App[int]):
         return self.follow_screen
 
     def on_mount(self) -> None:
-        self._post(())
+        try:
+            self._post(())
+        except JournalError as exc:
+            self.post_message(FollowFailed(str(exc)))
+            return  # nothing to follow on: the screen says why
         self._thread.start()
 
     def on_unmount(self) -> None:
@@ -79,18 +84,37 @@ class FollowApp(App[int]):
 
     def _post(self, events: tuple[Event, ...]) -> None:
         followed = self.follower.followed(datetime.now().astimezone())
-        if followed is not None:
-            self.post_message(FollowedUpdate(events, followed))
+        if followed is None:
+            return
+        changed = self.follower.runbook_changes != self._runbooks_shown
+        self._runbooks_shown = self.follower.runbook_changes
+        history = tuple(self.follower.history) if changed else None
+        runbook = self.follower.runbook if changed else None
+        self.post_message(FollowedUpdate(events, followed, runbook, history))
 
     # -- on the UI thread --------------------------------------------------------------
     def on_followed_update(self, message: FollowedUpdate) -> None:
         self.followed = message.followed
+        if message.runbook is not None and not self.compact:
+            # A resume changed the runbook: the screen again, with its steps and hosts.
+            self.runbook = message.runbook
+            self.follow_screen = FollowScreen(
+                message.runbook, self.follower.display, list(message.runbook.hosts),
+                list(message.history or ()),
+            )  # fmt: skip
+            self.switch_screen(self.follow_screen)
+            self.follow_screen.show_followed(message.followed)
+            return
+        if message.runbook is not None:
+            self.runbook = message.runbook
         screen = self.follow_screen
         if isinstance(screen, FollowScreen) and message.events:
             screen.show_journaled(message.events)
         screen.show_followed(message.followed)
 
     def on_follow_failed(self, message: FollowFailed) -> None:
+        if isinstance(self.follow_screen, FollowScreen):
+            self.follow_screen.show_stopped(visible(message.error))
         self.notify(
             visible(message.error), title="following stopped", severity="error",
             timeout=60, markup=False,

@@ -12,6 +12,7 @@ from golive.core.engine import Question
 from golive.core.events import Event
 from golive.core.hostwatch import HostSnapshot
 from golive.core.record import Integrity
+from golive.core.runbook import Runbook
 from golive.session.follow import Followed
 from golive.session.view import RollbackPreview, RunView
 
@@ -84,6 +85,8 @@ class FollowedUpdate(Message):
 
     events: tuple[Event, ...]
     followed: Followed
+    runbook: Runbook | None = None  # a runbook changed at a resume: the screen is new
+    history: tuple[Event, ...] | None = None  # ... and what it lists
 
 
 @dataclass

@@ -16,8 +16,14 @@ __all__ = ["no_rollback_text", "question_text", "where_text"]
 KeyOf = Callable[[str], str]  # a binding id -> the first key that does it now
 
 
-def where_text(runbook: Runbook, view: RunView | None, questions: Sequence[Question]) -> str:
-    """Where the run is: `migrate › migrate FAILED`, `cutover › deploy running +1`."""
+def where_text(
+    runbook: Runbook,
+    view: RunView | None,
+    questions: Sequence[Question],
+    waiting: str = "waiting for you",
+) -> str:
+    """Where the run is: `migrate › migrate FAILED`, `cutover › deploy running +1`; a
+    step that needs the operator is `waiting` (a follower's: for the operator)."""
     if view is None or view.outcome:
         return ""
     asked = next((q.step for q in questions if q.step), None)
@@ -28,7 +34,7 @@ def where_text(runbook: Runbook, view: RunView | None, questions: Sequence[Quest
     word = {
         Status.FAILED: "FAILED",
         Status.INTERRUPTED: "INTERRUPTED",
-        Status.RUNNING: "waiting for you" if step.kind.needs_operator else "running",
+        Status.RUNNING: waiting if step.kind.needs_operator else "running",
     }.get(row.status, row.status.value.replace("_", " "))
     others = len(view.running) - (1 if current in view.running else 0)
     more = f" +{others}" if others > 0 else ""

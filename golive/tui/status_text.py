@@ -39,6 +39,10 @@ def status_lines(status: RunStatus) -> list[str]:
     lines.append(rollback_words(status.timing, status.no_rollback, ended)[0])
     for q in status.waiting:
         lines.append(f"waiting for the operator: {visible(q.text)}")
+    if status.problem:
+        lines.append(f"journal: skipped {visible(status.problem)}")
+    if status.runbook_note:
+        lines.append(f"runbook: {status.runbook_note}")
     if not status.hosts:
         return lines
     if not status.unhappy:

@@ -43,6 +43,7 @@ class FollowScreen(RunLayout):
     ]
 
     REDRAW_SECONDS = None  # the follower's thread posts a moment at least once a second
+    WAITING = "waiting for the operator"
     HOSTS_AT_LEAST_EVERY = 5.0  # seconds: unchanged hosts are redrawn for their age
 
     # How the writer is, when it is not writing (its end shows in the badge).
@@ -51,18 +52,28 @@ class FollowScreen(RunLayout):
     _hosts_drawn_at = -1e9
 
     def show_followed(self, followed: Followed) -> None:
-        self.writer_note = (
-            "" if followed.writer in (WRITING, ENDED) else f"{followed.writer_text.upper()} · "
-        )
+        notes = [] if followed.writer in (WRITING, ENDED) else [followed.writer_text.upper()]
+        if followed.problem:
+            notes.append(f"skipped {followed.problem}")
+        if followed.runbook_note:
+            notes.append(followed.runbook_note)
+        self.writer_note = "".join(f"{note} · " for note in notes)
+        # Only the hosts the table was set up with (a journal may name others).
+        shown = tuple(h for h in followed.hosts if h.host in self._host_names)
         # The hosts' figures change with a sample (about once a second each); between
         # them only their age does, so unchanged hosts are not redrawn every second.
-        hosts = tuple(replace(h, at=0.0) for h in followed.hosts)
+        hosts = tuple(replace(h, at=0.0) for h in shown)
         if hosts != self._hosts_as_drawn or time.monotonic() - self._hosts_drawn_at >= (
             self.HOSTS_AT_LEAST_EVERY
         ):
             self._hosts_as_drawn, self._hosts_drawn_at = hosts, time.monotonic()
-            self.show_hosts(followed.hosts)
+            self.show_hosts(shown)
         self.show_view(followed.view)
+
+    def show_stopped(self, error: str) -> None:
+        """The follower cannot read on: said where the writer's state is, for good."""
+        self.writer_note = f"STOPPED READING: {error} · "
+        self.refresh_view()
 
     def asked_text(self) -> str:
         """Line 2 says first that this screen follows, read-only (line 1 is the driver's,

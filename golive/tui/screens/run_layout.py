@@ -67,6 +67,7 @@ class RunLayout(Screen[None]):
     # Redrawn this often besides each new view (the driver's views come once a second);
     # None: only when a new view comes (a follower posts one a second itself).
     REDRAW_SECONDS: float | None = 1.0
+    WAITING = "waiting for you"  # a step that needs the operator, in the header
 
     def __init__(
         self,
@@ -210,7 +211,7 @@ class RunLayout(Screen[None]):
             shown = (
                 self.runbook.name, view.mode, view.outcome, view.paused, view.timing,
                 self.asked_text(),
-                where_text(self.runbook, view, self.questions),
+                where_text(self.runbook, view, self.questions, self.WAITING),
                 no_rollback_text(self.runbook, view),
             )  # fmt: skip
             header.show(*shown)
