@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 from standardwebhooks import Webhook
+from syrupy.assertion import SnapshotAssertion
+from syrupy.extensions.json import JSONSnapshotExtension
 
 from golive.core import events as ev
 from golive.core.clock import SystemClock
@@ -89,6 +91,16 @@ def test_pagerduty_triggers_with_a_dedup_key_and_resolves_with_the_same() -> Non
     resolve = payload(pd, finished, routing_key="R" * 32)
     assert resolve["event_action"] == "resolve" and "payload" not in resolve
     assert resolve["dedup_key"].startswith("golive-" + "f" * 16)
+
+
+@pytest.mark.parametrize("kind", ["slack", "teams", "pagerduty", "json"])
+def test_each_format_s_payload_is_as_recorded(kind: str, snapshot: SnapshotAssertion) -> None:
+    """The whole body, byte for byte, as reviewed against each service's documented fields
+    (Slack: text and blocks; Teams: an Adaptive Card 1.4 in a message envelope; PagerDuty
+    Events v2: routing_key, event_action, dedup_key, payload.summary/source/severity)."""
+    key = "R" * 32 if kind == "pagerduty" else ""
+    body = json.loads(body_bytes(payload(endpoint(kind), FACTS, routing_key=key)))
+    assert body == snapshot(extension_class=JSONSnapshotExtension)
 
 
 def test_the_signature_is_the_standard_webhooks_one() -> None:
@@ -462,3 +474,27 @@ def test_a_full_queue_coalesces_the_oldest_waiting_message(
     finally:
         notifier.close()
         session.close()
+
+
+@pytest.mark.slow
+def test_a_rollback_that_no_longer_fits_is_said_once(
+    tmp_path: Path, webhooks: WebhookServer
+) -> None:
+    notify_runbook(tmp_path, migrate="sleep 3")
+    text = (tmp_path / "rb.toml").read_text()
+    text = text.replace('on = ["step_failed", "gate_waiting", "rollback_started", "run_finished"]',
+                        'on = ["window_at_risk"]')  # fmt: skip
+    # Undoing the migration takes longer than the window has left once it runs.
+    text = text.replace(
+        'rollback = "echo undone"', 'rollback = "echo undone"\nrollback_duration = "3h"'
+    )
+    (tmp_path / "rb.toml").write_text(text)
+    journal = tmp_path / "run.jsonl"
+    result = golive("run", tmp_path / "rb.toml", "--rehearsal", "--yes", "--console",
+                    "--journal", journal, env=environment(webhooks))  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    risks = of_type(journal, "notify_queued", notify="war-room")
+    assert risks and {e["news"] for e in risks} == {"window_at_risk"}
+    said = [r.json()["text"] for r in webhooks.at("/slack")]
+    assert [t for t in said if "the last moment a rollback fits has passed" in t], said
+    assert len([t for t in said if "rollback fits" in t]) == 1  # once, not every second

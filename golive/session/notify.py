@@ -60,6 +60,7 @@ QUEUE_LIMIT: Final = 100
 BREAKER_AFTER: Final = 5
 BREAKER_COOLDOWN: Final = 30.0
 SLACK_GAP: Final = 1.0  # seconds between two Slack messages
+WINDOW_CHECK: Final = 1.0  # seconds between two looks at the forecast (window_at_risk)
 # The least important first: what a full queue coalesces away before the rest.
 IMPORTANCE: Final = ("gate_waiting", "run_finished", "window_at_risk", "step_failed",
                      "rollback_started")  # fmt: skip
@@ -205,7 +206,7 @@ class Notifier:
             self._ticker.start()
 
     def _tick(self) -> None:
-        while not self._stop.wait(5.0):
+        while not self._stop.wait(WINDOW_CHECK):
             with contextlib.suppress(Exception):  # the journal's own failure is the run's
                 self.check_window()
 
