@@ -87,10 +87,11 @@ def test_pagerduty_triggers_with_a_dedup_key_and_resolves_with_the_same() -> Non
     assert trigger["routing_key"] == "R" * 32 and trigger["event_action"] == "trigger"
     assert trigger["payload"]["severity"] in ("critical", "error", "warning", "info")
     assert trigger["payload"]["summary"] and trigger["payload"]["source"]
-    finished = Facts(**{**FACTS.__dict__, "kind": "run_finished"})
+    assert trigger["dedup_key"] == "golive-" + "f" * 16 + "-step_failed-migrate"
+    finished = Facts(**{**FACTS.__dict__, "kind": "run_finished", "dedup": trigger["dedup_key"]})
     resolve = payload(pd, finished, routing_key="R" * 32)
     assert resolve["event_action"] == "resolve" and "payload" not in resolve
-    assert resolve["dedup_key"].startswith("golive-" + "f" * 16)
+    assert resolve["dedup_key"] == trigger["dedup_key"]
 
 
 @pytest.mark.parametrize("kind", ["slack", "teams", "pagerduty", "json"])
@@ -260,7 +261,8 @@ def test_a_run_tells_each_endpoint_in_its_format_and_journals_each_delivery(
     assert [r.json()["type"] for r in webhooks.at("/teams")] == ["message"]
     pd = [r.json() for r in webhooks.at("/pd")]
     assert [p["event_action"] for p in pd] == ["trigger", "resolve"]
-    assert pd[0]["dedup_key"] != pd[1]["dedup_key"] or pd[0]["payload"]["class"] == "step_failed"
+    assert pd[1]["dedup_key"] == pd[0]["dedup_key"]  # the run's end resolves the incident
+    assert pd[0]["payload"]["class"] == "step_failed" and "migrate" in pd[0]["dedup_key"]
     assert {p["routing_key"] for p in pd} == {env["T_PD"]}
     hooks = webhooks.at("/hook")
     assert [r.json()["type"] for r in hooks] == [

@@ -20,7 +20,7 @@ journal's head hash (so a receiver can witness the journal). The formats:
 - ``teams``: a Workflows webhook's ``{"type": "message", "attachments": [...]}`` with an
   Adaptive Card;
 - ``pagerduty``: Events API v2, ``trigger`` (and ``resolve`` for ``resolve_on`` kinds)
-  with a ``dedup_key`` per run and kind;
+  with a ``dedup_key`` per run and event (a resolve names each incident it closes);
 - ``json``: golive's own object, signed the Standard Webhooks way (``webhook-id``,
   ``webhook-timestamp``, ``webhook-signature: v1,<base64 HMAC-SHA256>``).
 """
@@ -69,6 +69,7 @@ class Facts:
     rollback_to: str | None
     head: str  # the journal's head hash after the cause
     run: str  # the run's identity: its journal's first line hash
+    dedup: str = ""  # PagerDuty: the incident's key (a resolve: the trigger's it closes)
 
     def line(self) -> str:
         """The one line a phone shows."""
@@ -129,9 +130,12 @@ def message_id(run: str, seq: int, endpoint: str) -> str:
 
 
 def dedup_key(facts: Facts) -> str:
-    """PagerDuty's key: one incident per run and kind (a resolve closes the trigger's)."""
-    kind = "window_at_risk" if facts.kind == "window_at_risk" else facts.kind
-    return f"golive-{facts.run[:16]}-{kind}"
+    """PagerDuty's key for a trigger: one incident per run and event (the same event sent
+    again after a resume keeps it, so PagerDuty drops the duplicate)."""
+    if facts.dedup:
+        return facts.dedup
+    about = facts.step or "run"
+    return f"golive-{facts.run[:16]}-{facts.kind}-{about}"[:255]
 
 
 # -- payloads ----------------------------------------------------------------------------
@@ -144,7 +148,14 @@ def payload(endpoint: Endpoint, facts: Facts, routing_key: str = "") -> dict[str
     if endpoint.format == "pagerduty":
         resolve = facts.kind in endpoint.resolve_on and facts.kind not in endpoint.on
         return _pagerduty(facts, routing_key, resolve)
-    return {"type": f"golive.{facts.kind}", "data": asdict(facts)}
+    return {"type": f"golive.{facts.kind}", "data": _public(facts)}
+
+
+def _public(facts: Facts) -> dict[str, Any]:
+    """The facts a receiver is told (the PagerDuty key is golive's own bookkeeping)."""
+    told = asdict(facts)
+    told.pop("dedup")
+    return told
 
 
 def _slack(facts: Facts) -> dict[str, Any]:
@@ -212,7 +223,7 @@ def _pagerduty(facts: Facts, routing_key: str, resolve: bool) -> dict[str, Any]:
             "component": facts.step or "run",
             "group": facts.runbook,
             "class": facts.kind,
-            "custom_details": asdict(facts),
+            "custom_details": _public(facts),
         }
     return body
 

@@ -28,7 +28,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final
 
@@ -43,6 +43,7 @@ from golive.core.notify import (
     backoff,
     body_bytes,
     cause,
+    dedup_key,
     message_id,
     payload,
     retry_after,
@@ -107,6 +108,7 @@ class Notifier:
         self._rng = rng or random.Random()
         self._last: dict[tuple[str, str, str | None], float] = {}  # (endpoint, kind, step) -> m
         self._at_risk: set[str] = set()
+        self._open: dict[str, list[str]] = {}  # PagerDuty endpoint -> incidents not resolved
         self._stop = threading.Event()
         self._workers = {name: _Worker(self, e) for name, e in self.endpoints.items()}
         self._ticker = threading.Thread(target=self._tick, name="notify-window", daemon=True)
@@ -157,19 +159,50 @@ class Notifier:
                 continue  # the same news for the same step, coalesced within repeat_after
             self._last[key] = m
             facts = facts or self._facts(kind, step, what)
-            number = seq if seq is not None else self.session.journal.seq + len(out) + 1
-            out.append(
-                event(
-                    NOTIFY_QUEUED,
-                    notify=endpoint.name,
-                    id=message_id(self.run_id, number, endpoint.name),
-                    news=kind,
-                    step=step,
-                    cause_seq=seq,
-                    facts=asdict(facts),
+            for told in self._incidents(endpoint, kind, facts):
+                number = seq if seq is not None else self.session.journal.seq + len(out) + 1
+                ident = message_id(self.run_id, number, endpoint.name + told.dedup)
+                out.append(
+                    event(
+                        NOTIFY_QUEUED,
+                        notify=endpoint.name,
+                        id=ident,
+                        news=kind,
+                        step=step,
+                        cause_seq=seq,
+                        facts=asdict(told),
+                    )
                 )
-            )
         return out
+
+    def _incidents(self, endpoint: Endpoint, kind: str, facts: Facts) -> list[Facts]:
+        """The messages `facts` makes for `endpoint`: itself; for PagerDuty, a trigger
+        keyed by its event, or a resolve for each incident still open."""
+        if endpoint.format != "pagerduty":
+            return [facts]
+        open_keys = self._open.setdefault(endpoint.name, [])
+        if kind in endpoint.resolve_on and kind not in endpoint.on:
+            closed, open_keys[:] = list(open_keys), []
+            return [replace(facts, dedup=key) for key in closed]
+        key = dedup_key(facts)
+        if key not in open_keys:
+            open_keys.append(key)
+        return [replace(facts, dedup=key)]
+
+    def _reopen(self, history: list[Event]) -> None:
+        """The PagerDuty incidents a resumed run opened and has not resolved."""
+        for told in history:
+            endpoint = self.endpoints.get(str(told.get("notify")))
+            dedup = told.get("facts", {}).get("dedup") if told["type"] == NOTIFY_QUEUED else None
+            if endpoint is None or endpoint.format != "pagerduty" or not dedup:
+                continue
+            keys = self._open.setdefault(endpoint.name, [])
+            news = told.get("news")
+            if news in endpoint.resolve_on and news not in endpoint.on:
+                if dedup in keys:
+                    keys.remove(dedup)
+            elif dedup not in keys:
+                keys.append(dedup)
 
     def _facts(self, kind: str, step: str | None, what: str) -> Facts:
         state, timing = self.session.state, self.session.timing_now()
@@ -198,6 +231,7 @@ class Notifier:
         a worker, it would hold the interpreter while the run records its first events."""
         import httpx  # noqa: F401
 
+        self._reopen(history or [])
         for queued in undelivered(history or []):
             self.listen(queued)
         for worker in self._workers.values():
