@@ -64,7 +64,9 @@ def test_slack_has_the_text_a_phone_shows_and_blocks() -> None:
     assert (
         body["text"] == "[LIVE] ERP &lt;cutover&gt; &amp; co · migrate: step failed: exit status 3"
     )
+    assert body["mrkdwn"] is False  # a * or _ in a runbook's name is not formatting
     assert body["blocks"][0]["type"] == "section" and body["blocks"][1]["type"] == "context"
+    assert body["blocks"][0]["text"]["type"] == "plain_text"
     context = " ".join(e["text"] for e in body["blocks"][1]["elements"])
     assert "rollback by" in context and "backup" in context and "0123456789ab" in context
 
@@ -76,9 +78,28 @@ def test_teams_is_an_adaptive_card_in_a_message_envelope() -> None:
     assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
     card = attachment["content"]
     assert card["type"] == "AdaptiveCard" and card["version"] == "1.4"
-    assert card["body"][0]["text"].startswith("[LIVE] ERP <cutover>")
-    facts = {f["title"]: f["value"] for f in card["body"][2]["facts"]}
-    assert facts["Step"] == "migrate" and facts["Journal head"] == "0123456789ab"
+    # Text runs only: Teams reads a TextBlock's text (and a fact's) as markdown.
+    runs = [run for block in card["body"] for run in block["inlines"]]
+    assert {block["type"] for block in card["body"]} == {"RichTextBlock"}
+    assert {run["type"] for run in runs} == {"TextRun"}
+    assert runs[0]["text"].startswith("[LIVE] ERP <cutover>")
+    said = "".join(run["text"] for run in runs)
+    assert "Step: migrate" in said and "Journal head: 0123456789ab" in said
+
+
+def test_runbook_text_reaches_a_chat_as_text() -> None:
+    hostile = Facts(
+        **{**FACTS.__dict__, "runbook": "ERP [link](https://evil.example) *b* \x1b[31m",
+           "what": "step failed: <!channel> <https://evil.example|click>"}
+    )  # fmt: skip
+    slack = payload(endpoint("slack"), hostile)
+    shown = json.dumps(slack)
+    assert "<!channel>" not in shown and "<https://evil" not in shown
+    assert "\x1b" not in slack["text"] and "\\x1b[31m" in slack["text"]  # shown, not obeyed
+    teams = payload(endpoint("teams"), hostile)["attachments"][0]["content"]
+    runs = [run["text"] for block in teams["body"] for run in block["inlines"]]
+    assert all("\x1b" not in text for text in runs)
+    assert any("[link](https://evil.example)" in text for text in runs)  # a TextRun: text
 
 
 def test_pagerduty_triggers_with_a_dedup_key_and_resolves_with_the_same() -> None:
@@ -124,6 +145,9 @@ def test_retries_back_off_with_full_jitter_and_honour_retry_after() -> None:
     assert retry_after("2", now) == 2.0
     assert retry_after(format_datetime(now + timedelta(seconds=30), usegmt=True), now) == 30.0
     assert retry_after("soon", now) is None and retry_after(None, now) is None
+    # HTTP's other date forms: asctime, and -0000 (both UTC; Python reads them as naive).
+    assert retry_after("Sat Nov 28 22:00:30 2026", now) == 30.0
+    assert retry_after("Sat, 28 Nov 2026 22:01:00 -0000", now) == 60.0
     assert [retryable(s) for s in (None, 408, 429, 500, 503, 400, 404, 200)] == [
         True, True, True, True, True, False, False, False,
     ]  # fmt: skip
@@ -500,3 +524,50 @@ def test_a_rollback_that_no_longer_fits_is_said_once(
     said = [r.json()["text"] for r in webhooks.at("/slack")]
     assert [t for t in said if "the last moment a rollback fits has passed" in t], said
     assert len([t for t in said if "rollback fits" in t]) == 1  # once, not every second
+
+
+@pytest.mark.slow
+def test_each_message_is_journaled_right_after_its_cause_among_parallel_steps(
+    tmp_path: Path, webhooks: WebhookServer
+) -> None:
+    steps = "".join(
+        f'\n[[steps]]\nid = "p{n}"\nrun = "for i in 1 2 3; do echo line $i; done; exit 1"\n'
+        'on_failure = "continue"\ndepends_on = []\nduration = "1s"\n'
+        for n in range(20)
+    )
+    write_runbook(tmp_path, NOTIFY.split("[hosts.box]")[0].format(extra="") + steps)
+    journal = tmp_path / "run.jsonl"
+    golive("run", tmp_path / "rb.toml", "--rehearsal", "--yes", "--console", "--journal",
+           journal, env=environment(webhooks))  # fmt: skip
+    recorded = events(journal)
+    queued = [(i, e) for i, e in enumerate(recorded) if e["type"] == "notify_queued"]
+    failed = [e for e in recorded if e["type"] == "step_finished" and e["status"] == "failed"]
+    assert len(failed) == 20 and len([e for _, e in queued if e["news"] == "step_failed"]) == 60
+    for at, e in queued:
+        if e["cause_seq"] is not None:  # nothing but its siblings between it and its cause
+            assert {x["type"] for x in recorded[e["cause_seq"] + 1 : at]} <= {"notify_queued"}
+    assert golive("verify", journal).returncode == 0
+
+
+def test_a_url_that_cannot_be_used_is_said_without_a_traceback_or_the_secret(
+    tmp_path: Path, webhooks: WebhookServer
+) -> None:
+    notify_runbook(tmp_path)
+    env = environment(webhooks)
+    env["T_SLACK"] = "https://hooks.slack.example:T0SECRETB0SECRET/services/x"
+    env["T_TEAMS"] = webhooks.url("/teams") + "\nX-Injected: 1"
+    result = golive("notify", "test", tmp_path / "rb.toml", env=env)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert "war-room (slack): FAILED, the URL is not usable" in result.stdout
+    assert "managers (teams): FAILED, the URL is not usable" in result.stdout
+    assert "bot (json): sent" in result.stdout  # the endpoints after it are tried too
+    assert "T0SECRETB0SECRET" not in result.stdout + result.stderr
+
+
+def test_a_host_cannot_take_an_endpoint_s_alert_name(tmp_path: Path) -> None:
+    write_runbook(
+        tmp_path, '[hosts."notify:db"]\nlocal = true\n[[steps]]\nid = "a"\nrun = "true"\n'
+    )
+    result = golive("check", tmp_path / "rb.toml")
+    assert result.returncode == 2
+    assert "host names starting 'notify:' are golive's" in result.stdout + result.stderr

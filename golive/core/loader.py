@@ -13,6 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from golive.core.diagnostics import Diagnostic, Severity
+from golive.core.notify import ALERT_HOST_PREFIX
 from golive.core.notify_config import notify_endpoints
 from golive.core.reader import DocumentReader, did_you_mean, type_name
 from golive.core.runbook import (
@@ -407,6 +408,13 @@ def _hosts(reader: DocumentReader, table: dict[str, Any]) -> dict[str, Host]:
                 where,
                 '"local" is reserved for this machine',
                 "name the host differently, with local = true",
+            )
+            continue
+        if name.startswith(ALERT_HOST_PREFIX):
+            reader.error(
+                where,
+                f"host names starting {ALERT_HOST_PREFIX!r} are golive's (a notify endpoint's alerts)",
+                "name the host differently",
             )
             continue
         reader.known_keys(where, spec, HOST_KEYS)

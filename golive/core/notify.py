@@ -33,7 +33,7 @@ import hmac
 import json
 import random
 from dataclasses import asdict, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any, Final
 
@@ -41,6 +41,7 @@ from golive.core import events as ev
 from golive.core.events import Event
 from golive.core.runbook import NotifyEndpoint as Endpoint
 from golive.core.runbook import Runbook, StepKind
+from golive.core.text import visible
 
 __all__ = ["Endpoint", "Facts", "body_bytes", "cause", "payload", "sign"]
 
@@ -158,19 +159,27 @@ def _public(facts: Facts) -> dict[str, Any]:
     return told
 
 
+def _shown(text: str) -> str:
+    """Text from the runbook or the run, as a chat shows it: control characters visible."""
+    return visible(text)
+
+
 def _slack(facts: Facts) -> dict[str, Any]:
-    # Slack escapes &, < and > in text; nothing from the runbook becomes a link or mention.
+    # Nothing from the runbook may become a mention, a link or formatting: the message is
+    # plain text ("mrkdwn": false, plain_text blocks), and Slack's three control
+    # characters (& < >) are escaped as its documentation asks.
     def esc(text: str) -> str:
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        return _shown(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
     return {
         "text": esc(facts.line()),
+        "mrkdwn": False,
         "blocks": [
-            {"type": "section", "text": {"type": "mrkdwn", "text": f"*{esc(facts.line())}*"}},
+            {"type": "section", "text": {"type": "plain_text", "text": esc(facts.line())}},
             {
                 "type": "context",
                 "elements": [
-                    {"type": "plain_text", "text": facts.times()},
+                    {"type": "plain_text", "text": esc(facts.times())},
                     {"type": "plain_text", "text": f"journal head {facts.head[:12]}"},
                 ],
             },
@@ -178,23 +187,29 @@ def _slack(facts: Facts) -> dict[str, Any]:
     }
 
 
+def _run(text: str, **style: Any) -> dict[str, Any]:
+    """An Adaptive Card TextRun: its text is never read as markdown (a TextBlock's is)."""
+    return {"type": "TextRun", "text": _shown(text), **style}
+
+
 def _teams(facts: Facts) -> dict[str, Any]:
+    def line(*runs: dict[str, Any], subtle: bool = False) -> dict[str, Any]:
+        block: dict[str, Any] = {"type": "RichTextBlock", "inlines": list(runs)}
+        if subtle:
+            block["inlines"] = [{**r, "isSubtle": True} for r in runs]
+        return block
+
     card = {
         "$schema": "http://adaptivecards.io/schemas/adaptive-card.json",
         "type": "AdaptiveCard",
         "version": "1.4",
         "body": [
-            {"type": "TextBlock", "text": facts.line(), "weight": "Bolder", "wrap": True},
-            {"type": "TextBlock", "text": facts.times(), "wrap": True, "isSubtle": True},
-            {
-                "type": "FactSet",
-                "facts": [
-                    {"title": "Runbook", "value": facts.runbook},
-                    {"title": "Mode", "value": facts.mode},
-                    {"title": "Step", "value": facts.step or "-"},
-                    {"title": "Journal head", "value": facts.head[:12]},
-                ],
-            },
+            line(_run(facts.line(), weight="Bolder")),
+            line(_run(facts.times()), subtle=True),
+            line(_run("Runbook: ", weight="Bolder"), _run(facts.runbook)),
+            line(_run("Mode: ", weight="Bolder"), _run(facts.mode)),
+            line(_run("Step: ", weight="Bolder"), _run(facts.step or "-")),
+            line(_run("Journal head: ", weight="Bolder"), _run(facts.head[:12])),
         ],
     }
     return {
@@ -217,8 +232,8 @@ def _pagerduty(facts: Facts, routing_key: str, resolve: bool) -> dict[str, Any]:
     }
     if not resolve:
         body["payload"] = {
-            "summary": facts.line()[:1024],
-            "source": f"golive {facts.runbook}"[:255],
+            "summary": _shown(facts.line())[:1024],
+            "source": _shown(f"golive {facts.runbook}")[:255],
             "severity": _SEVERITY.get(facts.kind, "info"),
             "component": facts.step or "run",
             "group": facts.runbook,
@@ -263,15 +278,17 @@ def retry_after(header: str | None, now: datetime) -> float | None:
         return float(text)
     try:
         when = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError):
         return None
+    if when.tzinfo is None:  # the asctime form, and "-0000": both are UTC in HTTP
+        when = when.replace(tzinfo=UTC)
     return max(0.0, (when - now).total_seconds())
 
 
 def endpoint_alert(event: Event) -> tuple[str, bool] | None:
     """(endpoint, down) when `event` is an endpoint's circuit alert (raised: down)."""
     host = event.get("host")
-    if event.get("type") != ev.ALERT or not isinstance(host, str):
+    if event.get("type") != ev.ALERT or not isinstance(host, str) or event.get("metric") != "down":
         return None
     if not host.startswith(ALERT_HOST_PREFIX):
         return None

@@ -38,7 +38,7 @@ def notify_endpoints(
             continue
         reader.known_keys(where, spec, NOTIFY_KEYS)
         name = reader.text(spec, where, "name")
-        if not _NAME.match(name):
+        if not _NAME.match(name) and (name or "name" not in spec):
             reader.error(
                 (*where, "name"),
                 f"notify name {name!r} is not usable" if name else "a [[notify]] needs a name",
@@ -48,7 +48,7 @@ def notify_endpoints(
             reader.error((*where, "name"), f"two [[notify]] tables are named {name}")
         seen.add(name)
         kind = reader.text(spec, where, "format")
-        if kind not in NOTIFY_FORMATS:
+        if kind not in NOTIFY_FORMATS and (kind or "format" not in spec):
             reader.error(
                 (*where, "format"),
                 f"format {kind!r} is not known" if kind else "a [[notify]] needs a format",
@@ -60,13 +60,26 @@ def notify_endpoints(
         on = _kinds(reader, spec, where, "on")
         resolve_on = _kinds(reader, spec, where, "resolve_on")
         if resolve_on and kind != "pagerduty":
-            reader.error((*where, "resolve_on"), 'resolve_on is for format = "pagerduty"')
+            reader.error(
+                (*where, "resolve_on"), 'resolve_on is for format = "pagerduty"', "drop it"
+            )
+        both = sorted(set(on) & set(resolve_on))
+        if both:
+            reader.error(
+                (*where, "resolve_on"),
+                f"{', '.join(both)} both triggers and resolves",
+                "keep each news in on or in resolve_on",
+            )
         if not on:
             reader.error(where, f"notify {name} is sent on nothing", 'add on = ["step_failed"]')
         if key and kind != "pagerduty":
-            reader.error((*where, "routing_key"), 'routing_key is for format = "pagerduty"')
+            reader.error(
+                (*where, "routing_key"), 'routing_key is for format = "pagerduty"', "drop it"
+            )
         if signing and kind != "json":
-            reader.error((*where, "signing_secret"), 'signing_secret is for format = "json"')
+            reader.error(
+                (*where, "signing_secret"), 'signing_secret is for format = "json"', "drop it"
+            )
         repeat = reader.duration(spec, where, "repeat_after")
         endpoints.append(
             NotifyEndpoint(
@@ -95,7 +108,7 @@ def _secret(
 ) -> str:
     text = reader.text(spec, where, key)
     if not text:
-        if needed:
+        if needed and key not in spec:  # present but not text: said by reader.text
             reader.error(
                 where,
                 f"this [[notify]] needs {key}",

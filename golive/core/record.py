@@ -14,6 +14,7 @@ from golive.core import events as ev
 from golive.core.engine import Engine
 from golive.core.events import Decisions, Event
 from golive.core.graph import longest_path
+from golive.core.notify import endpoint_alert
 from golive.core.runbook import Runbook, StepKind
 from golive.core.state import RunState, Status
 from golive.core.timeline import compute
@@ -490,7 +491,9 @@ class RecordBuilder:
             Moment(m, "alert", text, self._current_step(), host, "",
                    {"metric": metric, "status": status, "value": value, "threshold": threshold})
         )  # fmt: skip
-        if status == "raised" and not e.get("settled"):  # a settle repeats a raise
+        # An endpoint's circuit (host "notify:NAME") is in the moments, not among the hosts.
+        endpoint = endpoint_alert(e) is not None
+        if status == "raised" and not e.get("settled") and not endpoint:  # a settle repeats
             series = self.record.hosts.get(host) or self.record.hosts.setdefault(
                 host, HostSeries(host)
             )

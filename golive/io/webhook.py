@@ -6,7 +6,8 @@ text (httpx quotes the URL in it)."""
 
 from __future__ import annotations
 
-import time
+import contextlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
@@ -24,6 +25,7 @@ class Answer:
     status: int | None  # None: no HTTP answer
     retry_after: str | None = None
     error: str = ""  # what went wrong, in words that carry no URL
+    permanent: bool = False  # trying again cannot help (a URL that is not usable)
 
 
 Poster = Callable[[str, bytes, dict[str, str]], Answer]
@@ -50,25 +52,46 @@ class WebhookClient:
         import httpx
 
         client = self.open()
-        started = time.monotonic()
+        # The deadline for the whole attempt: httpx's timeouts are per read, and a server
+        # that sends its headers a byte at a time never trips them. At the deadline the
+        # client is closed under the request, which then fails; the next attempt makes a
+        # new client.
+        late = threading.Event()
+
+        def cut() -> None:
+            late.set()
+            with contextlib.suppress(Exception):
+                client.close()
+
+        watchdog = threading.Timer(DEADLINE, cut)
+        watchdog.daemon = True
+        watchdog.start()
         try:
-            with client.stream("POST", url, content=body, headers=headers) as response:
-                read = 0
-                for chunk in response.iter_raw():
-                    read += len(chunk)
-                    if time.monotonic() - started > DEADLINE:
-                        return Answer(None, error=f"no whole answer within {DEADLINE:g}s")
-                    if read > MAX_BODY:
-                        break
-                status = response.status_code
-                error = "" if 200 <= status < 300 else f"HTTP {status}"
-                return Answer(status, response.headers.get("retry-after"), error)
-        except httpx.TimeoutException as exc:
-            return Answer(None, error=f"timed out ({_phase(exc)})")
-        except httpx.HTTPError as exc:
+            return self._post(client, url, body, headers)
+        except (httpx.InvalidURL, httpx.UnsupportedProtocol, ValueError):
+            return Answer(None, error="the URL is not usable", permanent=True)
+        except Exception as exc:  # whatever the transport raised: its name, never its text
+            if late.is_set():
+                return Answer(None, error=f"no whole answer within {DEADLINE:g}s")
+            if isinstance(exc, httpx.TimeoutException):
+                return Answer(None, error=f"timed out ({_phase(exc)})")
             return Answer(None, error=f"no answer ({type(exc).__name__})")
-        except ValueError:  # a URL httpx cannot use
-            return Answer(None, error="the URL is not usable")
+        finally:
+            watchdog.cancel()
+            if late.is_set():
+                self._client = None
+
+    @staticmethod
+    def _post(client: Any, url: str, body: bytes, headers: dict[str, str]) -> Answer:
+        with client.stream("POST", url, content=body, headers=headers) as response:
+            read = 0
+            for chunk in response.iter_raw():
+                read += len(chunk)
+                if read > MAX_BODY:
+                    break
+            status = response.status_code
+            error = "" if 200 <= status < 300 else f"HTTP {status}"
+            return Answer(status, response.headers.get("retry-after"), error)
 
     def close(self) -> None:
         if self._client is not None:

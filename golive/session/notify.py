@@ -44,6 +44,7 @@ from golive.core.notify import (
     body_bytes,
     cause,
     dedup_key,
+    endpoint_alert,
     message_id,
     payload,
     retry_after,
@@ -51,6 +52,7 @@ from golive.core.notify import (
     sign,
 )
 from golive.core.templating import Values
+from golive.core.timeline import Timing
 from golive.io.webhook import Answer, Poster, WebhookClient
 from golive.session.session import Session
 
@@ -61,6 +63,8 @@ QUEUE_LIMIT: Final = 100
 BREAKER_AFTER: Final = 5
 BREAKER_COOLDOWN: Final = 30.0
 SLACK_GAP: Final = 1.0  # seconds between two Slack messages
+FORECAST_LATE: Final = "the forecast end is past the window's end"
+ROLLBACK_LATE: Final = "the last moment a rollback fits has passed"
 WINDOW_CHECK: Final = 1.0  # seconds between two looks at the forecast (window_at_risk)
 # The least important first: what a full queue coalesces away before the rest.
 IMPORTANCE: Final = ("gate_waiting", "run_finished", "window_at_risk", "step_failed",
@@ -142,11 +146,17 @@ class Notifier:
         if found is None:
             return []
         kind, step, what = found
-        return self._queued(kind, step, what, recorded.get("seq"), float(recorded.get("m", 0)))
+        # Called under the session's lock (Session._record): its timing, without taking it.
+        timing = self.session.timing()
+        return self._queued(kind, step, what, recorded.get("seq"), float(recorded.get("m", 0)),
+                            timing)  # fmt: skip
 
     def _queued(
-        self, kind: str, step: str | None, what: str, seq: int | None, m: float
-    ) -> list[Event]:
+        self, kind: str, step: str | None, what: str, seq: int | None, m: float,
+        timing: Timing | None = None,
+    ) -> list[Event]:  # fmt: skip
+        """The notify_queued events for news `kind`. `timing`: the run's, when the caller
+        holds the session's lock (a companion); else it is computed under it."""
         mode = self.session.state.mode
         facts: Facts | None = None
         out: list[Event] = []
@@ -158,7 +168,7 @@ class Notifier:
             if last is not None and m - last < endpoint.repeat_after and kind != "run_finished":
                 continue  # the same news for the same step, coalesced within repeat_after
             self._last[key] = m
-            facts = facts or self._facts(kind, step, what)
+            facts = facts or self._facts(kind, step, what, timing or self.session.timing_now())
             for told in self._incidents(endpoint, kind, facts):
                 number = seq if seq is not None else self.session.journal.seq + len(out) + 1
                 ident = message_id(self.run_id, number, endpoint.name + told.dedup)
@@ -190,22 +200,34 @@ class Notifier:
         return [replace(facts, dedup=key)]
 
     def _reopen(self, history: list[Event]) -> None:
-        """The PagerDuty incidents a resumed run opened and has not resolved."""
+        """What a resumed run's notifications were: the PagerDuty incidents it opened
+        and has not resolved, the news it told (repeat_after, window_at_risk once) and
+        the circuits left open (the next delivery that goes through closes them)."""
         for told in history:
+            down = endpoint_alert(told)
+            worker = self._workers.get(down[0]) if down is not None else None
+            if down is not None and worker is not None:
+                worker.reopen(down[1])
+            if told["type"] != NOTIFY_QUEUED:
+                continue
+            news, step = str(told.get("news")), told.get("step")
+            self._last[(str(told.get("notify")), news, step)] = float(told.get("m", 0.0))
+            what = str(told.get("facts", {}).get("what", ""))
+            if news == "window_at_risk":
+                self._at_risk.add("forecast" if what == FORECAST_LATE else "rollback")
             endpoint = self.endpoints.get(str(told.get("notify")))
-            dedup = told.get("facts", {}).get("dedup") if told["type"] == NOTIFY_QUEUED else None
+            dedup = told.get("facts", {}).get("dedup")
             if endpoint is None or endpoint.format != "pagerduty" or not dedup:
                 continue
             keys = self._open.setdefault(endpoint.name, [])
-            news = told.get("news")
             if news in endpoint.resolve_on and news not in endpoint.on:
                 if dedup in keys:
                     keys.remove(dedup)
             elif dedup not in keys:
                 keys.append(dedup)
 
-    def _facts(self, kind: str, step: str | None, what: str) -> Facts:
-        state, timing = self.session.state, self.session.timing_now()
+    def _facts(self, kind: str, step: str | None, what: str, timing: Timing) -> Facts:
+        state = self.session.state
 
         def iso(moment: datetime | None) -> str | None:
             return moment.isoformat(timespec="seconds") if moment is not None else None
@@ -252,9 +274,9 @@ class Notifier:
         timing = self.session.timing_now()
         risks = []
         if (timing.forecast_margin or 0.0) < 0 and "forecast" not in self._at_risk:
-            risks.append(("forecast", "the forecast end is past the window's end"))
+            risks.append(("forecast", FORECAST_LATE))
         if (timing.rollback_margin or 0.0) < 0 and "rollback" not in self._at_risk:
-            risks.append(("rollback", "the last moment a rollback fits has passed"))
+            risks.append(("rollback", ROLLBACK_LATE))
         for name, what in risks:
             self._at_risk.add(name)
             for queued in self._queued("window_at_risk", None, what, None, timing.now_m):
@@ -439,7 +461,7 @@ class _Worker:
                                  attempts=queued.attempts, status=answer.status)  # fmt: skip
                 self._closed_again()
                 return True
-            final = not retryable(answer.status)
+            final = answer.permanent or not retryable(answer.status)
             wait = backoff(queued.attempts, notifier._rng)
             after = retry_after(answer.retry_after, datetime.now().astimezone())
             if after is not None:
@@ -454,6 +476,11 @@ class _Worker:
                 return True
             if not self._wait(wait):
                 return False
+
+    def reopen(self, down: bool) -> None:
+        """A resumed run's circuit, as its journal left it: open (tried at once; the next
+        delivery that goes through journals it cleared) or closed."""
+        self._failures = BREAKER_AFTER if down else 0
 
     def _failed_once(self) -> None:
         self._failures += 1

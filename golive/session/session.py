@@ -15,7 +15,7 @@ import os
 import socket
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
@@ -25,7 +25,7 @@ from golive import __version__
 from golive.core import events as ev
 from golive.core.clock import Clock
 from golive.core.engine import Engine
-from golive.core.events import DURABLE, Event, event
+from golive.core.events import Event, event
 from golive.core.runbook import Runbook
 from golive.core.state import RunState
 from golive.core.templating import Values
@@ -136,24 +136,13 @@ class Session:
             for companion in self.companions:
                 companion.before_final(new_event)
         hooks = [c for c in self.companions if c.follows(new_event)]
-        if not hooks:
-            recorded = self._record(new_event, sync, while_running=False)
-            assert recorded is not None
-            self._notify(recorded)
-            return recorded
-        # The cause and what follows it are one fsync group: written at once, made
-        # durable together when the cause is one that must be (before anyone sees it).
-        recorded = self._record(new_event, False, while_running=False)
+        followers: list[Event] = []
+        recorded = self._record(
+            new_event, sync, while_running=False, hooks=hooks, followers=followers
+        )
         assert recorded is not None
-        extra = [e for hook in hooks for e in self._companions_of(hook, recorded)]
-        followers = [self._record(e, False, while_running=False) for e in extra]
-        if sync and new_event["type"] in DURABLE:
-            last = followers[-1] if followers else recorded
-            assert last is not None
-            self.journal.make_durable(last["seq"])
         self._notify(recorded)
         for follower in followers:
-            assert follower is not None
             self._notify(follower)
         return recorded
 
@@ -176,7 +165,17 @@ class Session:
         with self._lock:
             return compute(self.engine, self.state, self.now_m())
 
-    def _record(self, new_event: Event, sync: bool, while_running: bool) -> Event | None:
+    def _record(
+        self,
+        new_event: Event,
+        sync: bool,
+        while_running: bool,
+        hooks: Sequence[Companion] = (),
+        followers: list[Event] | None = None,
+    ) -> Event | None:
+        """Write `new_event` and, under the same lock, right after it, what `hooks` write
+        after it (appended to `followers`): nothing else comes between them, and one fsync
+        (the cause's, when it is durable) covers them all. Then fold them in, in order."""
         with self._lock:
             if self._broken:
                 raise JournalError(self._broken)
@@ -185,13 +184,27 @@ class Session:
             recorded, durable = self.journal.write(new_event, sync)
             self._tickets += 1
             ticket = self._tickets
+            extra: list[tuple[Event, int]] = []
+            for hook in hooks:
+                for companion in self._companions_of(hook, recorded):
+                    written, _ = self.journal.write(companion, False)
+                    self._tickets += 1
+                    extra.append((written, self._tickets))
+            if followers is not None:
+                followers.extend(written for written, _ in extra)
             if not durable and self._folded == ticket - 1:
                 self._fold(recorded, ticket)  # nothing before it waits for an fsync
+                for written, number in extra:
+                    self._fold(written, number)
                 return recorded
+            # They are folded after the cause, by whoever folds it (see _fold).
+            for written, number in extra:
+                self._durable[number] = _Durable(written)
+            last_seq = extra[-1][0]["seq"] if extra else recorded["seq"]
         waiting: _Durable | None = None
         try:
             if durable:
-                self.journal.make_durable(recorded["seq"])
+                self.journal.make_durable(last_seq)
             with self._lock:
                 if self._broken:
                     raise JournalError(self._broken)
