@@ -4,7 +4,7 @@ wider than the header, in any script."""
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
@@ -36,6 +36,7 @@ words = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zs")), min_size
 
 
 # From 5 cells: the mark's 3 and room for a character two cells wide.
+@example(["0", "\U000e0000000"], 5)  # a zero-width tag character where no cell was left
 @given(st.lists(words, min_size=1, max_size=30), st.integers(min_value=5, max_value=120))
 def test_nothing_is_lost_and_nothing_is_too_wide(chosen: list[str], width: int) -> None:
     text = " ? " + " ".join(chosen)
