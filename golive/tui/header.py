@@ -161,9 +161,7 @@ def hanging(text: str, width: int, indent: int) -> list[str]:
             start = line if empty else line + " "
             free = room - cell_len(start)
             # (A line with no cell left takes nothing more, not even a zero-width mark.)
-            if not empty and (
-                cell_len(word) <= width - indent or free < max(1, cell_len(word[0]))
-            ):
+            if not empty and (cell_len(word) <= width - indent or free < max(1, cell_len(word[0]))):
                 lines.append(line)  # the word goes on the next line (whole, if it fits)
             else:
                 # Wider than a whole line: as much as fits here, the rest on the next.
