@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -26,9 +25,6 @@ class Answer:
     retry_after: str | None = None
     error: str = ""  # what went wrong, in words that carry no URL
     permanent: bool = False  # trying again cannot help (a URL that is not usable)
-
-
-Poster = Callable[[str, bytes, dict[str, str]], Answer]
 
 
 class WebhookClient:

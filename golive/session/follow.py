@@ -78,7 +78,6 @@ class Follower:
         self.state = RunState()
         self.hosts = HostsFold()
         self.version = 0
-        self.history: list[Event] = []  # every event read but the samples
         self.runbook_changes = 0  # runbooks changed at a resume and rebuilt
         self.runbook_note = ""  # why a changed runbook is not shown, if it is not
         self._values = Values({}, {})
@@ -102,8 +101,6 @@ class Follower:
                     self._changed(event)
                 self.state.apply(event)
                 self.hosts.apply(event)
-                if kind != "sample":
-                    self.history.append(event)
             except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
                 # A hand-edited line that is JSON and an event, but not one the fold takes.
                 raise JournalError(
@@ -156,6 +153,16 @@ class Follower:
         self._values = Values(
             dict(first.get("vars") or {}), dict.fromkeys(first.get("secrets") or (), "")
         )
+
+    def events_so_far(self) -> list[Event]:
+        """The journal's events but the samples, read again from its start: for a screen
+        opened anew (a runbook changed at a resume). Kept nowhere else: a night's output
+        lines would be held twice, for good."""
+        tail = JournalTail(self.path)
+        try:
+            return [e for e in tail.read() if e.get("type") != "sample"]
+        finally:
+            tail.close()
 
     @property
     def display(self) -> Callable[[str], str]:

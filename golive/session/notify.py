@@ -27,7 +27,6 @@ import random
 import threading
 import time
 from collections import deque
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any, Final
@@ -53,7 +52,7 @@ from golive.core.notify import (
 )
 from golive.core.templating import Values
 from golive.core.timeline import Timing
-from golive.io.webhook import Answer, Poster, WebhookClient
+from golive.io.webhook import Answer, WebhookClient
 from golive.session.session import Session
 
 NOTIFY_QUEUED, NOTIFY_SENT, NOTIFY_FAILED = ev.NOTIFY_QUEUED, ev.NOTIFY_SENT, ev.NOTIFY_FAILED
@@ -101,14 +100,11 @@ class Notifier:
         self,
         session: Session,
         values: Values,
-        poster: Callable[[], Poster] | None = None,
         rng: random.Random | None = None,
     ) -> None:
-        """`poster` makes each endpoint's way to POST (default: a WebhookClient each)."""
         self.session = session
         self.endpoints = {e.name: e for e in session.runbook.notify}
         self._values = values
-        self._poster = poster
         self._rng = rng or random.Random()
         self._last: dict[tuple[str, str, str | None], float] = {}  # (endpoint, kind, step) -> m
         self._at_risk: set[str] = set()
@@ -358,8 +354,7 @@ class _Worker:
         self._failures = 0  # attempts failed in a row
         self._open_until = 0.0
         self._last_sent = 0.0
-        self._client = WebhookClient() if notifier._poster is None else None
-        self._post: Poster = self._client.post if self._client else notifier._poster()  # type: ignore[misc]
+        self._client = WebhookClient()
         self._thread = threading.Thread(
             target=self._run, name=f"notify-{endpoint.name}", daemon=True
         )
@@ -406,8 +401,7 @@ class _Worker:
             return not self._stop
 
     def _run(self) -> None:
-        if self._client is not None:
-            self._client.open()  # its TLS context now, not while the run records a failure
+        self._client.open()  # its TLS context now, not while the run records a failure
         try:
             while True:
                 with self._lock:
@@ -432,8 +426,7 @@ class _Worker:
                         self._busy = False
                         self._lock.notify_all()
         finally:
-            if self._client is not None:
-                self._client.close()
+            self._client.close()
 
     def _deliver(self, queued: Queued) -> bool:
         """Deliver or give up on `queued` (True), or stop on the way (False)."""
@@ -454,7 +447,7 @@ class _Worker:
                                  attempts=queued.attempts, status=None, final=True,
                                  error="the signing secret is not base64 (whsec_...)")  # fmt: skip
                 return True
-            answer: Answer = self._post(url, body, headers)
+            answer: Answer = self._client.post(url, body, headers)
             self._last_sent = time.monotonic()
             if answer.status is not None and 200 <= answer.status < 300:
                 notifier.journal(NOTIFY_SENT, notify=queued.endpoint, id=queued.id,

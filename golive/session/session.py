@@ -108,6 +108,7 @@ class Session:
         self.listeners: list[Listener] = []
         self.companions: list[Companion] = []
         self._failed_listeners: list[object] = []
+        self._fault = ""  # a companion's fault, to be said outside the lock
         self.changed = threading.Condition()
         self._changes = 0
         self._lock = threading.Lock()
@@ -141,6 +142,10 @@ class Session:
             new_event, sync, while_running=False, hooks=hooks, followers=followers
         )
         assert recorded is not None
+        fault, self._fault = self._fault, ""
+        if fault:
+            with contextlib.suppress(Exception):
+                print(f"golive: notification error ({fault}); the run goes on", file=sys.stderr)
         self._notify(recorded)
         for follower in followers:
             self._notify(follower)
@@ -154,9 +159,8 @@ class Session:
         except Exception as exc:
             if hook not in self._failed_listeners:
                 self._failed_listeners.append(hook)
-                with contextlib.suppress(Exception):
-                    print(f"golive: notification error ({type(exc).__name__}: {exc}); the run "
-                          "goes on", file=sys.stderr)  # fmt: skip
+                # Said by record(), once the session's lock is let go (stderr may block).
+                self._fault = f"{type(exc).__name__}: {exc}"
             return []
 
     def timing_now(self) -> Timing:

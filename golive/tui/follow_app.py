@@ -46,8 +46,10 @@ class FollowApp(App[int]):
         if compact:
             self.follow_screen = CompactScreen()
         else:
+            # The samples are the hosts' (folded already): the screen lists the rest.
+            listed = [e for e in history if e.get("type") != "sample"]
             self.follow_screen = FollowScreen(
-                follower.runbook, follower.display, list(follower.runbook.hosts), history
+                follower.runbook, follower.display, list(follower.runbook.hosts), listed
             )
         self.followed: Followed | None = None
         self._runbooks_shown = follower.runbook_changes
@@ -88,7 +90,7 @@ class FollowApp(App[int]):
             return
         changed = self.follower.runbook_changes != self._runbooks_shown
         self._runbooks_shown = self.follower.runbook_changes
-        history = tuple(self.follower.history) if changed else None
+        history = tuple(self.follower.events_so_far()) if changed else None
         runbook = self.follower.runbook if changed else None
         self.post_message(FollowedUpdate(events, followed, runbook, history))
 
