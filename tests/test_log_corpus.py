@@ -17,17 +17,12 @@ GOAL = 0.99
 # The development files golive does not yet read at the goal, and why: each is an
 # expected failure that fails the test the day it reaches the goal (remove it then).
 BELOW_GOAL = {
-    "ansible": "a warning's wrapped second line starts with a number: read as a message",
-    "docker_json": "npm's own 'npm WARN' prefix is not a known shape",
     "java_util_logging": "JUL's two-line records: the level is on the second line",
     "lnav_docker_compose": "Flask's ' * ' lines inside compose read as continuations",
     "lnav_java_log_variants": "a file of many Java shapes, each line its own: no shape to learn",
     "lnav_postgres_prefixes": "a file of many log_line_prefix settings, LOG packed into a field",
-    "lnav_vdsm": "the level inside a '::'-joined header field",
     "lnav_vmw_log_variants": "a file of many VMware shapes, and ESXi's 'In(166)' levels",
     "oracle_alert": "ORA- lines under 'Errors in file' are not known as continuations",
-    "proxifier": "the 'error :' status after the connection target is message text here",
-    "windows_eventlog_csv": "a quoted CSV field's later lines read as messages",
 }
 
 

@@ -202,6 +202,40 @@ SAMPLES: list[tuple[str, str, LineKind]] = [
     ("continuation", "net/http.(*conn).serve.func1()", C),
     ("continuation", "main.(*gateway).route(0xc0001a2000, {0xa1b2c0, 0xc0002be000})", C),
     ("continuation", "panic({0x8a3d40?, 0xd4a2b0?})", C),
+    # oVirt's vdsm, its thread's name first, and a frame of a traceback that lost its indent
+    (
+        "vdsm",
+        "MainThread::INFO::2011-12-05 07:04:56,101::vdsm::71::vds::(run) I am vdsm",
+        Level.INFO,
+    ),
+    (
+        "vdsm",
+        "Thread-15::DEBUG::2011-12-07 11:44:17,737::clientIF::54::vds::(wrapper) call",
+        Level.DEBUG,
+    ),
+    ("unknown", "Session::Open failed for ERROR::x", None),
+    ("continuation", 'File "/usr/share/vdsm/vdsm", line 72, in run', C),
+    ("unknown", 'File "/srv/shop/a.csv" was rotated', None),
+    # npm's own prefix, and what is not it
+    ("npm", "npm WARN deprecated inflight@1.0.6: This module is not supported", Level.WARNING),
+    ("npm", "npm ERR! code E404", Level.ERROR),
+    ("npm", "npm notice New major version of npm available!", Level.NOTICE),
+    ("npm", "npm timing npm:load Completed in 3ms", Level.DEBUG),
+    ("unknown", "npm WARNING is not a level of npm's", None),
+    ("unknown", "npmx WARN x", None),
+    # Proxifier: a status after the program and its target, a level when it names one
+    (
+        "proxifier",
+        "[10.30 16:51:45] QQ.exe - 183.60.49.182:443 error : A connection request was canceled",
+        Level.ERROR,
+    ),
+    (
+        "proxifier",
+        "[10.30 16:49:30] chrome.exe *64 - t12.baidu.com:80 error : Could not",
+        Level.ERROR,
+    ),
+    ("unknown", "[10.30 16:49:06] chrome.exe - proxy.cuhk.edu.hk:5070 open through proxy", None),
+    ("unknown", "[10.30 16:49:06] chrome.exe - proxy:5070 close, 0 errors : none", None),
     ("unknown", "connect failed (timeout)", None),
     ("unknown", "goroutine leak suspected in worker (42)", None),
 ]

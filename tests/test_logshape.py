@@ -334,3 +334,57 @@ def test_logcat_s_buffer_separator_is_a_line_of_its_own() -> None:
     counter = LevelCounter()
     assert counter.feed_text(text_of(lines)) == [kind for _, kind in lines]
     assert counter.shape.start is not None
+
+
+def test_a_wrapped_line_that_starts_with_a_number_ending_a_sentence_is_text() -> None:
+    """Ansible wraps a long warning: its next line starts with a version number, which
+    ends a sentence there ("9.0.0. Deprecation ..."): text, not another program's header."""
+    lines: list[tuple[str, LineKind]] = [
+        (f"2026-11-22 02:00:{n:02d},123 p=41022 u=deploy n=ansible INFO| ok: [web0{n}]", INFO)
+        for n in range(5)
+    ]
+    lines += [
+        ("2026-11-22 02:00:16,000 p=41022 u=deploy n=ansible WARNING| [DEPRECATION WARNING]: "
+         "community.general.yum_versionlock will be removed in version", W),
+        ("9.0.0. Deprecation warnings can be disabled in ansible.cfg.", CONTINUATION),
+        ("3. Restart the play", CONTINUATION),
+        ("10.0.0.23 - - [22/Nov/2026:02:00:17 +0000] \"GET / HTTP/1.1\" 200 12", None),
+        ("2026-11-22 02:00:20,000 p=41022 u=deploy n=ansible INFO| PLAY RECAP", INFO),
+    ]  # fmt: skip
+    counter = LevelCounter()
+    assert counter.feed_text(text_of(lines)) == [kind for _, kind in lines]
+
+
+# A Windows event log saved as CSV: the column names first, the level in field 1, and a
+# quoted description that runs over several lines (one of them a GUID in braces).
+EVENT_CSV: list[tuple[str, LineKind]] = [
+    ("Level,Date and Time,Source,Event ID,Task Category", None),
+    ("Information,11/22/2026 2:00:00 AM,Service Control Manager,7036,None,The service entered"
+     " the running state.", INFO),
+    ("Warning,11/22/2026 2:00:05 AM,Microsoft-Windows-Time-Service,36,None,The time service"
+     " has not synchronized", W),
+    ('Error,11/22/2026 2:00:09 AM,Service Control Manager,7000,None,"The ShopSync service'
+     " failed to start due to the following error: ", E),
+    ('The service did not respond to the start or control request in a timely fashion."',
+     CONTINUATION),
+    ('Warning,11/22/2026 2:00:40 AM,Microsoft-Windows-DistributedCOM,10016,None,"The'
+     " application-specific permission settings do not grant Local Activation permission for"
+     " the COM Server application with CLSID ", W),
+    ("{9CA88EE3-ACB7-47C8-AFC4-AB702511C276}", CONTINUATION),
+    (' to the user NT AUTHORITY\\SYSTEM SID (S-1-5-18)."', CONTINUATION),
+    ("Critical,11/22/2026 2:00:12 AM,Microsoft-Windows-Kernel-Power,41,(63),The system has"
+     " rebooted without cleanly shutting down first.", C),
+    ("Verbose,11/22/2026 2:00:41 AM,Microsoft-Windows-GroupPolicy,4016,None,Starting Registry"
+     " Extension Processing. 0 errors so far.", D),
+]  # fmt: skip
+
+
+def test_a_csv_export_s_column_names_are_a_message_and_its_quoted_lines_continue() -> None:
+    counter = LevelCounter()
+    assert counter.feed_text(text_of(EVENT_CSV)) == [kind for _, kind in EVENT_CSV]
+    assert counter.shape.describe() == "inferred: level is field 1; messages start like 'a,9/9/9'"
+    one_by_one = LevelCounter()
+    for line, _ in EVENT_CSV:
+        one_by_one.feed(line)
+    assert one_by_one.levels() == counter.levels()
+    assert one_by_one.continuations == counter.continuations == 3

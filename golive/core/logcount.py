@@ -62,6 +62,14 @@ RELEARN_AFTER: Final = 50  # messages in a row with no level before learning aga
 _KEPT: Final = 1024  # characters of a sample line kept to read it again
 
 
+def _opening(kind: LineKind, known: LineKind, opens: bool) -> LineKind:
+    """A line's kind, `kind`, put right when it `opens` the source (no message came
+    before it): a line the known shapes read as a message (`known`) cannot continue a
+    message above it, even if it does not start like the source's messages (a CSV
+    export's column names)."""
+    return known if opens and kind is CONTINUATION and known is not CONTINUATION else kind
+
+
 class LevelCounter:
     """Counts log messages per level, folding continuation lines into the
     message above them.
@@ -98,8 +106,9 @@ class LevelCounter:
         self._learns = learn
         self._learning = learn
         # While learning: each message's known reading, first level field, what it was
-        # counted as, and its start (to be read again when the shape changes).
-        self._sample: list[tuple[Lesson, LineKind, str]] = []
+        # counted as, its start (to be read again when the shape changes), and whether
+        # it came before any other message (then it continues nothing: see _opening).
+        self._sample: list[tuple[Lesson, LineKind, str, bool]] = []
         self._sample_at: list[int] = []  # where in the kinds this call returns (or -1)
         self._pattern: re.Pattern[str] | None = None  # the shape's, or the known shapes'
         self._unwrapper: Unwrapper | None = None  # the envelope the lines come in, if any
@@ -144,7 +153,8 @@ class LevelCounter:
             return kind
         token = line_token(line)
         known = token_kind(token)
-        kind = self._read(line, known)
+        opens = self.messages == 0
+        kind = _opening(self._read(line, known), known, opens)
         self._add(kind, 1)
         if known is CONTINUATION:
             return kind
@@ -155,7 +165,7 @@ class LevelCounter:
             name = known_name(line, token) if known is not None else ""
             at, text = first_level_field(line) or (None, "")
             taught: Lesson = (known, at, name, signature(line), text)
-            self._sample.append((taught, kind, line[:_KEPT]))
+            self._sample.append((taught, kind, line[:_KEPT], opens))
             self._sample_at.append(len(kinds) if kinds is not None else -1)
             kind = self._learn(kinds, kind)
         return kind
@@ -184,11 +194,11 @@ class LevelCounter:
         changed. Returns the newest message's kind, as now read."""
         sample = self._sample
         if len(sample) >= FIRST_DECISION:
-            lines = [line for _, _, line in sample]
+            lines = [line for _, _, line, _ in sample]
             envelope = envelope_of(lines)
             # A syslog file's lines are each program's own text after the prefix: read
             # there (a learned field would count the prefix's fields too).
-            shape = decide([taught for taught, _, _ in sample])
+            shape = decide([taught for taught, _, _, _ in sample])
             if envelope is None and is_syslog(lines):
                 shape = replace(shape, field=None, start=None, known="syslog", syslog=True)
             now = self._unwrapper.envelope if self._unwrapper is not None else None
@@ -222,12 +232,12 @@ class LevelCounter:
         """Read the sample's messages again in the new shape; put the counts right, and
         the kinds this call returns. Returns the newest message's new kind."""
         newest: LineKind = None
-        for index, (taught, counted, line) in enumerate(self._sample):
-            now = self._read(line, taught[0])
+        for index, (taught, counted, line, opens) in enumerate(self._sample):
+            now = _opening(self._read(line, taught[0]), taught[0], opens)
             if now is not counted:
                 self._take(counted)
                 self._add(now, 1)
-                self._sample[index] = (taught, now, line)
+                self._sample[index] = (taught, now, line, opens)
             where = self._sample_at[index]
             if kinds is not None and 0 <= where < len(kinds):
                 kinds[where] = now

@@ -39,6 +39,10 @@ Recognised headers:
 - A marker before the level, at the start (after SAP's component letter):
   ``C  *** ERROR => ...``, gpm's ``*** info [mice.c(1766)]: ...`` (the word must be
   followed by ``=>`` or ``[``: ``*** ERROR count is 0`` is message text).
+- Some programs' own headers: npm's ``npm WARN``, ``npm ERR!``, ``npm notice`` (and
+  info, http, timing, verb, sill); oVirt vdsm's ``Thread-15::DEBUG::2011-12-07 ...``;
+  Proxifier's ``[10.30 16:49:30] prog.exe *64 - host:80 error : ...`` (a level name
+  before `` : `` after a timestamp and header fields counts too).
 - Android logcat's threadtime format ``11-22 02:00:00.123  1234  1250 E Tag: msg``.
   One-letter levels: V, D debug; I info; W warning; E error; F, A critical.
 
@@ -50,7 +54,8 @@ critical, fatal, alert, emerg, emergency and panic are CRITICAL.
 Continuation lines belong to the message above and are not counted on their
 own: blank lines, lines starting with a space or tab (stack frames),
 ``Traceback (most recent call last):``, ``Caused by:``, ``Wrapped by:``,
-``... 12 more``, ``... 12 common frames omitted``, Python's ``During
+``... 12 more``, ``... 12 common frames omitted``, a traceback frame whose indent
+was stripped (``File "x.py", line 7, in f``), Python's ``During
 handling of the above exception ...`` and ``The above exception was the
 direct cause ...``, an exception line such as
 ``java.lang.IllegalStateException: boom`` or ``ValueError: bad`` (a name
@@ -160,6 +165,14 @@ _REDIS: Final[dict[str, Level]] = {
     "-": Level.DEBUG,
     "*": Level.NOTICE,
     "#": Level.WARNING,
+}
+# npm's levels, after its "npm " prefix.
+_NPM: Final[dict[str, Level]] = {
+    "ERR!": Level.ERROR,
+    "WARN": Level.WARNING,
+    "notice": Level.NOTICE,
+    **{name: Level.INFO for name in ("info", "http")},
+    **{name: Level.DEBUG for name in ("timing", "verb", "sill")},
 }
 PG_CONTINUATIONS: Final = frozenset(("DETAIL", "HINT", "STATEMENT", "CONTEXT", "QUERY", "LOCATION"))
 
@@ -364,17 +377,21 @@ _TOKENS: Final = [
     rf"\[[ ]*+(?:[\w.-]++:|){_ANYCASE}[ ]*+\]",
     r"\[System\]",  # MySQL 8's label for what it always writes (start, shutdown): info
     *(word + r"(?=[\s\]|,:\x1b])" for word in _branches(_UPPER_WORDS)),
-    *(word + r"(?=[:\t])" for word in _branches(_ANYCASE_WORDS, fold=True)),
+    *(word + r"(?=[:\t]|[ ]:[ ])" for word in _branches(_ANYCASE_WORDS, fold=True)),
     *(word + r"(?=:)" for word in _branches(_COLON_WORDS)),
     rf"<(?:{_ANYCASE}>|[0-9][0-9]?[0-9]?>)",
     # the logcat threadtime letter, after its prefix
     r"[VDIWEFA](?<=[ \t].)(?=[ \t])",
     # a marker before the level: SAP's "*** ERROR =>", gpm's "*** info [mice.c]"
     rf"\*\*\*[ ]++{_ANYCASE}(?=[ ]*+(?:=>|\[))",
+    # npm's own prefix: "npm WARN deprecated ...", "npm ERR! code E404", "npm notice ..."
+    rf"n{_AT_LINE_START}pm[ ](?:WARN|ERR!|notice|info|http|timing|verb|sill)(?=[ ])",
     # more continuations: only at the start of a line
     r"\.\.\.(?=[ ][0-9]++[ ](?:more|common[ ]frames[ ]omitted))",
     rf"T{_AT_LINE_START}raceback[ ]\(most[ ]recent[ ]call[ ]last\):",
     rf"C{_AT_LINE_START}aused[ ]by:",
+    # a Python traceback's frame with its indent stripped: 'File "x.py", line 7, in f'
+    rf'F{_AT_LINE_START}ile[ ]"(?=[^"\n]*+",[ ]line[ ][0-9])',
     rf"W{_AT_LINE_START}rapped[ ]by:",
     rf"D{_AT_LINE_START}uring[ ]handling[ ]of[ ]the[ ]above[ ]exception",
     rf"T{_AT_LINE_START}he[ ]above[ ]exception[ ]was[ ]the[ ]direct[ ]cause",
@@ -409,6 +426,12 @@ KNOWN_HEADER: Final = rf"""
     # logfmt: key=value pairs up to the level key
     | [a-z_@][\w.@-]*+=(?:"[^"\n]*+"|[^\s"]*+)
       (?:[ \t]++[\w.@-]++=(?:"[^"\n]*+"|[^\s"]*+)){{0,7}}?[ \t]++(?={_LOGFMT_KEY}=)
+    # Proxifier: "[10.30 16:49:30] chrome.exe *64 - host:80 error : ...", the program and
+    # its target, then a status that is a level only when it says one
+    | \[[0-9][0-9]\.[0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9]\][ ]
+      [^\s]++(?:[ ]\*64|)[ ]-[ ][^\s]++[ ]
+    # oVirt's vdsm: "Thread-15::DEBUG::2011-12-07 ...", the thread's name, then the level
+    | [A-Z][\w-]*+::(?=[A-Z])
     # SAP's trace: the component's letter, then a marker before the level
     | [A-Z](?=[ ][ ]?\*\*\*[ ])[ ][ ]?
     # or nothing: the token starts the line (not a timestamp's digit or month)
@@ -426,7 +449,7 @@ FIELD_WORDS: Final = frozenset((*_ANYCASE_WORDS, "log"))
 FIELD_WORD: Final = "(?i:" + _any(tuple(sorted(FIELD_WORDS))) + ")"
 
 _CONTINUATION_TOKEN: Final = re.compile(
-    r"""(?:\r?\n|[ \t]|Traceback[ ].*|Caused[ ]by:|Wrapped[ ]by:|\.\.\.|During[ ].*|The[ ].*
+    r"""(?:\r?\n|[ \t]|Traceback[ ].*|Caused[ ]by:|File[ ]"|Wrapped[ ]by:|\.\.\.|During[ ].*|The[ ].*
         |[\w$.]+)""",
     re.VERBOSE,
 )
@@ -466,6 +489,8 @@ def _kind_of_token(token: str) -> LineKind:
         return _LETTERS.get(token[0])
     if token in PG_CONTINUATIONS:
         return CONTINUATION
+    if token.startswith("npm "):
+        return _NPM.get(token[4:])
     if first == "*":  # "*** ERROR"
         return _NAMES.get(token.lstrip("* ").lower())
     if token.endswith(("(", "[")):  # a Go panic's goroutine line or frame

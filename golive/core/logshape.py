@@ -25,7 +25,9 @@ The rules, in ``decide``:
 - How the messages start is learned too (a *signature*: ``9-9-9`` for ``2026-11-22``),
   when nearly all messages with a level (at least 3) start alike and that says header (a
   number, a bracket). Then a line in which nothing reads a level, that starts otherwise
-  and does not itself start with a number, is part of the message above.
+  and does not itself start with a number, is part of the message above (when there
+  is one: the source's first message stays a message, such as a CSV export's column
+  names).
 - A syslog file (four fifths of its lines with an RFC 3164 prefix) is read after the
   prefix, each program's text as the known shapes read a line (``logenvelope.is_syslog``); its
   messages' fields are not learned (they would count the prefix's).
@@ -63,6 +65,9 @@ from golive.core.loglevels import (
 
 MAX_FIELD: Final = 12  # a level later than the 12th field is taken for message text
 _FIELD: Final = re.compile(r"[^ \t|,\r\n]+")
+# How a line starts is read up to its first blank or "|": across commas, so that a CSV
+# export's "Error,11/22/2026 ..." starts like "a,9/9/9" (a header), not like a word.
+_FIRST: Final = re.compile(r"[^ \t|\r\n]+")
 _AROUND: Final = "[](){}<>:;=*#'\""  # what may surround a level word in its field
 _WORDS: Final = frozenset(word.lower() for word in FIELD_WORDS)
 # One-letter levels in a header field (glog, MongoDB's text log, WebSphere's event
@@ -98,10 +103,11 @@ SIGNATURE_SYMBOLS: Final = 8  # a signature's length, in runs of a kind of chara
 
 
 def signature(line: str) -> str:
-    """How a line starts, as runs of kinds of character in its first field: digits 9,
-    letters a, anything else as itself ("2026-11-22 ..." is "9-9-9", "[2026-11-22T02:00"
-    is "[9-9-9a9:9"). Lines of one logger's messages start alike."""
-    match = _FIELD.match(line)
+    """How a line starts, as runs of kinds of character up to its first blank or "|":
+    digits 9, letters a, anything else as itself ("2026-11-22 ..." is "9-9-9",
+    "[2026-11-22T02:00" is "[9-9-9a9:9", a CSV export's "Error,11/22/2026 ..." is
+    "a,9/9/9"). Lines of one logger's messages start alike."""
+    match = _FIRST.match(line)
     if match is None:
         return ""
     symbols: list[str] = []
@@ -112,22 +118,6 @@ def signature(line: str) -> str:
                 break
             symbols.append(symbol)
     return "".join(symbols)
-
-
-# logcat's "--------- beginning of main" between its buffers: a line of its own.
-_SEPARATOR_LINE: Final = "--------- "
-
-
-def looks_like_a_header(line: str) -> bool:
-    """A line that starts with a number, or a bracket and a number (an access log
-    line, another program's timestamp), or logcat's buffer separator: a message of its
-    own, never a continuation."""
-    first = line[:1]
-    return (
-        first.isdigit()
-        or (first in "[{<(=" and line[1:2].isdigit())
-        or line.startswith(_SEPARATOR_LINE)
-    )
 
 
 def _distinctive(start: str) -> bool:
@@ -208,7 +198,12 @@ _FIELD_CHARS: Final = r"[^ \t|,\r\n]"
 _AROUND_SET: Final = "[" + re.escape(_AROUND) + "]"
 
 
-_HEADER_LIKE: Final = r"[0-9]|[\[{<(=][0-9]|---------[ ]"  # see looks_like_a_header
+# A line that starts like a header of its own, never a continuation: with a number, or
+# "[", "<", "(" or "=" and a number (an access log line, another program's timestamp; a
+# brace and a number is a GUID, "{9CA88EE3-..."), or logcat's
+# "--------- beginning of main" between its buffers. A number that ends a sentence
+# ("9.0.0. Deprecation warnings ...", a wrapped line; "3. Restart") is text.
+_HEADER_LIKE: Final = r"[0-9](?![0-9.]*\.[ \t])|[\[<(=][0-9]|---------[ ]"
 HEADER_LIKE: Final = re.compile(_HEADER_LIKE)
 
 
@@ -264,7 +259,7 @@ def kind_of_groups(
     PostgreSQL DETAIL-like continuation there), or else the known shapes' reading;
     a line they read no level in that does not start like the source's messages
     (`starts`: the shape knows how they start) continues the message above, unless it
-    starts like a header of its own (`header_like` is not empty: looks_like_a_header)."""
+    starts like a header of its own (`header_like` is not empty: HEADER_LIKE)."""
     if level_field:
         if level_field.strip(_AROUND).upper() in PG_CONTINUATIONS:
             return CONTINUATION
