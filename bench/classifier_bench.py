@@ -152,8 +152,8 @@ def generate(n_lines: int, seed: int = 7) -> tuple[str, dict[str, int]]:
 
 # Shapes no known pattern reads: each source teaches its level field (golive.core.logshape).
 INFERRED = {
-    "hdfs": "081109 {hms} {pid} {level} dfs.DataNode$PacketResponder: {msg}",
-    "spark": "17/06/09 {sec} {level} executor.Executor: {msg}",
+    "plc": "20261122-{sec}.123|plc-gw|{cased}|{msg}",
+    "eventcsv": "{cased},11/22/2026 {sec} AM,Service Control Manager,7036,None,{msg}",
     "bgl": "- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-{dots}.675872 "
     "R02-M1-N0-C:J12-U11 RAS KERNEL {level} {msg}",
     "cbs": "2016-09-28 {sec}, {cased:<22}CBS    {msg}",
@@ -163,8 +163,9 @@ INFERRED = {
 
 
 def generate_inferred(name: str, n_lines: int, seed: int = 11) -> tuple[str, dict[str, int]]:
-    """`n_lines` lines in one of the INFERRED shapes (Spark with Java stack traces for
-    some errors), and how many messages of each generated level it holds."""
+    """`n_lines` lines in one of the INFERRED shapes (the CSV export with a description
+    quoted over three lines for some errors), and how many messages of each generated
+    level it holds."""
     rnd = random.Random(seed)
     out: list[str] = []
     made = dict.fromkeys(("debug", "info", "warning", "error", "unknown"), 0)
@@ -174,7 +175,6 @@ def generate_inferred(name: str, n_lines: int, seed: int = 11) -> tuple[str, dic
         word = {"WARN": "WARNING"}.get(level, level) if name in ("bgl", "openstack") else level
         out.append(
             INFERRED[name].format(
-                hms=sec.replace(":", ""),
                 sec=sec,
                 dots=sec.replace(":", "."),
                 pid=n % 400,
@@ -183,11 +183,9 @@ def generate_inferred(name: str, n_lines: int, seed: int = 11) -> tuple[str, dic
                 msg=msg,
             )
         )
-        if name == "spark" and level == "ERROR" and rnd.random() < 0.5:
-            out.append("java.io.IOException: block not found")
-            out += [
-                f"\tat org.apache.spark.Layer{k}.call(Layer{k}.scala:{k + 10})" for k in range(8)
-            ]
+        if name == "eventcsv" and level == "ERROR" and rnd.random() < 0.5:
+            out[-1] = out[-1].replace(",None,", ',None,"', 1)
+            out += ["The service did not respond in a timely fashion.", 'Exit code: 1067"']
         made[{"WARN": "warning"}.get(level, level.lower())] += 1
     return "\n".join(out[:n_lines]) + "\n", made
 

@@ -19,9 +19,6 @@ GOAL = 0.99
 BELOW_GOAL = {
     "java_util_logging": "JUL's two-line records: the level is on the second line",
     "lnav_docker_compose": "Flask's ' * ' lines inside compose read as continuations",
-    "lnav_java_log_variants": "a file of many Java shapes, each line its own: no shape to learn",
-    "lnav_postgres_prefixes": "a file of many log_line_prefix settings, LOG packed into a field",
-    "lnav_vmw_log_variants": "a file of many VMware shapes, and ESXi's 'In(166)' levels",
     "oracle_alert": "ORA- lines under 'Errors in file' are not known as continuations",
 }
 

@@ -236,6 +236,124 @@ SAMPLES: list[tuple[str, str, LineKind]] = [
     ),
     ("unknown", "[10.30 16:49:06] chrome.exe - proxy.cuhk.edu.hk:5070 open through proxy", None),
     ("unknown", "[10.30 16:49:06] chrome.exe - proxy:5070 close, 0 errors : none", None),
+    # PostgreSQL after any log_line_prefix: the level before ":  " (two spaces)
+    (
+        "postgres",
+        "2017-09-06 08:41:43 UTC [44]: [371-1] user=postgres,db=postgres,app=pgbench,"
+        "client=172.23.0.1 LOG:  duration: 59.911 ms",
+        Level.INFO,
+    ),
+    ("postgres", "2020-03-11 20:40:43 CET::@:[12760]:LOG:  starting PostgreSQL 12.2", Level.INFO),
+    (
+        "postgres",
+        "2023-07-25 02:14:09.790 UTC 64bf2ff1.21fc1e 0 VCDB vumuser [local] 2227230 5ERROR:  x",
+        Level.ERROR,
+    ),
+    ("postgres", "2020-03-11 20:40:45 CET:[local]:postgres@shop:[12777]:DETAIL:  Key (id)", C),
+    ("unknown", "2026-11-22 02:00:00 10.0.0.7 GET /api?q=a:b - 500 ERROR: x", None),
+    # more fields before the level: a thread's numbered name, an unclosed bracket, an id
+    (
+        "java",
+        "2022-06-02T12:12:38.414Z phProdLogDrainerTaskExecutor-5  INFO  o.b.Provider x",
+        Level.INFO,
+    ),
+    (
+        "java",
+        "[2022-06-02T10:45:15.969Z tomcat-http--188     ERROR com.vmware.vim.Servlet",
+        Level.ERROR,
+    ),
+    (
+        "java",
+        "2022-06-02T12:23:44.971Z [syncaas-grpc-5  INFO  c.v.h.LookupServiceUtil  opId=]",
+        Level.INFO,
+    ),
+    (
+        "java",
+        "2022-06-02T08:34:19.574Z [main null INFO  c.v.c.PerfLog  opId=] Requesting",
+        Level.INFO,
+    ),
+    (
+        "java",
+        "2023-07-19T03:05:51.879Z invocation-vmomi-executor-1 operationID=4e54  DEBUG v.Task",
+        Level.DEBUG,
+    ),
+    (
+        "java",
+        "[2022-06-01T13:37:36,371] WARN574240[Thread-35] - c.v.o.Observer.execute",
+        Level.WARNING,
+    ),
+    (
+        "java",
+        "[otel.javaagent 2025-04-24 19:51:57:317 +0000] [jmx_bean_finder] INFO io.x",
+        Level.INFO,
+    ),
+    ("java", "081111 101735 26595 INFO dfs.DataNode$PacketResponder: Received block", Level.INFO),
+    (
+        "java",
+        "17/06/09 20:10:52 INFO executor.CoarseGrainedExecutorBackend: Got task 87",
+        Level.INFO,
+    ),
+    ("unknown", "2026-11-22 02:00:00 retry-3 of the job said ERROR", None),
+    # the Java Service Wrapper: the wrapped program's level, else the wrapper's
+    (
+        "wrapper",
+        "INFO   | jvm 1    | 2015/04/28 18:34:18 | 2015-04-28 18:34:18,872 [Thread-46] DEBUG c.r.Conn",
+        Level.DEBUG,
+    ),
+    (
+        "wrapper",
+        'INFO   | jvm 1    | 2015/05/24 07:35:50 | JVMDUMP013I Processed dump event "user"',
+        Level.INFO,
+    ),
+    ("wrapper", "ERROR  | wrapper  | 2015/05/24 07:35:51 | JVM exited unexpectedly.", Level.ERROR),
+    # VMware: a hex thread and a quoted component, "name: pid:" fields, ESXi's priorities
+    (
+        "vmware",
+        "[2011-04-01 15:14:34.203 F5A5AB90 info 'vm:/vmfs/volumes/x.vmx' opID=F6] x",
+        Level.INFO,
+    ),
+    (
+        "vmware",
+        "2014-01-17T04:55:50.347Z [7F03ECE76700 verbose 'Default' opID=2140bc71] x",
+        Level.DEBUG,
+    ),
+    (
+        "vmware",
+        "2020-05-11T22:32:56Z lifecycle: 1000212917: lifecyclectl:58 ERROR Failed",
+        Level.ERROR,
+    ),
+    ("vmware", "2020-05-11T22:32:09Z esxupdate: 1000211352: root: INFO: Command = x", Level.INFO),
+    (
+        "vmware",
+        "[2020-05-26 19:46:43:259 'ConfigurationMgr' 139700477753600 INFO]  [cfg, 155] x",
+        Level.INFO,
+    ),
+    (
+        "vmware",
+        "HsmService:2021-05-19 17:36:35,978[MainThread]hsmService:737 [INFO] HSM up",
+        Level.INFO,
+    ),
+    (
+        "vmware",
+        "ImageService: 139853338433792: 2021-05-19 17:36:35,675 imageService:769 INFO x",
+        Level.INFO,
+    ),
+    (
+        "vmware",
+        "2022-06-02T02:56:51.118Z Db(167) Hostd[1001392583]: [Originator@6876] Vdt",
+        Level.DEBUG,
+    ),
+    (
+        "vmware",
+        "2022-06-02T02:15:22.987Z In(166) Hostd[1001392061]: info -[1001392061] x",
+        Level.INFO,
+    ),
+    (
+        "vmware",
+        "2022-06-02T02:15:22.987Z Er(163) Hostd[1001392061]: failed to open disk",
+        Level.ERROR,
+    ),
+    ("unknown", "2022-06-02T02:15:22.987Z In(the) middle: ERROR", None),
     ("unknown", "connect failed (timeout)", None),
     ("unknown", "goroutine leak suspected in worker (42)", None),
 ]

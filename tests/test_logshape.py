@@ -15,20 +15,19 @@ INFO, W, E, C, D = Level.INFO, Level.WARNING, Level.ERROR, Level.CRITICAL, Level
 
 # Shapes the known patterns do not read, with each line's level as a person reads it.
 SHAPES: dict[str, tuple[int, list[tuple[str, LineKind]]]] = {
-    "a compact date (HDFS)": (4, [
-        ("081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 terminating", INFO),
-        ("081109 203807 222 INFO dfs.DataNode$PacketResponder: no errors in block blk_3", INFO),
-        ("081109 204015 308 WARN dfs.DataNode$DataXceiver: Got exception while serving blk_7", W),
-        ("081109 204106 329 ERROR dfs.DataNode: DataXceiver error processing WRITE_BLOCK", E),
-        ("081109 204107 329 INFO dfs.FSNamesystem: BLOCK* NameSystem.allocateBlock: /user/a", INFO),
-    ]),
-    "a two-digit year with slashes (Spark)": (3, [
-        ("17/06/09 20:10:40 INFO spark.SecurityManager: Changing view acls to: yarn", INFO),
-        ("17/06/09 20:10:41 WARN util.NativeCodeLoader: Unable to load native-hadoop library", W),
-        ("17/06/09 20:10:41 ERROR executor.Executor: Exception in task 0.0 in stage 1.0", E),
+    "a date with an underscore, one-letter levels (IBM Spectrum Scale)": (2, [
+        ("2026-11-22_02:00:00.123+0100: [I] Command: mmstartup", INFO),
+        ("2026-11-22_02:00:01.456+0100: [W] Disk gpfs1nsd is slow: 0 errors so far", W),
+        ("2026-11-22_02:00:02.789+0100: [E] Node 10.0.0.7 (ess2) lease renewal overdue", E),
         ("java.io.IOException: error reading block", CONTINUATION),
-        ("\tat org.apache.spark.Foo.bar(Foo.scala:12)", CONTINUATION),
-        ("17/06/09 20:10:42 INFO storage.BlockManager: error count is 0", INFO),
+        ("\tat com.ibm.gpfs.Client.read(Client.java:12)", CONTINUATION),
+        ("2026-11-22_02:00:03.012+0100: [I] Accepted and connected to 10.0.0.8 ess3", INFO),
+    ]),
+    "a dotted date, a mixed-case level late (a SCADA historian)": (5, [
+        ("22.11.2026 02:00:00.123 HIST01 Archive Info tag 4711 archived, 0 errors", INFO),
+        ("22.11.2026 02:00:01.123 HIST01 Archive Warning disk 80% full", W),
+        ("22.11.2026 02:00:02.123 HIST02 Alarm Error line 4 press stopped", E),
+        ("22.11.2026 02:00:03.123 HIST01 Archive Info INFO is not the level here", INFO),
     ]),
     "a comma after the time, mixed case (Windows CBS)": (3, [
         ("2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1", INFO),
@@ -63,6 +62,26 @@ SHAPES: dict[str, tuple[int, list[tuple[str, LineKind]]]] = {
 }  # fmt: skip
 
 
+# Shapes the issue found unread that are known shapes now (a file of many formats, one
+# line each, has no shape to learn): a compact date, a two-digit year with slashes.
+KNOWN_NOW: dict[str, list[tuple[str, LineKind]]] = {
+    "a compact date (HDFS)": [
+        ("081109 203615 148 INFO dfs.DataNode$PacketResponder: PacketResponder 1 terminating", INFO),
+        ("081109 204015 308 WARN dfs.DataNode$DataXceiver: Got exception while serving blk_7", W),
+        ("081109 204106 329 ERROR dfs.DataNode: DataXceiver error processing WRITE_BLOCK", E),
+        ("081109 204107 329 - dfs.DataNode: an error, with no level written", None),
+    ],
+    "a two-digit year with slashes (Spark)": [
+        ("17/06/09 20:10:40 INFO spark.SecurityManager: Changing view acls to: yarn", INFO),
+        ("17/06/09 20:10:41 WARN util.NativeCodeLoader: Unable to load native-hadoop library", W),
+        ("17/06/09 20:10:41 ERROR executor.Executor: Exception in task 0.0 in stage 1.0", E),
+        ("java.io.IOException: error reading block", CONTINUATION),
+        ("\tat org.apache.spark.Foo.bar(Foo.scala:12)", CONTINUATION),
+        ("17/06/09 20:10:42 INFO storage.BlockManager: error count is 0", INFO),
+    ],
+}  # fmt: skip
+
+
 def text_of(lines: list[tuple[str, LineKind]]) -> str:
     return "".join(line + "\n" for line, _ in lines)
 
@@ -76,12 +95,22 @@ def test_a_source_teaches_its_level_field(name: str) -> None:
     assert learn(line for line, _ in lines).field == field - 1
 
 
-@pytest.mark.parametrize("name", SHAPES)
+@pytest.mark.parametrize("name", KNOWN_NOW)
+def test_a_compact_date_and_a_two_digit_year_are_known_shapes(name: str) -> None:
+    lines = KNOWN_NOW[name]
+    known = LevelCounter(learn=False)
+    assert known.feed_text(text_of(lines)) == [kind for _, kind in lines]
+    one_each = LevelCounter()  # among other formats, a line of each
+    mixed = [('{"level":"warn","msg":"x"}', W), *lines[:1], ("<11>Nov 22 02:00:00 h p: x", E)]
+    assert one_each.feed_text(text_of(mixed)) == [kind for _, kind in mixed]
+
+
+@pytest.mark.parametrize("name", [*SHAPES, *KNOWN_NOW])
 def test_line_by_line_and_in_chunks_count_the_same(name: str) -> None:
     """The monitor feeds lines one by one; golive logs counts chunks. Once the shape is
     learned, the counts agree, however the text is cut (the first messages are counted
     again when the shape is learned)."""
-    lines = SHAPES[name][1] * 5
+    lines = (SHAPES[name][1] if name in SHAPES else KNOWN_NOW[name]) * 5
     text = text_of(lines)
     expected = [kind for _, kind in lines]
     one_by_one = LevelCounter()
@@ -114,14 +143,14 @@ def test_a_word_in_the_message_is_never_the_level() -> None:
     line whose field holds no level keeps the known reading (here: none)."""
     counter = LevelCounter()
     kinds = counter.feed_text(
-        "081109 203615 148 INFO dfs.DataNode: parity error corrected\n"
-        "081109 203616 148 INFO dfs.DataNode: ERROR count 0\n"
-        "081109 203617 148 WARN dfs.DataNode: slow\n"
-        "081109 203618 148 - dfs.DataNode: an error, with no level written\n"
+        "22.11.2026 02:00:00.123 HIST01 Archive Info parity error corrected\n"
+        "22.11.2026 02:00:01.123 HIST01 Archive Info ERROR count 0\n"
+        "22.11.2026 02:00:02.123 HIST01 Archive Warning slow\n"
+        "22.11.2026 02:00:03.123 HIST01 Archive - an error, with no level written\n"
+        "22.11.2026 02:00:04.123 HIST01 ERROR Archive Info, the level field not a level\n"
     )
-    assert kinds == [INFO, INFO, W, None]
-    # In the known shapes "ERROR" after a pid would be a header field: not in this one.
-    assert counter.shape.field == 3
+    assert kinds == [INFO, INFO, W, None, None]
+    assert counter.shape.field == 4
 
 
 def test_known_shapes_stay_when_they_read_the_source() -> None:
@@ -151,18 +180,19 @@ def test_a_source_with_no_level_says_so() -> None:
 
 
 def test_a_mixed_source_is_read_line_by_line() -> None:
-    """Containers' combined output: JSON, log4j, Spark and HDFS lines in turn. Their
-    levels sit in different fields (the fourth after log4j's milliseconds, the third in
-    Spark's), so no field is learned: each line is read by the known shapes, and the
-    Spark and HDFS lines (shapes they do not know) stay unknown rather than guessed."""
+    """Containers' combined output: JSON, log4j, Spectrum Scale and historian lines in
+    turn. Their levels sit in different fields (the fourth after log4j's milliseconds,
+    the second in Spectrum Scale's), so no field is learned: each line is read by the
+    known shapes, and the lines in shapes they do not know stay unknown rather than
+    guessed."""
     lines = [
         ('{"level":"error","msg":"payment gateway timeout"}', E),
         ("2026-11-22 02:00:01,123 WARN [main] c.s.Orders - slow query", W),
-        ("17/06/09 20:10:41 INFO util.NativeCodeLoader: loaded", None),
+        ("2026-11-22_02:00:01.456+0100: [W] Disk gpfs1nsd is slow", None),
         ('{"level":"info","msg":"ok"}', INFO),
         ("2026-11-22 02:00:02,123 INFO [main] c.s.Orders - paid", INFO),
-        ("17/06/09 20:10:42 ERROR executor.Executor: lost", None),
-        ("081109 203615 148 WARN dfs.DataNode: slow", None),
+        ("2026-11-22_02:00:02.789+0100: [E] Node ess2 lease renewal overdue", None),
+        ("22.11.2026 02:00:03.123 HIST01 Archive Warning slow", None),
     ]
     counter = LevelCounter()
     assert counter.feed_text(text_of(lines)) == [kind for _, kind in lines]
@@ -174,8 +204,8 @@ def test_a_rotation_to_another_format_is_learned_again() -> None:
     no level in the learned field, the next messages teach the new shape."""
     counter = LevelCounter()
     for n in range(LEARN_MESSAGES):
-        counter.feed(f"081109 2036{n % 60:02} 148 INFO dfs.DataNode: block {n}")
-    assert counter.shape.field == 3
+        counter.feed(f"22.11.2026 02:00:{n % 60:02}.123 HIST01 Archive Info tag {n}")
+    assert counter.shape.field == 4
     cbs = "2016-09-28 04:30:30, {}                  CBS    step {}"
     kinds = [counter.feed(cbs.format("Error" if n % 2 else "Info", n)) for n in range(200)]
     assert counter.shape.field == 2
@@ -187,16 +217,21 @@ def test_a_rotation_to_another_format_is_learned_again() -> None:
 
 def test_relearn_is_a_fresh_start() -> None:
     counter = LevelCounter()
-    counter.feed_text("17/06/09 20:10:40 INFO a: b\n" * 5)
-    assert counter.shape.field == 2
+    counter.feed_text("22.11.2026 02:00:00.123 HIST01 Archive Info tag\n" * 5)
+    assert counter.shape.field == 4
     counter.relearn()
-    counter.feed_text("081109 203615 148 WARN dfs.DataNode: x\n" * 5)
-    assert counter.shape.field == 3 and counter.counts[W] == 5
+    counter.feed_text(
+        "2026-11-22_02:00:01.456+0100: [W] Disk gpfs1nsd is slow\n" * 3
+        + "2026-11-22_02:00:02.789+0100: [E] Node ess2 lease renewal overdue\n" * 2
+    )
+    assert counter.shape.field == 1 and (counter.counts[W], counter.counts[E]) == (3, 2)
 
 
 def test_without_learning_only_the_known_shapes_read() -> None:
     counter = LevelCounter(learn=False)
-    counter.feed_text(text_of(SHAPES["a two-digit year with slashes (Spark)"][1]))
+    counter.feed_text(
+        text_of(SHAPES["a dotted date, a mixed-case level late (a SCADA historian)"][1])
+    )
     assert counter.unknown == 4 and counter.shape is KNOWN
 
 

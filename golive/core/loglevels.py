@@ -21,17 +21,26 @@ Recognised headers:
   4 warning, 5 notice, 6 info, 7 debug).
 - A timestamp (ISO 8601, ``2026/11/22 02:00:00``, a bare ``02:00:00``,
   Tomcat's ``22-Nov-2026 02:00:00``, syslog's ``Nov 22 02:00:01 host tag:``,
-  Apache's ``[Sun Nov 22 02:00:00.123 2026]``, Rails' ``E, [2026-... #12]``),
-  maybe in brackets, then up to four header fields (``[thread]``, a pid,
-  ``- logger -``, a time zone name, ``user@db``, ``host tag[pid]:``), then
+  Apache's ``[Sun Nov 22 02:00:00.123 2026]``, Rails' ``E, [2026-... #12]``, HDFS's
+  compact ``081109 203615``, Spark's ``17/06/09 20:10:40``), maybe in brackets (with
+  a name before it: ``[otel.javaagent 2025-04-24 ...]``), maybe after the Java Service
+  Wrapper's ``INFO   | jvm 1    | 2015/04/28 18:34:18 |`` (a line with no level of its
+  own has the wrapper's) or a service's ``HsmService:``, then up to four header fields
+  (``[thread]``, an unclosed ``[main``, a thread's numbered name ``pool-3-thread-1``, a
+  pid, ``1000212917:``, a hex id, a quoted ``'Component'``, ``key=value``, ``- logger
+  -``, a time zone name, ``user@db``, ``logger:``, ``file:58``, ``host tag[pid]:``), then
   the level: ``[error]``, ``[core:error]``, ``[INFO ]``, ``<Error>``, an
   upper-case name (``ERROR``, ``WARN``) or a name in any case followed by
-  ``:`` or a tab (``error:``); an env prefix (``production.ERROR``) and a
-  terminal colour code before it are skipped. This covers log4j, logback,
+  ``:``, a tab, `` : `` or `` '`` (``error:``, VMware's ``info 'Default'``); ESXi's
+  ``In(166)``, ``Db(167)`` (the syslog priority); an env prefix (``production.ERROR``)
+  and a terminal colour code before it are skipped. This covers log4j, logback,
   Spring Boot, Python logging, nginx and Apache error logs, gunicorn,
   PostgreSQL, MySQL, Elasticsearch, Tomcat, Laravel, zap, NLog, Rust's
   tracing and env_logger, and syslog lines whose program writes a level
   first (most do not: those are of unknown level).
+- PostgreSQL after any ``log_line_prefix``: in a line that starts with a digit, the
+  first ``LOG:``, ``ERROR:``, ``DETAIL:`` ... followed by two spaces (PostgreSQL always
+  writes two there; its DETAIL, HINT and the like continue the message above).
 - At the start of a line: ``[ERROR] msg``, ``ERROR msg``, ``ERROR:root:msg``
   (Python's default format), ``error: msg``, ``fail: ...`` (ASP.NET Core),
   Android logcat's brief format ``E/Tag( 1234): msg`` and glog/klog's
@@ -300,8 +309,10 @@ _KEYS = _any(_JSON_KEYS)
 _AT_LINE_START = r"(?<![^\n].)"  # after a token's first character: it was the line's first
 
 _TIMESTAMP = r"""
-  (?: [0-9][0-9](?: [0-9][0-9][-/.][0-9][0-9][-/.][0-9][0-9]
-                    (?:[T ][0-9][0-9]:[0-9][0-9](?::[0-9][0-9]|)[0-9.,:Z+-]*+|)
+  (?: [0-9][0-9](?: [0-9][0-9](?: [-/.][0-9][0-9][-/.][0-9][0-9]
+                                  (?:[T ][0-9][0-9]:[0-9][0-9](?::[0-9][0-9]|)[0-9.,:Z+-]*+|)
+                                | [0-9][0-9][ ][0-9][0-9][0-9][0-9][0-9][0-9](?=[ ]) )
+                  | /[0-9][0-9]/[0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9][0-9.,]*+
                   | :[0-9][0-9]:[0-9][0-9][0-9.,]*+
                   | -[A-Z][a-z][a-z]-[0-9][0-9][0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9][0-9.,]*+ )
     | [A-Z][a-z][a-z][ ](?: [A-Z][a-z][a-z][ ][ 0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9][0-9.]*+
@@ -310,14 +321,25 @@ _TIMESTAMP = r"""
                             (?:[ ][\w.-]++[ ][^\s:\[]++(?:\[[0-9]++\]|):|) )
     | [DIWEFAU],[ ]\[[0-9T:.-]++[ ]\#[0-9]++
   )"""
-# Between a timestamp and a level: "[thread]", a pid, "- logger -", a time
-# zone, "user@db" or syslog's "host tag[pid]:".
+# Between a timestamp and a level: "[thread]" (maybe unclosed: "[main"), a thread's
+# numbered name ("pool-3-thread-1"), a hex or decimal id, a pid ("1000212917:"), a
+# quoted component ('Default'), "key=value", "- logger -", a time zone, "user@db",
+# "logger:" or "file:line", or syslog's "host tag[pid]:".
 _FIELD = r"""
   (?: (?> \[[^\]\n]{0,80}+\]
-        | [0-9]++
-        | [\w.][\w.-]*+(?:@[\w.-]++|[ \t|]++[\w./-]++(?:\[[0-9]++\]|):)
+        | [0-9A-F]{8,16}+(?=[ ])
+        | [0-9]++:?
+        | '[^'\n]{0,80}+'
+        | [\w.][\w.$-]*+(?: @[\w.-]++
+                           | :[0-9]*+(?=[ ])
+                           | =[^\s]*+
+                           | (?=[ \t|])
+                             (?: (?<=[0-9])(?:(?<=-[0-9])|(?<=-[0-9][0-9])|(?<=-[0-9][0-9][0-9]))
+                               | (?<=null)
+                               | [ \t|]++[\w./-]++(?:\[[0-9]++\]|): ) )
         | [A-Z][A-Z][A-Z]?[A-Z]?(?=[ ]) )
     | -(?:[ \t]++[^\s-]\S*+[ \t]++-|)
+    | \[[\w.-]++(?=[ ])
   )"""
 
 
@@ -376,8 +398,8 @@ _TOKENS: Final = [
     # level words
     rf"\[[ ]*+(?:[\w.-]++:|){_ANYCASE}[ ]*+\]",
     r"\[System\]",  # MySQL 8's label for what it always writes (start, shutdown): info
-    *(word + r"(?=[\s\]|,:\x1b])" for word in _branches(_UPPER_WORDS)),
-    *(word + r"(?=[:\t]|[ ]:[ ])" for word in _branches(_ANYCASE_WORDS, fold=True)),
+    *(word + r"(?=[\s\]|,:\x1b]|[0-9]++\[)" for word in _branches(_UPPER_WORDS)),
+    *(word + r"(?=[:\t]|[ ]:[ ]|[ ]')" for word in _branches(_ANYCASE_WORDS, fold=True)),
     *(word + r"(?=:)" for word in _branches(_COLON_WORDS)),
     rf"<(?:{_ANYCASE}>|[0-9][0-9]?[0-9]?>)",
     # the logcat threadtime letter, after its prefix
@@ -404,10 +426,29 @@ _TOKENS: Final = [
     r"[IWEF](?=(?:[0-9][0-9][0-9][0-9]|)[0-9][0-9][0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]++[ ])",
     # Redis's level symbol, after its prefix only
     r"[.*\#-](?<=[0-9][0-9][0-9][ ].)(?=[ ])",
+    # ESXi's "In(166)", "Db(167)": the level's two letters and the syslog priority
+    r"(?:Em|Al|Cr|Er|Wa|No|In|Db)\([0-9]{1,3}+\)(?=[ ])",
 ]
 _TOKEN_GROUP = "\n    | ".join(_TOKENS)
 
 _LOGFMT_KEY = _any(_LOGFMT_KEYS)
+# After a name, before a timestamp: the Java Service Wrapper's "INFO   | jvm 1    |
+# 2015/04/28 18:34:18 | "
+# (the wrapped program's own header follows; a line without one has the wrapper's level),
+# or a service's name, "HsmService:", "ImageService: 139853338433792: ".
+_AFTER_NAME = r"""
+  (?: [ ]*+\|[ ]jvm[ ][0-9]++[ ]*+\|[ ][0-9/]++[ ][0-9:]++[ ]\|[ ]
+    | :[ ]?(?:[0-9]++:[ ]|)(?=[0-9][0-9][0-9][0-9]-) )"""
+# A timestamp, maybe in brackets, maybe with a name before it in them ("[otel.javaagent
+# 2025-04-24 19:51:57:317 +0000]").
+_STAMP = rf"""
+  (?:\[(?:[a-z][\w.-]*+[ ]|)|){_TIMESTAMP}(?:\]|[ ][+-][0-9][0-9]:?[0-9][0-9]\]|)"""
+_PG_LEVEL = (
+    _any(
+        ("LOG", "DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "FATAL", "PANIC", *PG_CONTINUATIONS)
+    )
+    + r"(?:[1-5]|):[ ][ ]"
+)
 
 # A known shape's header, up to (and capturing, in a look-ahead) the line's token:
 # golive.core.logshape puts a learned field's alternative before it.
@@ -416,13 +457,21 @@ KNOWN_HEADER: Final = rf"""
     # JSON: the first key if it is a level key, else the last level key
       \{{(?:[ \t]*+{_JSON_KEY}|.*{_JSON_KEY})
     # a timestamp, then up to four header fields, then a level
-    | (?>(?:\[|){_TIMESTAMP}(?:\]|[ ][+-][0-9][0-9]:?[0-9][0-9]\]|)){_fields_then_level(4)}
-    # logcat threadtime: date time (uid) pid tid, then the one-letter level
-    | [0-9][0-9]-[0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9][.][0-9]++
-      [ \t]++[0-9]++[ \t]++[0-9]++[ \t]++(?:[0-9]++[ \t]++|)(?=[VDIWEFA][ \t])
-    # Redis: pid:role date time, then a symbol for the level
-    | [0-9]++:[XCSM][ ][0-9][0-9]?[ ][A-Z][a-z][a-z][ ][0-9][0-9][0-9][0-9][ ]
-      [0-9][0-9]:[0-9][0-9]:[0-9][0-9][.][0-9][0-9][0-9][ ](?=[.*\#-][ ])
+    | (?>{_STAMP}){_fields_then_level(4)}
+    # (the shapes that start with a digit, behind one test of the first character)
+    | (?=[0-9])
+      (?:
+        # logcat threadtime: date time (uid) pid tid, then the one-letter level
+          [0-9][0-9]-[0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9][.][0-9]++
+          [ \t]++[0-9]++[ \t]++[0-9]++[ \t]++(?:[0-9]++[ \t]++|)(?=[VDIWEFA][ \t])
+        # Redis: pid:role date time, then a symbol for the level
+        | [0-9]++:[XCSM][ ][0-9][0-9]?[ ][A-Z][a-z][a-z][ ][0-9][0-9][0-9][0-9][ ]
+          [0-9][0-9]:[0-9][0-9]:[0-9][0-9][.][0-9][0-9][0-9][ ](?=[.*\#-][ ])
+        # PostgreSQL after any log_line_prefix: the first "LEVEL:" with two spaces after
+        # it (it always writes two there); only in a line that has ":  " at all
+        | (?=(?:[^:\n]++|:(?![ ][ ]))*+:[ ][ ])
+          (?>[^A-Z\n]*+(?:(?!{_PG_LEVEL})[A-Z][^A-Z\n]*+)*+)(?={_PG_LEVEL})
+      )
     # logfmt: key=value pairs up to the level key
     | [a-z_@][\w.@-]*+=(?:"[^"\n]*+"|[^\s"]*+)
       (?:[ \t]++[\w.@-]++=(?:"[^"\n]*+"|[^\s"]*+)){{0,7}}?[ \t]++(?={_LOGFMT_KEY}=)
@@ -430,10 +479,16 @@ KNOWN_HEADER: Final = rf"""
     # its target, then a status that is a level only when it says one
     | \[[0-9][0-9]\.[0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9]\][ ]
       [^\s]++(?:[ ]\*64|)[ ]-[ ][^\s]++[ ]
-    # oVirt's vdsm: "Thread-15::DEBUG::2011-12-07 ...", the thread's name, then the level
-    | [A-Z][\w-]*+::(?=[A-Z])
-    # SAP's trace: the component's letter, then a marker before the level
-    | [A-Z](?=[ ][ ]?\*\*\*[ ])[ ][ ]?
+    # (the shapes that start with a name, behind one scan of it)
+    | [A-Z][\w-]*+
+      (?:
+        # oVirt's vdsm: "Thread-15::DEBUG::2011-12-07 ...", the thread's name, then the level
+          ::(?=[A-Z])
+        # a timestamp after the Java Service Wrapper's header, or after a service's name
+        | (?>{_AFTER_NAME}{_STAMP}){_fields_then_level(4)}
+        # SAP's trace: the component's letter, then a marker before the level
+        | (?<=^[A-Z])(?=[ ][ ]?\*\*\*[ ])[ ][ ]?
+      )
     # or nothing: the token starts the line (not a timestamp's digit or month)
     | (?![0-9]|[A-Z][a-z][a-z][ ][ 0-9A-Z])
   )
@@ -472,6 +527,8 @@ def _kind_of_token(token: str) -> LineKind:
         if value.isascii() and value.isdigit():
             return level_from_number(int(value))
         return _named(value)
+    if token[2:3] == "(":  # ESXi's "In(166)": the priority's severity
+        return level_from_syslog(int(token[3:-1]) % 8)
     if first == "<":
         inner = token[1:-1]
         if inner.isascii() and inner.isdigit():

@@ -245,7 +245,10 @@ def shape_pattern(
             rf"{_AROUND_SET}*+(?:{FIELD_WORD}(?:/[^ \t|,\r\n]*+)?|{_CONTINUED}|{_LETTER})"
             rf"{_AROUND_SET}*+(?=[ \t|,\r\n])"
         )
-        fields = rf"(?:{_FIELD_CHARS}++{_SEPARATORS}++){{{field}}}({level_field})"
+        # Read only in a line that starts like the source's messages (when that is
+        # known): an exception's "java.io.IOException: error reading" is not a header.
+        like = "" if start is None else f"(?={_start_text(start)})"
+        fields = rf"{like}(?:{_FIELD_CHARS}++{_SEPARATORS}++){{{field}}}({level_field})"
     starts = "()()" if start is None else f"(?=({_start_text(start)})|)(?=({_HEADER_LIKE})|)"
     # Atomic: a line with the prefix is never read as if it had none.
     prefix = rf"(?>{SYSLOG_PREFIX}[ ]*+|)" if syslog else ""
