@@ -17,8 +17,6 @@ GOAL = 0.99
 # The development files golive does not yet read at the goal, and why: each is an
 # expected failure that fails the test the day it reaches the goal (remove it then).
 BELOW_GOAL = {
-    "java_util_logging": "JUL's two-line records: the level is on the second line",
-    "lnav_docker_compose": "Flask's ' * ' lines inside compose read as continuations",
     "oracle_alert": "ORA- lines under 'Errors in file' are not known as continuations",
 }
 

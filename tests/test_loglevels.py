@@ -190,6 +190,10 @@ SAMPLES: list[tuple[str, str, LineKind]] = [
     ("continuation", "The above exception was the direct cause of the following exception:", C),
     ("continuation", "", C),
     ("continuation", "   ", C),
+    ("unknown", " * Running on http://127.0.0.1:5000", None),
+    ("unknown", " * Starting sshd ...  [ ok ]", None),
+    ("continuation", " * with a lower-case word it is a list in the message above", C),
+    ("continuation", " *", C),
     # a marker before the level, and what is not one
     ("marker", "C  *** ERROR => OCI-call 'OCISessionBegin' failed [dboci.c 3110]", Level.ERROR),
     ("marker", "M  *** WARNING => ThStartStatistic: no stat file [thxx.c 210]", Level.WARNING),

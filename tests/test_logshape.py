@@ -423,3 +423,81 @@ def test_a_csv_export_s_column_names_are_a_message_and_its_quoted_lines_continue
         one_by_one.feed(line)
     assert one_by_one.levels() == counter.levels()
     assert one_by_one.continuations == counter.continuations == 3
+
+
+# java.util.logging's SimpleFormatter: each record on two lines, the level on the second.
+JUL: list[tuple[str, LineKind]] = [
+    ("Nov 22, 2026 2:00:00 AM com.shop.batch.InvoiceJob start", INFO),
+    ("INFO: Invoice job started, 412 orders to bill (0 errors)", CONTINUATION),
+    ("Nov 22, 2026 2:00:04 AM com.shop.batch.PdfRenderer render", E),
+    ("SEVERE: Could not render invoice 88231", CONTINUATION),
+    ("java.io.IOException: font not found", CONTINUATION),
+    ("\tat com.shop.batch.PdfRenderer.render(PdfRenderer.java:88)", CONTINUATION),
+    ("Nov 22, 2026 2:00:05 AM com.shop.batch.Mailer send", D),
+    ("FINER: ENTRY 88230", CONTINUATION),
+    ("Nov 22, 2026 2:00:06 AM com.shop.batch.Config load", INFO),
+    ("CONFIG: relay mail01:25", CONTINUATION),
+    ("Nov 22, 2026 2:00:07 AM com.shop.batch.Mailer send", W),
+    ("WARNING: Retrying after error: 421 4.7.0 Try again later", CONTINUATION),
+]
+
+
+def test_a_two_line_record_counts_once_at_the_level_on_its_second_line() -> None:
+    counter = LevelCounter()
+    assert counter.feed_text(text_of(JUL)) == [kind for _, kind in JUL]
+    assert (counter.messages, counter.continuations) == (5, 7)
+    assert counter.levels() == {
+        "critical": 0, "error": 1, "warning": 1, "notice": 0, "info": 2, "debug": 1,
+        "unknown": 0,
+    }  # fmt: skip
+
+
+def test_a_two_line_record_counts_the_same_line_by_line_and_however_cut() -> None:
+    """Line by line the level comes with the second line: the first waits (returned as a
+    continuation) and the second returns the record's level; the counts are the same."""
+    lines = JUL * 12  # past the learning, so that the bulk path reads most of it
+    text = text_of(lines)
+    whole = LevelCounter()
+    assert whole.feed_text(text) == [kind for _, kind in lines]
+    one_by_one = LevelCounter()
+    returned = [one_by_one.feed(line) for line, _ in lines]
+    firsts = [n for n, (line, _) in enumerate(lines) if line.startswith("Nov 22")]
+    assert all(returned[n] is CONTINUATION for n in firsts)
+    assert [returned[n + 1] for n in firsts] == [lines[n][1] for n in firsts]
+    rng = random.Random(3)
+    for _ in range(20):
+        chunked, fast = LevelCounter(), LevelCounter()
+        at = 0
+        while at < len(text):
+            size = rng.randint(1, 400)
+            chunked.feed_text(text[at : at + size])
+            fast.count_text(text[at : at + size])
+            at += size
+        for counter in (one_by_one, chunked, fast):
+            assert counter.levels() == whole.levels()
+            assert (counter.lines, counter.messages, counter.continuations) == (
+                whole.lines, whole.messages, whole.continuations,
+            )  # fmt: skip
+
+
+def test_a_first_line_with_no_level_line_after_it_is_a_message_of_its_own() -> None:
+    lines: list[tuple[str, LineKind]] = [
+        ("Nov 22, 2026 2:00:00 AM com.shop.batch.InvoiceJob start", None),
+        ("2026-11-22 02:00:01,000 ERROR [main] c.s.Orders - failed", E),
+        ("Nov 22, 2026 2:00:02 AM com.shop.batch.InvoiceJob stop", INFO),
+        ("INFO: stopped", CONTINUATION),
+        ("Nov 22, 2026 2:00:03 AM a header at the very end", CONTINUATION),
+    ]
+    whole = LevelCounter()
+    # The last line waits for a second line (a continuation for now); flush() ends it.
+    assert whole.feed_text(text_of(lines)) == [kind for _, kind in lines]
+    assert whole.unknown == 1
+    assert whole.flush() == []
+    assert whole.unknown == 2
+    one_by_one = LevelCounter()
+    for line, _ in lines:
+        one_by_one.feed(line)
+    assert one_by_one.unknown == 1  # the last header still waits for its second line
+    one_by_one.flush()
+    assert one_by_one.levels() == whole.levels()
+    assert (one_by_one.lines, one_by_one.messages) == (whole.lines, whole.messages) == (5, 4)

@@ -17,6 +17,13 @@ logger) is learned again: after 50 messages in a row that the learned field give
 level (or, in the known shapes, that have no level at all), the counter learns anew
 from the next messages. ``relearn()`` does it at once (a follower that saw a rotation).
 
+A two-line record (java.util.logging's ``Nov 22, 2026 2:00:00 AM com.shop.Job run``,
+then ``SEVERE: failed``) is one message at the level its second line starts with; the
+second line is its continuation. In bulk the first line's token reaches into the second
+(loglevels.reaches_next_line). Line by line, and across a chunk's end, the level is known
+only with the second line: the first is returned as a continuation for now and counted
+with the second, which returns the record's level. The counts are the same either way.
+
 Every path reads the same lines the same way: in the known shapes, the known pattern's
 token of each line; in a learned shape, its one pattern (``logshape.shape_pattern``: the
 learned field first, then the known shapes, then how the line starts). The bulk path is
@@ -34,11 +41,15 @@ from typing import Final
 from golive.core.logenvelope import Unwrapper, envelope_of, is_syslog
 from golive.core.loglevels import (
     CONTINUATION,
+    JUL_HEADER,
+    JUL_LEVEL,
     LEVELS_HIGH_FIRST,
     Level,
     LineKind,
+    jul_level,
     line_token,
     line_tokens,
+    reaches_next_line,
     token_kind,
     token_kinds,
 )
@@ -60,6 +71,7 @@ FIRST_DECISION: Final = 3  # messages before a shape is first decided
 LEARN_MESSAGES: Final = 64  # messages a shape is learned from
 RELEARN_AFTER: Final = 50  # messages in a row with no level before learning again
 _KEPT: Final = 1024  # characters of a sample line kept to read it again
+_OPENS_RECORD: Final = re.compile(JUL_HEADER)  # a two-line record's first line
 
 
 def _opening(kind: LineKind, known: LineKind, opens: bool) -> LineKind:
@@ -117,6 +129,10 @@ class LevelCounter:
         self._fast = not learn
         self._starts: re.Pattern[str] | None = None
         self._misses = 0  # messages in a row the shape gave no level
+        # The first line of a two-line record (java.util.logging) whose second line has
+        # not come yet: counted with it, as one message at the second line's level.
+        self._opener: str | None = None
+        self._opener_at = -1  # where its kind is in the kinds this call returns (or -1)
 
     # -- reading one line ---------------------------------------------------------
     def _read(self, line: str, kind: LineKind) -> LineKind:
@@ -138,6 +154,13 @@ class LevelCounter:
 
     def _one(self, line: str, kinds: list[LineKind] | None = None) -> LineKind:
         """Count one whole line, learning from it while the shape is learned."""
+        if self._opener is not None:
+            closed = self._close_record(line, kinds)
+            if closed is not None:
+                return closed
+        if _OPENS_RECORD.match(line):
+            self._open_record(line, kinds)
+            return CONTINUATION  # for now: counted with the next line, at its level
         pattern = self._pattern
         if pattern is not None and not self._learning and self._unwrapper is None:
             # A learned shape: one pass of its pattern (the known shapes are in it).
@@ -169,6 +192,42 @@ class LevelCounter:
             self._sample_at.append(len(kinds) if kinds is not None else -1)
             kind = self._learn(kinds, kind)
         return kind
+
+    def _open_record(self, line: str, kinds: list[LineKind] | None) -> None:
+        """A two-line record's first line: it waits, uncounted, for its second, and is
+        returned as a continuation for now (its kind goes at len(kinds), if given)."""
+        self._opener = line
+        self._opener_at = len(kinds) if kinds is not None else -1
+
+    def _close_record(self, line: str, kinds: list[LineKind] | None) -> LineKind:
+        """The line after a two-line record's first: if it starts with the record's
+        level, count the record at that level and this line as its continuation. The
+        record's level goes to its first line when this call returns that line's kind,
+        else to this line (the per-line path: the level is known only now). Otherwise
+        the first line is counted as the message it is, and None is returned."""
+        opener, self._opener = self._opener, None
+        assert opener is not None
+        found = JUL_LEVEL.match(line)
+        level = jul_level(found.group()) if found else None
+        if level is None:
+            kind = self._read(opener, token_kind(line_token(opener)))
+            self._add(kind, 1)
+            self._watch(kind)
+            if kinds is not None and 0 <= self._opener_at < len(kinds):
+                kinds[self._opener_at] = kind
+            return None
+        self._add(level, 1)
+        self._add(CONTINUATION, 1)
+        self._watch(level)
+        if self._learning:  # learned from as a line that reads its level on its own
+            taught: Lesson = (level, None, "java.util.logging", signature(opener), "")
+            self._sample.append((taught, level, line[:_KEPT], False))
+            self._sample_at.append(self._opener_at)  # the record's kind is its first line's
+            self._learn(kinds, level)
+        if kinds is not None and 0 <= self._opener_at < len(kinds):
+            kinds[self._opener_at] = level
+            return CONTINUATION
+        return level
 
     def _watch(self, kind: LineKind) -> None:
         if self._learning or not self._learns:
@@ -275,7 +334,7 @@ class LevelCounter:
         text = line if line.endswith("\n") else line + "\n"
         if self._pending or text.find("\n") != len(text) - 1:
             return self.feed_text(text)[0]
-        if not self._fast:
+        if not self._fast or self._opener is not None:
             self._new_call()
             return self._one(text)
         # The monitor's per-line path in the known shapes: as short as it was before
@@ -283,6 +342,9 @@ class LevelCounter:
         # shapes found nothing in (as shape_pattern does in bulk).
         token = line_token(text)
         kind = token_kind(token)
+        if kind is None and _OPENS_RECORD.match(text):
+            self._open_record(text, None)
+            return CONTINUATION  # for now: counted with the next line, at its level
         if kind is None:
             starts = self._starts
             if (
@@ -330,6 +392,7 @@ class LevelCounter:
 
     def _new_call(self) -> None:
         """The kinds an earlier call returned are the caller's now: not put right."""
+        self._opener_at = -1
         if self._learning:
             self._sample_at = [-1] * len(self._sample)
 
@@ -352,17 +415,26 @@ class LevelCounter:
         head, start, end = self._split(text)
         if head is not None:
             self._one(head)
-        start = self._learn_lines(text, start, end, None)
-        if end <= start:
-            return
-        pattern = self._pattern
-        if pattern is None:
-            for token, n in Counter(line_tokens(text, start, end)).items():
-                self._add(token_kind(token), n)
-            return
-        starts = self.shape.start is not None
-        for groups, n in Counter(pattern.findall(text, start, end)).items():
-            self._add(kind_of_groups(*groups, starts=starts), n)
+        start, end, opener = self._edges(text, start, end, None)
+        if end > start:
+            pattern = self._pattern
+            if pattern is None:
+                counted = Counter(line_tokens(text, start, end))
+                if not any(reaches_next_line(token) for token in counted):
+                    for token, n in counted.items():
+                        self._add(token_kind(token), n)
+                else:  # two-line records: their second lines are known by place
+                    self._add_kinds(self._bulk_kinds(text, start, end))
+            else:
+                starts = self.shape.start is not None
+                found = Counter(pattern.findall(text, start, end))
+                if not any(reaches_next_line(groups[1]) for groups in found):
+                    for groups, n in found.items():
+                        self._add(kind_of_groups(*groups, starts=starts), n)
+                else:
+                    self._add_kinds(self._bulk_kinds(text, start, end))
+        if opener:
+            self._open_record(text[end:].partition("\n")[0] + "\n", None)
 
     def feed_text(self, text: str) -> list[LineKind]:
         """Count every complete line in `text` and return the kind of each, in order."""
@@ -371,26 +443,73 @@ class LevelCounter:
         kinds: list[LineKind] = []
         if head is not None:
             kinds.append(self._one(head, kinds))
+        start, end, opener = self._edges(text, start, end, kinds)
+        if end > start:
+            read = self._bulk_kinds(text, start, end)
+            self._add_kinds(read)
+            kinds += read
+        if opener:
+            self._open_record(text[end:].partition("\n")[0] + "\n", kinds)
+            kinds.append(CONTINUATION)  # for now: its level comes with the next line
+        return kinds
+
+    def _edges(
+        self, text: str, start: int, end: int, kinds: list[LineKind] | None
+    ) -> tuple[int, int, bool]:
+        """Before a bulk pass over text[start:end]: the lines read one by one (the
+        second line of a record opened in an earlier call, the lines read while the
+        shape is learned), and a last line that opens a two-line record (its second
+        line is not here yet: it waits, uncounted). Returns the span left for the bulk
+        pass and whether such a last line was taken out of it."""
+        if self._opener is not None and start < end:
+            stop = text.index("\n", start, end) + 1
+            kind = self._one(text[start:stop], kinds)
+            if kinds is not None:
+                kinds.append(kind)
+            start = stop
         start = self._learn_lines(text, start, end, kinds)
         if end <= start:
-            return kinds
-        first = len(kinds)
+            return start, end, False
+        last = text.rfind("\n", start, end - 1) + 1
+        if last < start:
+            last = start
+        if _OPENS_RECORD.match(text, last, end):
+            return start, last, True
+        return start, end, False
+
+    def _bulk_kinds(self, text: str, start: int, end: int) -> list[LineKind]:
+        """The kind of each line in text[start:end], in the current shape, in one regex
+        pass; a two-line record's second line (after a token that reaches into it) is
+        part of its first."""
         pattern = self._pattern
         if pattern is None:
-            kinds += token_kinds(line_tokens(text, start, end))
+            tokens = line_tokens(text, start, end)
+            kinds = token_kinds(tokens)
         else:
             starts = self.shape.start is not None
             found: list[tuple[str, str, str, str]] = pattern.findall(text, start, end)
             read = {groups: kind_of_groups(*groups, starts=starts) for groups in set(found)}
-            kinds += [read[groups] for groups in found]
-        for kind, n in Counter(kinds[first:]).items():
-            self._add(kind, n)
+            kinds = [read[groups] for groups in found]
+            tokens = [groups[1] for groups in found]
+        if any(reaches_next_line(token) for token in set(tokens)):
+            for index, token in enumerate(tokens):
+                if reaches_next_line(token):
+                    kinds[index + 1] = CONTINUATION
         return kinds
+
+    def _add_kinds(self, kinds: list[LineKind]) -> None:
+        for kind, n in Counter(kinds).items():
+            self._add(kind, n)
 
     def flush(self) -> list[LineKind]:
         """End an unfinished last line (a file without a final newline):
-        count it and return its kind in a list, or [] if there is none."""
+        count it and return its kind in a list, or [] if there is none. A two-line
+        record's first line that still waits for its second is counted then as the
+        message it is (its kind was returned already, as a continuation for now)."""
         if not self._pending:
+            if self._opener is not None:  # a record's first line, and no second came
+                opener, self._opener = self._opener, None
+                self._add(self._read(opener, token_kind(line_token(opener))), 1)
             return []
         text = "".join(self._pending)
         self._pending, self._pending_size = [], 0

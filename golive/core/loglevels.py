@@ -32,7 +32,7 @@ Recognised headers:
   the level: ``[error]``, ``[core:error]``, ``[INFO ]``, ``<Error>``, an
   upper-case name (``ERROR``, ``WARN``) or a name in any case followed by
   ``:``, a tab, `` : `` or `` '`` (``error:``, VMware's ``info 'Default'``); ESXi's
-  ``In(166)``, ``Db(167)`` (the syslog priority); an env prefix (``production.ERROR``)
+  ``In(166)``, ``Db(167)`` (the letters, not the priority after them); an env prefix (``production.ERROR``)
   and a terminal colour code before it are skipped. This covers log4j, logback,
   Spring Boot, Python logging, nginx and Apache error logs, gunicorn,
   PostgreSQL, MySQL, Elasticsearch, Tomcat, Laravel, zap, NLog, Rust's
@@ -52,6 +52,10 @@ Recognised headers:
   info, http, timing, verb, sill); oVirt vdsm's ``Thread-15::DEBUG::2011-12-07 ...``;
   Proxifier's ``[10.30 16:49:30] prog.exe *64 - host:80 error : ...`` (a level name
   before `` : `` after a timestamp and header fields counts too).
+- java.util.logging's two-line records: ``Nov 22, 2026 2:00:00 AM com.shop.Job run``
+  then ``SEVERE: failed`` (SEVERE error, WARNING, INFO and CONFIG info, FINE, FINER and
+  FINEST debug): the first line's token reaches into the second line's level, and the
+  second line is part of the message (golive.core.logcount counts it so).
 - Android logcat's threadtime format ``11-22 02:00:00.123  1234  1250 E Tag: msg``.
   One-letter levels: V, D debug; I info; W warning; E error; F, A critical.
 
@@ -61,7 +65,8 @@ and warning are WARNING; err, error, severe and fail are ERROR; crit,
 critical, fatal, alert, emerg, emergency and panic are CRITICAL.
 
 Continuation lines belong to the message above and are not counted on their
-own: blank lines, lines starting with a space or tab (stack frames),
+own: blank lines, lines starting with a space or tab (stack frames; but `` * `` and a
+capital letter starts a message of unknown level: Werkzeug's `` * Running on ...``),
 ``Traceback (most recent call last):``, ``Caused by:``, ``Wrapped by:``,
 ``... 12 more``, ``... 12 common frames omitted``, a traceback frame whose indent
 was stripped (``File "x.py", line 7, in f``), Python's ``During
@@ -174,6 +179,16 @@ _REDIS: Final[dict[str, Level]] = {
     "-": Level.DEBUG,
     "*": Level.NOTICE,
     "#": Level.WARNING,
+}
+# ESXi's two letters before its syslog priority, "In(166)". (The letters decide: the
+# priority's severity does not always agree with them, "In(9)".)
+_ESXI: Final[dict[str, Level]] = {
+    **{name: Level.CRITICAL for name in ("Em", "Al", "Cr")},
+    "Er": Level.ERROR,
+    "Wa": Level.WARNING,
+    "No": Level.NOTICE,
+    "In": Level.INFO,
+    "Db": Level.DEBUG,
 }
 # npm's levels, after its "npm " prefix.
 _NPM: Final[dict[str, Level]] = {
@@ -384,10 +399,39 @@ _EXCEPTION = rf"""
 _JSON_KEY = rf'"{_KEYS}"[ \t]*+:[ \t]*+'
 _LOGFMT_VALUE = r"""=(?:"[\w-]{1,24}+"|[\w-]{1,24}+)"""
 
+# java.util.logging's SimpleFormatter writes a record on two lines, the level first on
+# the second: "Nov 22, 2026 2:00:00 AM com.shop.batch.Job run" then "SEVERE: failed".
+JUL_HEADER: Final = (
+    r"[A-Z][a-z][a-z][ ][0-9][0-9]?,[ ][0-9][0-9][0-9][0-9][ ]"
+    r"[0-9][0-9]?:[0-9][0-9]:[0-9][0-9][ ](?:[AP]M[ ]|)(?=\S)"
+)
+_JUL_LEVEL = r"(?:SEVERE|WARNING|INFO|CONFIG|FINEST|FINER|FINE)(?=:[ ])"
+JUL_LEVEL: Final = re.compile(_JUL_LEVEL)
+_JUL_LEVELS: Final[dict[str, Level]] = {
+    "SEVERE": Level.ERROR,
+    "WARNING": Level.WARNING,
+    **{name: Level.INFO for name in ("INFO", "CONFIG")},  # CONFIG as SLF4J maps it
+    **{name: Level.DEBUG for name in ("FINE", "FINER", "FINEST")},
+}
+
+
+def reaches_next_line(token: str) -> bool:
+    """Whether a line's token reaches into the next line (a java.util.logging record's
+    first line, to the level on its second): that line is part of this one's message."""
+    return "\n" in token[:-1]
+
+
+def jul_level(word: str) -> Level | None:
+    """The Level a java.util.logging level word stands for ("SEVERE", "CONFIG"), or None."""
+    return _JUL_LEVELS.get(word)
+
+
 # The tokens, in the order they are tried.
 _TOKENS: Final = [
-    # continuations: only at the start of a line (first: stack frames are common)
+    # continuations: only at the start of a line (first: stack frames are common), but
+    # " * Running on http://..." (Werkzeug's, OpenRC's) is a message of its own
     r"\t",
+    r"[ ]\*[ ](?=[A-Z])",
     r"[ ]",
     r"\n",
     r"\r\n",
@@ -426,7 +470,10 @@ _TOKENS: Final = [
     r"[IWEF](?=(?:[0-9][0-9][0-9][0-9]|)[0-9][0-9][0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9]\.[0-9]++[ ])",
     # Redis's level symbol, after its prefix only
     r"[.*\#-](?<=[0-9][0-9][0-9][ ].)(?=[ ])",
-    # ESXi's "In(166)", "Db(167)": the level's two letters and the syslog priority
+    # java.util.logging's two-line record: its first line, through to the level that
+    # starts its second ("Nov 22, 2026 2:00:00 AM com.shop.Job run" + "\n" + "SEVERE")
+    rf"{JUL_HEADER}[^\n]*+\n{_JUL_LEVEL}",
+    # ESXi's "In(166)", "Db(167)": the level's two letters, then the syslog priority
     r"(?:Em|Al|Cr|Er|Wa|No|In|Db)\([0-9]{1,3}+\)(?=[ ])",
 ]
 _TOKEN_GROUP = "\n    | ".join(_TOKENS)
@@ -489,6 +536,8 @@ KNOWN_HEADER: Final = rf"""
         # SAP's trace: the component's letter, then a marker before the level
         | (?<=^[A-Z])(?=[ ][ ]?\*\*\*[ ])[ ][ ]?
       )
+    # java.util.logging's first line (its token reaches into the second)
+    | (?=[A-Z][a-z][a-z][ ][0-9][0-9]?,[ ])
     # or nothing: the token starts the line (not a timestamp's digit or month)
     | (?![0-9]|[A-Z][a-z][a-z][ ][ 0-9A-Z])
   )
@@ -527,8 +576,8 @@ def _kind_of_token(token: str) -> LineKind:
         if value.isascii() and value.isdigit():
             return level_from_number(int(value))
         return _named(value)
-    if token[2:3] == "(":  # ESXi's "In(166)": the priority's severity
-        return level_from_syslog(int(token[3:-1]) % 8)
+    if token[2:3] == "(":  # ESXi's "In(166)": its two letters (lnav reads them so)
+        return _ESXI[token[:2]]
     if first == "<":
         inner = token[1:-1]
         if inner.isascii() and inner.isdigit():
@@ -546,6 +595,10 @@ def _kind_of_token(token: str) -> LineKind:
         return _LETTERS.get(token[0])
     if token in PG_CONTINUATIONS:
         return CONTINUATION
+    if reaches_next_line(token):  # a java.util.logging record's first line
+        return jul_level(token.rpartition("\n")[2])
+    if token == " * ":  # " * Running on ...": a message, of unknown level
+        return None
     if token.startswith("npm "):
         return _NPM.get(token[4:])
     if first == "*":  # "*** ERROR"
