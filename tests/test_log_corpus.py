@@ -1,6 +1,5 @@
 """The labelled corpus of real log shapes (tests/data/logs): every development file is
-read with at least 99% of its messages at their exact level, but those BELOW_GOAL
-names, each with why (the goal is not met for them yet).
+read with at least 99% of its messages at their exact level.
 
 The held-back fifth (holdout/) is checked for being well formed only; its figure is
 printed by bench/log_corpus_bench.py and reported, never tuned on."""
@@ -14,11 +13,6 @@ import pytest
 from tests.log_corpus import LABELS, PARTS, files, labels_of, score, text_of
 
 GOAL = 0.99
-# The development files golive does not yet read at the goal, and why: each is an
-# expected failure that fails the test the day it reaches the goal (remove it then).
-BELOW_GOAL = {
-    "oracle_alert": "ORA- lines under 'Errors in file' are not known as continuations",
-}
 
 
 def test_the_corpus_is_large_and_a_fifth_is_held_back() -> None:
@@ -45,11 +39,4 @@ def test_each_development_file_gets_its_exact_levels(path: Path) -> None:
         f"{path.name}: {result.right} of {result.messages} messages right, "
         f"{result.extra} continuation lines read as messages ({result.share:.1%})"
     )
-    if path.stem in BELOW_GOAL:
-        assert result.share < GOAL, f"{said}: it reaches the goal now, take it off BELOW_GOAL"
-        pytest.xfail(f"{said}: {BELOW_GOAL[path.stem]}")
     assert result.share >= GOAL, said
-
-
-def test_the_files_below_the_goal_are_files_of_the_corpus() -> None:
-    assert set(BELOW_GOAL) <= {path.stem for path in files("dev")}

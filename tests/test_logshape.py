@@ -501,3 +501,75 @@ def test_a_first_line_with_no_level_line_after_it_is_a_message_of_its_own() -> N
     one_by_one.flush()
     assert one_by_one.levels() == whole.levels()
     assert (one_by_one.lines, one_by_one.messages) == (whole.lines, whole.messages) == (5, 4)
+
+
+# Oracle's alert log: each group of messages after a line with only its timestamp.
+ALERT_LOG: list[tuple[str, LineKind]] = [
+    ("2026-11-22T02:00:00.123456+00:00", None),
+    ("Starting ORACLE instance (normal) (OS id: 4321)", None),
+    ("2026-11-22T02:00:10.002130+00:00", None),
+    ("Thread 1 advanced to log sequence 4812 (LGWR switch),  current SCN: 98234112", None),
+    ("  Current log# 2 seq# 4812 mem# 0: /u01/oradata/SHOP/redo02.log", CONTINUATION),
+    ("2026-11-22T02:05:12.345678+00:00", None),
+    ("Errors in file /u01/app/oracle/diag/rdbms/shop/SHOP/trace/SHOP_ora_12345.trc:", None),
+    ("ORA-00600: internal error code, arguments: [kdsgrp1], [], []", CONTINUATION),
+    ('ORA-06512: at "SHOP.PURGE_PKG", line 42', CONTINUATION),
+    ("Incident details in: /u01/app/oracle/diag/rdbms/shop/SHOP/incident/i48213.trc", None),
+    ("ORA-1653: unable to extend table SHOP.ORDER_ITEMS by 1024 in tablespace USERS", None),
+    ("2026-11-22T02:12:00.001234+00:00", None),
+    ("Warning: VKTM detected a forward time drift.", W),
+    ("Time drifts can result in unexpected behavior such as time-outs.", CONTINUATION),
+    ("Please check trace file for more details:", CONTINUATION),
+    ("/u01/app/oracle/diag/rdbms/shop/SHOP/trace/SHOP_vktm_4400.trc", CONTINUATION),
+    ("Sun Nov 22 02:31:18 2026", None),  # the 11g timestamp line
+    ("Shutting down instance (immediate)", None),
+    ("License high water mark = 48", None),
+    ("ORA-1653: unable to extend table SHOP.SESSIONS by 128 in tablespace USERS", None),
+]
+
+
+def test_an_alert_log_is_read_in_its_groups() -> None:
+    counter = LevelCounter()
+    assert counter.feed_text(text_of(ALERT_LOG)) == [kind for _, kind in ALERT_LOG]
+    assert counter.shape.alert_log
+    assert counter.shape.describe().startswith("known: Oracle alert log")
+
+
+def test_an_alert_log_counts_the_same_line_by_line_and_however_cut() -> None:
+    lines = ALERT_LOG * 8
+    text = text_of(lines)
+    whole = LevelCounter()
+    assert whole.feed_text(text) == [kind for _, kind in lines]
+    one_by_one = LevelCounter()
+    assert [one_by_one.feed(line) for line, _ in lines][FIRST_DECISION * 4 :] == [
+        kind for _, kind in lines
+    ][FIRST_DECISION * 4 :]  # from when it is known to be an alert log
+    rng = random.Random(5)
+    for _ in range(10):
+        fast = LevelCounter()
+        at = 0
+        while at < len(text):
+            size = rng.randint(1, 300)
+            fast.count_text(text[at : at + size])
+            at += size
+        for counter in (one_by_one, fast):
+            assert counter.levels() == whole.levels()
+            assert (counter.messages, counter.continuations) == (
+                whole.messages, whole.continuations,
+            )  # fmt: skip
+
+
+def test_a_few_timestamp_lines_do_not_make_an_alert_log() -> None:
+    """A level's later lines go on to the next timestamp line only in an alert log."""
+    lines: list[tuple[str, LineKind]] = [
+        (f"2026-11-22 02:00:{n:02d},000 INFO [main] c.s.Orders - order {n}", INFO)
+        for n in range(30)
+    ]
+    lines[5:5] = [("2026-11-22T02:00:00.123456+00:00", None)] * 3
+    lines[12:12] = [
+        ("Warning: disk 91% full", W),
+        ("2026-11-22 02:00:40,000 [main] c.s.Orders - a line with no level", None),
+    ]
+    counter = LevelCounter()
+    assert counter.feed_text(text_of(lines)) == [kind for _, kind in lines]
+    assert not counter.shape.alert_log

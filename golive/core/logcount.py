@@ -39,11 +39,14 @@ from dataclasses import replace
 from typing import Final
 
 from golive.core.logenvelope import Unwrapper, envelope_of, is_syslog
+from golive.core.loggroups import AlertLogGroups, is_alert_log
 from golive.core.loglevels import (
     CONTINUATION,
     JUL_HEADER,
     JUL_LEVEL,
+    KINDS_SEEN,
     LEVELS_HIGH_FIRST,
+    LINE_PATTERN,
     Level,
     LineKind,
     jul_level,
@@ -124,6 +127,7 @@ class LevelCounter:
         self._sample_at: list[int] = []  # where in the kinds this call returns (or -1)
         self._pattern: re.Pattern[str] | None = None  # the shape's, or the known shapes'
         self._unwrapper: Unwrapper | None = None  # the envelope the lines come in, if any
+        self._groups: AlertLogGroups | None = None  # an alert log's reading, line to line
         # feed's short path: not learning, no learned field, no envelope; and the
         # pattern of how the source's messages start, when that is learned.
         self._fast = not learn
@@ -158,15 +162,15 @@ class LevelCounter:
             closed = self._close_record(line, kinds)
             if closed is not None:
                 return closed
-        if _OPENS_RECORD.match(line):
-            self._open_record(line, kinds)
-            return CONTINUATION  # for now: counted with the next line, at its level
         pattern = self._pattern
         if pattern is not None and not self._learning and self._unwrapper is None:
             # A learned shape: one pass of its pattern (the known shapes are in it).
             match = pattern.match(line)
             assert match is not None
             level_field, token, start, header = match.groups(default="")
+            if not (level_field or token) and _OPENS_RECORD.match(line):
+                self._open_record(line, kinds)
+                return CONTINUATION  # for now: counted with the next line, at its level
             kind = kind_of_groups(
                 level_field, token, start, header, starts=self.shape.start is not None
             )
@@ -175,9 +179,14 @@ class LevelCounter:
                 self._watch(kind)  # a message, or a line not like the source's messages
             return kind
         token = line_token(line)
+        if not token and _OPENS_RECORD.match(line):
+            self._open_record(line, kinds)
+            return CONTINUATION  # for now: counted with the next line, at its level
         known = token_kind(token)
         opens = self.messages == 0
         kind = _opening(self._read(line, known), known, opens)
+        if self._groups is not None:
+            kind = self._groups.read(line, kind)
         self._add(kind, 1)
         if known is CONTINUATION:
             return kind
@@ -260,9 +269,12 @@ class LevelCounter:
             shape = decide([taught for taught, _, _, _ in sample])
             if envelope is None and is_syslog(lines):
                 shape = replace(shape, field=None, start=None, known="syslog", syslog=True)
+            elif envelope is None and is_alert_log(lines):
+                shape = replace(shape, field=None, start=None, known="", alert_log=True)
             now = self._unwrapper.envelope if self._unwrapper is not None else None
-            if (shape.field, shape.start, shape.syslog, envelope) != (
-                self.shape.field, self.shape.start, self.shape.syslog, now
+            if (shape.field, shape.start, shape.syslog, shape.alert_log, envelope) != (
+                self.shape.field, self.shape.start, self.shape.syslog, self.shape.alert_log,
+                now,
             ):  # fmt: skip
                 self.shape = shape
                 self._pattern = shape.pattern
@@ -285,14 +297,19 @@ class LevelCounter:
             and shape.field is None
             and not shape.syslog
             and self._unwrapper is None
+            and self._groups is None
         )
 
     def _recount(self, kinds: list[LineKind] | None) -> LineKind:
         """Read the sample's messages again in the new shape; put the counts right, and
         the kinds this call returns. Returns the newest message's new kind."""
         newest: LineKind = None
+        # An alert log's reading goes from line to line: read the sample in order.
+        groups = AlertLogGroups() if self.shape.alert_log else None
         for index, (taught, counted, line, opens) in enumerate(self._sample):
             now = _opening(self._read(line, taught[0]), taught[0], opens)
+            if groups is not None:
+                now = groups.read(line, now)
             if now is not counted:
                 self._take(counted)
                 self._add(now, 1)
@@ -301,6 +318,7 @@ class LevelCounter:
             if kinds is not None and 0 <= where < len(kinds):
                 kinds[where] = now
             newest = now
+        self._groups = groups
         return newest
 
     # -- counting -------------------------------------------------------------------
@@ -337,11 +355,13 @@ class LevelCounter:
         if not self._fast or self._opener is not None:
             self._new_call()
             return self._one(text)
-        # The monitor's per-line path in the known shapes: as short as it was before
-        # shapes were learned; how messages start is looked at only in a line the known
-        # shapes found nothing in (as shape_pattern does in bulk).
-        token = line_token(text)
-        kind = token_kind(token)
+        # The monitor's per-line path in the known shapes: as short as it can be (the
+        # pattern and the token's kind looked up inline); how messages start is looked at
+        # only in a line the known shapes found nothing in (as shape_pattern does in bulk).
+        match = LINE_PATTERN.match(text)
+        assert match is not None  # it matches every line that ends with "\n"
+        token = match.group(1) or ""
+        kind = KINDS_SEEN[token] if token in KINDS_SEEN else token_kind(token)
         if kind is None and _OPENS_RECORD.match(text):
             self._open_record(text, None)
             return CONTINUATION  # for now: counted with the next line, at its level
@@ -359,7 +379,15 @@ class LevelCounter:
                 self.relearn()
         elif self._misses and kind is not CONTINUATION:
             self._misses = 0
-        self._add(kind, 1)
+        self.lines += 1  # self._add(kind, 1), inline
+        if kind is CONTINUATION:
+            self.continuations += 1
+        else:
+            self.messages += 1
+            if kind is None:
+                self.unknown += 1
+            else:
+                self.counts[kind] += 1
         return kind
 
     # -- chunks ---------------------------------------------------------------------
@@ -399,8 +427,11 @@ class LevelCounter:
     def _learn_lines(self, text: str, start: int, end: int, kinds: list[LineKind] | None) -> int:
         """While learning, read text[start:end] line by line; returns where the
         lines left to read in bulk start (end once learning is done early)."""
-        # While learning, and for lines in an envelope (each is opened in Python).
-        while (self._learning or self._unwrapper is not None) and start < end:
+        # While learning, for lines in an envelope (each is opened in Python), and in an
+        # alert log (each line's reading depends on the line before).
+        while (
+            self._learning or self._unwrapper is not None or self._groups is not None
+        ) and start < end:
             stop = text.index("\n", start, end) + 1
             kind = self._one(text[start:stop], kinds)
             if kinds is not None:

@@ -324,12 +324,12 @@ _KEYS = _any(_JSON_KEYS)
 _AT_LINE_START = r"(?<![^\n].)"  # after a token's first character: it was the line's first
 
 _TIMESTAMP = r"""
-  (?: [0-9][0-9](?: [0-9][0-9](?: [-/.][0-9][0-9][-/.][0-9][0-9]
-                                  (?:[T ][0-9][0-9]:[0-9][0-9](?::[0-9][0-9]|)[0-9.,:Z+-]*+|)
-                                | [0-9][0-9][ ][0-9][0-9][0-9][0-9][0-9][0-9](?=[ ]) )
-                  | /[0-9][0-9]/[0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9][0-9.,]*+
+  (?: [0-9][0-9](?: [0-9][0-9][-/.][0-9][0-9][-/.][0-9][0-9]
+                    (?:[T ][0-9][0-9]:[0-9][0-9](?::[0-9][0-9]|)[0-9.,:Z+-]*+|)
                   | :[0-9][0-9]:[0-9][0-9][0-9.,]*+
-                  | -[A-Z][a-z][a-z]-[0-9][0-9][0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9][0-9.,]*+ )
+                  | -[A-Z][a-z][a-z]-[0-9][0-9][0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9][0-9.,]*+
+                  | /[0-9][0-9]/[0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9][0-9.,]*+
+                  | [0-9][0-9][0-9][0-9][ ][0-9][0-9][0-9][0-9][0-9][0-9](?=[ ]) )
     | [A-Z][a-z][a-z][ ](?: [A-Z][a-z][a-z][ ][ 0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9][0-9.]*+
                             [ ][0-9][0-9][0-9][0-9]
                           | [ 0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9][0-9.]*+
@@ -489,7 +489,7 @@ _AFTER_NAME = r"""
 # A timestamp, maybe in brackets, maybe with a name before it in them ("[otel.javaagent
 # 2025-04-24 19:51:57:317 +0000]").
 _STAMP = rf"""
-  (?:\[(?:[a-z][\w.-]*+[ ]|)|){_TIMESTAMP}(?:\]|[ ][+-][0-9][0-9]:?[0-9][0-9]\]|)"""
+  (?:\[|\[[a-z][\w.-]*+[ ](?=[0-9])|){_TIMESTAMP}(?:\]|[ ][+-][0-9][0-9]:?[0-9][0-9]\]|)"""
 _PG_LEVEL = (
     _any(
         ("LOG", "DEBUG", "INFO", "NOTICE", "WARNING", "ERROR", "FATAL", "PANIC", *PG_CONTINUATIONS)
@@ -527,7 +527,7 @@ KNOWN_HEADER: Final = rf"""
     | \[[0-9][0-9]\.[0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9]\][ ]
       [^\s]++(?:[ ]\*64|)[ ]-[ ][^\s]++[ ]
     # (the shapes that start with a name, behind one scan of it)
-    | [A-Z][\w-]*+
+    | [A-Z][\w-]*+(?=[:|]|[ ]++[|*])
       (?:
         # oVirt's vdsm: "Thread-15::DEBUG::2011-12-07 ...", the thread's name, then the level
           ::(?=[A-Z])
@@ -536,15 +536,16 @@ KNOWN_HEADER: Final = rf"""
         # SAP's trace: the component's letter, then a marker before the level
         | (?<=^[A-Z])(?=[ ][ ]?\*\*\*[ ])[ ][ ]?
       )
-    # java.util.logging's first line (its token reaches into the second)
-    | (?=[A-Z][a-z][a-z][ ][0-9][0-9]?,[ ])
-    # or nothing: the token starts the line (not a timestamp's digit or month)
-    | (?![0-9]|[A-Z][a-z][a-z][ ][ 0-9A-Z])
+    # or nothing: the token starts the line (not a timestamp's digit or month, but
+    # java.util.logging's "Nov 22, 2026 ...": its token reaches into the second line)
+    | (?![0-9]|[A-Z][a-z][a-z][ ][ 0-9A-Z](?![0-9],))
   )
   (?=({_TOKEN_GROUP}))
 """
 PATTERN_FLAGS: Final = re.MULTILINE | re.VERBOSE | re.ASCII
 _PATTERN: Final = re.compile(rf"^(?:{KNOWN_HEADER}|)[^\n]*\n", PATTERN_FLAGS)
+# It matches every whole line (ending with "\n"); group 1 is the line's token, or None.
+LINE_PATTERN: Final = _PATTERN
 # The level words a header field may hold (golive.core.logshape), any case, and a
 # pattern that matches exactly them.
 # PostgreSQL's LOG counts too: after a long log_line_prefix, "LOG:" is its level field.
@@ -562,6 +563,8 @@ _CONTINUATION_TOKEN: Final = re.compile(
 
 _CACHE_LIMIT: Final = 4096
 _cache: dict[str, LineKind] = {}
+# The kinds of the tokens seen lately (token_kind fills it; a caller may look up first).
+KINDS_SEEN: Final = _cache
 
 
 def _kind_of_token(token: str) -> LineKind:

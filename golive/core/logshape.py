@@ -31,6 +31,9 @@ The rules, in ``decide``:
 - A syslog file (four fifths of its lines with an RFC 3164 prefix) is read after the
   prefix, each program's text as the known shapes read a line (``logenvelope.is_syslog``); its
   messages' fields are not learned (they would count the prefix's).
+- An Oracle alert log (at least three lines that hold only a timestamp, a tenth of its
+  lines) is read in its groups: a message with a level goes on to the next timestamp
+  line, ``Errors in file`` takes the ORA- lines after it (``golive.core.loggroups``).
 - Otherwise the source keeps the known shapes, line by line (sources that mix formats,
   such as containers' combined output, fall back this way).
 
@@ -147,10 +150,13 @@ class Shape:
     known: str = ""  # the known shape most of them have (known_name), if any
     start: str | None = None  # how its messages start (signature), if they all do
     syslog: bool = False  # its lines come with a syslog prefix: each program's own text read
+    alert_log: bool = False  # Oracle's alert log: messages in groups (golive.core.loggroups)
 
     def describe(self) -> str:
         if self.syslog:
             return "known: syslog, each program's text read in its own shape"
+        if self.alert_log:
+            return "known: Oracle alert log, messages in groups after a timestamp line"
         if self.field is not None:
             said = f"inferred: level is field {self.field + 1}"
         elif self.messages and not self.read:
