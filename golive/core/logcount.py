@@ -131,6 +131,9 @@ class LevelCounter:
         # feed's short path: not learning, no learned field, no envelope; and the
         # pattern of how the source's messages start, when that is learned.
         self._fast = not learn
+        # _one's path in a learned shape once it is learned (no envelope, no alert log):
+        # its pattern, else None.
+        self._steady: re.Pattern[str] | None = None
         self._starts: re.Pattern[str] | None = None
         self._misses = 0  # messages in a row the shape gave no level
         # The first line of a two-line record (java.util.logging) whose second line has
@@ -162,22 +165,8 @@ class LevelCounter:
             closed = self._close_record(line, kinds)
             if closed is not None:
                 return closed
-        pattern = self._pattern
-        if pattern is not None and not self._learning and self._unwrapper is None:
-            # A learned shape: one pass of its pattern (the known shapes are in it).
-            match = pattern.match(line)
-            assert match is not None
-            level_field, token, start, header = match.groups(default="")
-            if not (level_field or token) and _OPENS_RECORD.match(line):
-                self._open_record(line, kinds)
-                return CONTINUATION  # for now: counted with the next line, at its level
-            kind = kind_of_groups(
-                level_field, token, start, header, starts=self.shape.start is not None
-            )
-            self._add(kind, 1)
-            if kind is not CONTINUATION or not (level_field or token):
-                self._watch(kind)  # a message, or a line not like the source's messages
-            return kind
+        if self._steady is not None:
+            return self._learned_line(line, self._steady, kinds)
         token = line_token(line)
         if not token and _OPENS_RECORD.match(line):
             self._open_record(line, kinds)
@@ -207,6 +196,25 @@ class LevelCounter:
         returned as a continuation for now (its kind goes at len(kinds), if given)."""
         self._opener = line
         self._opener_at = len(kinds) if kinds is not None else -1
+
+    def _learned_line(
+        self, line: str, pattern: re.Pattern[str], kinds: list[LineKind] | None
+    ) -> LineKind:
+        """Count one whole line in a learned shape: one pass of its pattern (the known
+        shapes are in it)."""
+        match = pattern.match(line)
+        assert match is not None
+        level_field, token, start, header = match.groups(default="")
+        if not (level_field or token) and _OPENS_RECORD.match(line):
+            self._open_record(line, kinds)
+            return CONTINUATION  # for now: counted with the next line, at its level
+        kind = kind_of_groups(
+            level_field, token, start, header, starts=self.shape.start is not None
+        )
+        self._add(kind, 1)
+        if kind is not CONTINUATION or not (level_field or token):
+            self._watch(kind)  # a message, or a line not like the source's messages
+        return kind
 
     def _close_record(self, line: str, kinds: list[LineKind] | None) -> LineKind:
         """The line after a two-line record's first: if it starts with the record's
@@ -256,6 +264,7 @@ class LevelCounter:
         self._sample_at = []
         self._misses = 0
         self._fast = False
+        self._steady = None
 
     def _learn(self, kinds: list[LineKind] | None, kind: LineKind) -> LineKind:
         """Decide the shape again from the sample; count its messages again if it
@@ -292,6 +301,11 @@ class LevelCounter:
         """Which path feed takes, for the shape as it now is."""
         shape = self.shape
         self._starts = start_pattern(shape.start) if shape.start is not None else None
+        self._steady = (
+            self._pattern
+            if not self._learning and self._unwrapper is None and self._groups is None
+            else None
+        )
         self._fast = (
             not self._learning
             and shape.field is None
@@ -353,6 +367,8 @@ class LevelCounter:
         if self._pending or text.find("\n") != len(text) - 1:
             return self.feed_text(text)[0]
         if not self._fast or self._opener is not None:
+            if self._steady is not None and self._opener is None:
+                return self._learned_line(text, self._steady, None)  # the monitor's path
             self._new_call()
             return self._one(text)
         # The monitor's per-line path in the known shapes: as short as it can be (the
