@@ -6,6 +6,8 @@ from __future__ import annotations
 import random
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from golive.core.logcount import FIRST_DECISION, LEARN_MESSAGES, RELEARN_AFTER, LevelCounter
 from golive.core.loglevels import CONTINUATION, Level, LineKind
@@ -573,3 +575,64 @@ def test_a_few_timestamp_lines_do_not_make_an_alert_log() -> None:
     counter = LevelCounter()
     assert counter.feed_text(text_of(lines)) == [kind for _, kind in lines]
     assert not counter.shape.alert_log
+
+
+def test_a_record_s_first_line_at_the_very_end_without_a_newline_is_counted() -> None:
+    """The file ends inside a record: its first line, unfinished. flush() counts it."""
+    text = text_of(JUL[:4]) + "Nov 22, 2026 2:00:09 AM com.shop.batch.InvoiceJob stop"
+    whole = LevelCounter()
+    whole.feed_text(text)
+    whole.flush()
+    assert (whole.lines, whole.messages, whole.unknown) == (5, 3, 1)
+    for cut in range(1, len(text)):
+        chunked = LevelCounter()
+        chunked.count_text(text[:cut])
+        chunked.count_text(text[cut:])
+        chunked.flush()
+        assert (chunked.lines, chunked.levels()) == (whole.lines, whole.levels()), cut
+
+
+# Lines of the shapes that need the line before or after, mixed with others.
+NEIGHBOURS = [
+    "Nov 22, 2026 2:00:00 AM com.shop.Job run", "SEVERE: failed", "INFO: ok", "CONFIG: x",
+    "2026-11-22T02:00:04.551202+00:00", "Warning: disk 91% full", "Errors in file /u01/x.trc:",
+    "ORA-00600: internal error code", "ORA-1653: unable to extend", "Time drifts can result",
+    "2026-11-22 02:00:00,123 ERROR [main] a - b", "\tat x.y(Z.java:1)", "", "  indented",
+    'Error,11/22/2026 2:00:09 AM,SCM,7000,None,"The service', 'done."',
+    "Information,11/22/2026 2:00:00 AM,SCM,1,None,ok", 'File "/x.py", line 3, in f',
+    "2021-12-03 07:14:48.591 UTC [4913] user=u,db=d LOG:  duration: 1 ms", " * Running on x",
+    '{"level":"error","msg":"x"}', "Nov 22 02:00:01 host app[1]: ERROR x",
+]  # fmt: skip
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.sampled_from(NEIGHBOURS), min_size=1, max_size=120),
+    st.booleans(),
+    st.lists(st.integers(1, 150), min_size=1, max_size=40),
+)
+def test_neighbouring_lines_count_the_same_on_every_path(
+    lines: list[str], final_newline: bool, sizes: list[int]
+) -> None:
+    text = "\n".join(lines) + ("\n" if final_newline else "")
+    whole = LevelCounter()
+    whole.feed_text(text)
+    whole.flush()
+    one_by_one = LevelCounter()
+    for line in text.split("\n")[:-1] if final_newline else text.split("\n"):
+        one_by_one.feed(line)
+    one_by_one.flush()
+    chunked, fast = LevelCounter(), LevelCounter()
+    at, turn = 0, 0
+    while at < len(text):
+        size = sizes[turn % len(sizes)]
+        chunked.feed_text(text[at : at + size])
+        fast.count_text(text[at : at + size])
+        at, turn = at + size, turn + 1
+    chunked.flush()
+    fast.flush()
+    for counter in (one_by_one, chunked, fast):
+        assert (counter.lines, counter.messages, counter.continuations) == (
+            whole.lines, whole.messages, whole.continuations,
+        )  # fmt: skip
+        assert counter.levels() == whole.levels()

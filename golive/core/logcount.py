@@ -378,7 +378,7 @@ class LevelCounter:
         assert match is not None  # it matches every line that ends with "\n"
         token = match.group(1) or ""
         kind = KINDS_SEEN[token] if token in KINDS_SEEN else token_kind(token)
-        if kind is None and _OPENS_RECORD.match(text):
+        if not token and _OPENS_RECORD.match(text):
             self._open_record(text, None)
             return CONTINUATION  # for now: counted with the next line, at its level
         if kind is None:
@@ -443,10 +443,14 @@ class LevelCounter:
     def _learn_lines(self, text: str, start: int, end: int, kinds: list[LineKind] | None) -> int:
         """While learning, read text[start:end] line by line; returns where the
         lines left to read in bulk start (end once learning is done early)."""
-        # While learning, for lines in an envelope (each is opened in Python), and in an
-        # alert log (each line's reading depends on the line before).
+        # While learning, for lines in an envelope (each is opened in Python), in an
+        # alert log (each line's reading depends on the line before), and for the line
+        # after a two-line record's first (it closes the record).
         while (
-            self._learning or self._unwrapper is not None or self._groups is not None
+            self._learning
+            or self._unwrapper is not None
+            or self._groups is not None
+            or self._opener is not None
         ) and start < end:
             stop = text.index("\n", start, end) + 1
             kind = self._one(text[start:stop], kinds)
@@ -508,21 +512,26 @@ class LevelCounter:
         shape is learned), and a last line that opens a two-line record (its second
         line is not here yet: it waits, uncounted). Returns the span left for the bulk
         pass and whether such a last line was taken out of it."""
-        if self._opener is not None and start < end:
-            stop = text.index("\n", start, end) + 1
-            kind = self._one(text[start:stop], kinds)
-            if kinds is not None:
-                kinds.append(kind)
-            start = stop
         start = self._learn_lines(text, start, end, kinds)
         if end <= start:
             return start, end, False
         last = text.rfind("\n", start, end - 1) + 1
         if last < start:
             last = start
-        if _OPENS_RECORD.match(text, last, end):
+        if _OPENS_RECORD.match(text, last, end) and self._reads_nothing(text[last:end]):
             return start, last, True
         return start, end, False
+
+    def _reads_nothing(self, line: str) -> bool:
+        """Whether nothing in the current shape reads `line`: no token, no level field
+        (then a two-line record's first line waits for its second)."""
+        pattern = self._pattern
+        if pattern is None:
+            return not line_token(line)
+        match = pattern.match(line)
+        assert match is not None
+        level_field, token, _, _ = match.groups(default="")
+        return not (level_field or token)
 
     def _bulk_kinds(self, text: str, start: int, end: int) -> list[LineKind]:
         """The kind of each line in text[start:end], in the current shape, in one regex
@@ -553,15 +562,16 @@ class LevelCounter:
         count it and return its kind in a list, or [] if there is none. A two-line
         record's first line that still waits for its second is counted then as the
         message it is (its kind was returned already, as a continuation for now)."""
-        if not self._pending:
-            if self._opener is not None:  # a record's first line, and no second came
-                opener, self._opener = self._opener, None
-                self._add(self._read(opener, token_kind(line_token(opener))), 1)
-            return []
-        text = "".join(self._pending)
-        self._pending, self._pending_size = [], 0
-        self._new_call()
-        return [self._one(text if text.endswith("\n") else text + "\n")]
+        kinds: list[LineKind] = []
+        if self._pending:
+            text = "".join(self._pending)
+            self._pending, self._pending_size = [], 0
+            self._new_call()
+            kinds.append(self._one(text if text.endswith("\n") else text + "\n"))
+        if self._opener is not None:  # a record's first line, and no second came
+            opener, self._opener = self._opener, None
+            self._add(self._read(opener, token_kind(line_token(opener))), 1)
+        return kinds
 
     def kind_of(self, line: str) -> LineKind:
         """One line's kind in the shape learned so far, without counting it."""
