@@ -619,7 +619,8 @@ def test_neighbouring_lines_count_the_same_on_every_path(
     whole.feed_text(text)
     whole.flush()
     one_by_one = LevelCounter()
-    for line in text.split("\n")[:-1] if final_newline else text.split("\n"):
+    fed = text.split("\n")
+    for line in fed[:-1] if text.endswith("\n") or not text else fed:
         one_by_one.feed(line)
     one_by_one.flush()
     chunked, fast = LevelCounter(), LevelCounter()
