@@ -103,136 +103,54 @@ counts as white space.
 from __future__ import annotations
 
 import re
-from enum import Enum, IntEnum
-from typing import Any, Final, TypeAlias
+from typing import Any, Final
 
-
-class Level(IntEnum):
-    """One severity scale for every log format, lowest first."""
-
-    DEBUG = 10
-    INFO = 20
-    NOTICE = 25
-    WARNING = 30
-    ERROR = 40
-    CRITICAL = 50
-
-    @property
-    def label(self) -> str:
-        """The lower-case name: "debug" ... "critical"."""
-        return self.name.lower()
-
-
-class Continuation(Enum):
-    """The marker for a line that continues the message above it."""
-
-    CONTINUATION = "continuation"
-
-
-CONTINUATION: Final = Continuation.CONTINUATION
-
-LineKind: TypeAlias = Level | Continuation | None
-"""What a line is: the level of a new message, None for a new message of
-unknown level, or CONTINUATION for part of the message above."""
-
-LEVELS_HIGH_FIRST: Final = tuple(sorted(Level, reverse=True))
-
-# -- level names -------------------------------------------------------------------
-
-_NAMES: Final[dict[str, Level]] = {
-    **{name: Level.DEBUG for name in ("trace", "trce", "debug", "dbug", "verbose", "vrb", "dbg")},
-    **{f"trace{n}": Level.DEBUG for n in range(1, 9)},
-    **{f"debug{n}": Level.DEBUG for n in range(1, 6)},
-    **{name: Level.DEBUG for name in ("fine", "finer", "finest")},
-    **{name: Level.INFO for name in ("info", "information", "informational", "log", "inf")},
-    **{name: Level.NOTICE for name in ("notice", "note")},
-    "system": Level.INFO,  # MySQL 8's [System] (read only in its brackets: see _TOKENS)
-    **{name: Level.WARNING for name in ("warn", "warning", "wrn")},
-    **{name: Level.ERROR for name in ("err", "error", "eror", "severe", "fail", "failure")},
-    **{
-        name: Level.CRITICAL
-        for name in ("crit", "critical", "fatal", "alert", "emerg", "emergency", "panic", "ftl")
-    },
-}
-_SYSLOG: Final = (
-    Level.CRITICAL,  # 0 emerg
-    Level.CRITICAL,  # 1 alert
-    Level.CRITICAL,  # 2 crit
-    Level.ERROR,  # 3 err
-    Level.WARNING,  # 4 warning
-    Level.NOTICE,  # 5 notice
-    Level.INFO,  # 6 info
-    Level.DEBUG,  # 7 debug
+from golive.core.levelnames import (
+    CONTINUATION,
+    ESXI_LETTERS,
+    LEVEL_NAMES,
+    LEVELS_HIGH_FIRST,
+    LOGCAT_LETTERS,
+    NPM_LEVELS,
+    PG_CONTINUATIONS,
+    REDIS_SYMBOLS,
+    Continuation,
+    Level,
+    LineKind,
+    level_from_name,
+    level_from_number,
+    level_from_syslog,
 )
-_LETTERS: Final[dict[str, Level]] = {
-    "V": Level.DEBUG,
-    "D": Level.DEBUG,
-    "I": Level.INFO,
-    "W": Level.WARNING,
-    "E": Level.ERROR,
-    "F": Level.CRITICAL,
-    "A": Level.CRITICAL,
-}
-# Redis's level symbols: . debug, - verbose, * notice, # warning.
-_REDIS: Final[dict[str, Level]] = {
-    ".": Level.DEBUG,
-    "-": Level.DEBUG,
-    "*": Level.NOTICE,
-    "#": Level.WARNING,
-}
-# ESXi's two letters before its syslog priority, "In(166)". (The letters decide: the
-# priority's severity does not always agree with them, "In(9)".)
-_ESXI: Final[dict[str, Level]] = {
-    **{name: Level.CRITICAL for name in ("Em", "Al", "Cr")},
-    "Er": Level.ERROR,
-    "Wa": Level.WARNING,
-    "No": Level.NOTICE,
-    "In": Level.INFO,
-    "Db": Level.DEBUG,
-}
-# npm's levels, after its "npm " prefix.
-_NPM: Final[dict[str, Level]] = {
-    "ERR!": Level.ERROR,
-    "WARN": Level.WARNING,
-    "notice": Level.NOTICE,
-    **{name: Level.INFO for name in ("info", "http")},
-    **{name: Level.DEBUG for name in ("timing", "verb", "sill")},
-}
-PG_CONTINUATIONS: Final = frozenset(("DETAIL", "HINT", "STATEMENT", "CONTEXT", "QUERY", "LOCATION"))
 
-
-def level_from_name(name: str) -> Level | None:
-    """The Level for a level name in any case ("WARN", "Error", "crit", "trace3"), or None."""
-    return _NAMES.get(name.strip().lower())
-
-
-def level_from_syslog(severity: int) -> Level:
-    """The Level for a syslog severity 0-7 (higher numbers count as debug, lower as critical)."""
-    return _SYSLOG[min(max(severity, 0), 7)]
-
-
-def level_from_number(value: int) -> Level:
-    """The Level for a numeric JSON level: syslog 0-7, bunyan/pino 10-99, Google Cloud 100+."""
-    if value < 8:
-        return level_from_syslog(value)
-    if value >= 100:  # Google Cloud LogSeverity: 100 DEBUG ... 500 ERROR, 600+ CRITICAL
-        value = value // 10
-        if value < 20:
-            return Level.DEBUG
-        if value < 30:
-            return Level.INFO
-        if value < 40:
-            return Level.NOTICE
-    if value < 30:
-        return Level.DEBUG
-    if value < 40:
-        return Level.INFO
-    if value < 50:
-        return Level.WARNING
-    if value < 60:
-        return Level.ERROR
-    return Level.CRITICAL
-
+# The public names, with the scale and its names from golive.core.levelnames (they are
+# read from here too).
+__all__ = [
+    "CONTINUATION",
+    "FIELD_WORD",
+    "FIELD_WORDS",
+    "JUL_HEADER",
+    "JUL_LEVEL",
+    "KINDS_SEEN",
+    "KNOWN_HEADER",
+    "LEVELS_HIGH_FIRST",
+    "LINE_PATTERN",
+    "PATTERN_FLAGS",
+    "PG_CONTINUATIONS",
+    "Continuation",
+    "Level",
+    "LineKind",
+    "classify",
+    "jul_level",
+    "level_from_name",
+    "level_from_number",
+    "level_from_syslog",
+    "line_kind",
+    "line_token",
+    "line_tokens",
+    "reaches_next_line",
+    "token_kind",
+    "token_kinds",
+]
 
 # -- the pattern ---------------------------------------------------------------------
 #
@@ -580,22 +498,22 @@ def _kind_of_token(token: str) -> LineKind:
             return level_from_number(int(value))
         return _named(value)
     if token[2:3] == "(":  # ESXi's "In(166)": its two letters (lnav reads them so)
-        return _ESXI[token[:2]]
+        return ESXI_LETTERS[token[:2]]
     if first == "<":
         inner = token[1:-1]
         if inner.isascii() and inner.isdigit():
             return level_from_syslog(int(inner) % 8)
-        return _NAMES.get(inner.lower())
+        return LEVEL_NAMES.get(inner.lower())
     if first == "[":
-        return _NAMES.get(token[1:-1].rpartition(":")[2].strip().lower())
+        return LEVEL_NAMES.get(token[1:-1].rpartition(":")[2].strip().lower())
     if "=" in token:  # logfmt
         return _named(token.partition("=")[2].strip('"'))
-    if len(token) == 1 and token in _LETTERS:  # logcat threadtime, glog
-        return _LETTERS[token]
-    if len(token) == 1 and token in _REDIS:
-        return _REDIS[token]
+    if len(token) == 1 and token in LOGCAT_LETTERS:  # logcat threadtime, glog
+        return LOGCAT_LETTERS[token]
+    if len(token) == 1 and token in REDIS_SYMBOLS:
+        return REDIS_SYMBOLS[token]
     if len(token) == 2 and token[1] == "/":  # logcat brief
-        return _LETTERS.get(token[0])
+        return LOGCAT_LETTERS.get(token[0])
     if token in PG_CONTINUATIONS:
         return CONTINUATION
     if reaches_next_line(token):  # a java.util.logging record's first line
@@ -603,12 +521,12 @@ def _kind_of_token(token: str) -> LineKind:
     if token == " * ":  # " * Running on ...": a message, of unknown level
         return None
     if token.startswith("npm "):
-        return _NPM.get(token[4:])
+        return NPM_LEVELS.get(token[4:])
     if first == "*":  # "*** ERROR"
-        return _NAMES.get(token.lstrip("* ").lower())
+        return LEVEL_NAMES.get(token.lstrip("* ").lower())
     if token.endswith(("(", "[")):  # a Go panic's goroutine line or frame
         return CONTINUATION
-    level = _NAMES.get(token.lower())
+    level = LEVEL_NAMES.get(token.lower())
     if level is not None:
         return level
     if _CONTINUATION_TOKEN.fullmatch(token):
@@ -621,9 +539,9 @@ _OFFSET: Final = re.compile(r"([A-Za-z]+)[+-][0-9]{1,2}")
 
 def _named(value: str) -> Level | None:
     """A level name, or Go slog's offset one ("WARN+2", "DEBUG-4": the named level)."""
-    level = _NAMES.get(value.lower())
+    level = LEVEL_NAMES.get(value.lower())
     if level is None and (offset := _OFFSET.fullmatch(value)):
-        level = _NAMES.get(offset.group(1).lower())
+        level = LEVEL_NAMES.get(offset.group(1).lower())
     return level
 
 
