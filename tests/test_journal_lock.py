@@ -158,6 +158,8 @@ def test_two_concurrent_resumes_run_the_rest_once(tmp_path: Path, groups: list[P
     groups.append(pg)
     journal = tmp_path / "j.jsonl"
     run = start_run(tmp_path, journal)
+    # b is journaled as started just before its shell runs: wait for the shell itself.
+    wait_until(lambda: pg.exists() and pg.read_text().strip().isdigit(), what="b's shell")
     run.send_signal(signal.SIGKILL)
     run.communicate(timeout=10)
     os.killpg(int(pg.read_text()), signal.SIGKILL)  # b's first attempt, which outlived golive

@@ -191,7 +191,7 @@ SAMPLES: list[tuple[str, str, LineKind]] = [
     ("continuation", "", C),
     ("continuation", "   ", C),
     ("unknown", " * Running on http://127.0.0.1:5000", None),
-    ("unknown", " * Starting sshd ...  [ ok ]", None),
+    ("continuation", " * Starting sshd ...  [ ok ]", C),  # a bullet: only Werkzeug's banner
     ("continuation", " * with a lower-case word it is a list in the message above", C),
     ("continuation", " *", C),
     # a marker before the level, and what is not one
@@ -358,6 +358,22 @@ SAMPLES: list[tuple[str, str, LineKind]] = [
         Level.ERROR,
     ),
     ("unknown", "2022-06-02T02:15:22.987Z In(the) middle: ERROR", None),
+    # what the red team found read wrongly (or raising) at first
+    ("continuation", "ok(true)", C),  # a Go frame's shape, not ESXi's "In(166)"
+    ("unknown", "Mongo::Error::NoServerAvailable: No server is available", None),
+    (
+        "unknown",
+        "2026-11-22 02:00:01 +0000 [warn]: #0 failed to flush the buffer. "
+        'error="PG::UndefinedTable: ERROR:  relation \\"logs\\" does not exist"',
+        None,
+    ),
+    ("unknown", "2026-11-22 02:00:01 +0000 [info]: #0 retry succeeded. HINT:  none", None),
+    ("unknown", "2026-11-22 02:00:01 Summary: WARNING count 3", None),
+    ("unknown", "2026-11-22 02:00:01 Result: 0 error : 0 warning", None),
+    ("unknown", "2026-11-22 02:00:01 Compile: 2 warning 'unused variable'", None),
+    ("unknown", "123456 654321 ERROR totals", None),
+    ("unknown", 'File "config.yaml", line 3, col 5: mapping values are not allowed', None),
+    ("continuation", " * Name must not be empty", C),
     ("unknown", "connect failed (timeout)", None),
     ("unknown", "goroutine leak suspected in worker (42)", None),
 ]

@@ -637,3 +637,20 @@ def test_neighbouring_lines_count_the_same_on_every_path(
             whole.lines, whole.messages, whole.continuations,
         )  # fmt: skip
         assert counter.levels() == whole.levels()
+
+
+def test_long_lines_among_the_first_messages_are_read_again_whole() -> None:
+    """A sample keeps a line's first KiB; it is read again when the shape is learned."""
+    counter = LevelCounter()
+    counter.count_text(("2026-11-22 02:00:01 INFO " + "x" * 1100 + "\n") * 3)
+    assert counter.levels()["info"] == 3
+
+
+def test_a_two_line_record_keeps_its_level_when_the_shape_is_learned_after_it() -> None:
+    """CONFIG on its own reads no level: the record's sample keeps the level it had."""
+    text = "Nov 22, 2026 2:00:00 AM com.shop.Job run\nCONFIG: starting\n" + "".join(
+        f"web1 | INFO | tick {n}\n" for n in range(6)
+    )
+    counter = LevelCounter()
+    counter.feed_text(text)
+    assert (counter.levels()["info"], counter.unknown) == (7, 0)

@@ -77,6 +77,15 @@ _KEPT: Final = 1024  # characters of a sample line kept to read it again
 _OPENS_RECORD: Final = re.compile(JUL_HEADER)  # a two-line record's first line
 
 
+_RECORD: Final = "java.util.logging"  # the known name of a two-line record's sample
+
+
+def _kept(line: str) -> str:
+    """A sample line as kept to be read again: its first _KEPT characters, still ending
+    with its newline (the patterns match whole lines only)."""
+    return line if len(line) <= _KEPT else line[: _KEPT - 1] + "\n"
+
+
 def _opening(kind: LineKind, known: LineKind, opens: bool) -> LineKind:
     """A line's kind, `kind`, put right when it `opens` the source (no message came
     before it): a line the known shapes read as a message (`known`) cannot continue a
@@ -186,7 +195,7 @@ class LevelCounter:
             name = known_name(line, token) if known is not None else ""
             at, text = first_level_field(line) or (None, "")
             taught: Lesson = (known, at, name, signature(line), text)
-            self._sample.append((taught, kind, line[:_KEPT], opens))
+            self._sample.append((taught, kind, _kept(line), opens))
             self._sample_at.append(len(kinds) if kinds is not None else -1)
             kind = self._learn(kinds, kind)
         return kind
@@ -237,8 +246,8 @@ class LevelCounter:
         self._add(CONTINUATION, 1)
         self._watch(level)
         if self._learning:  # learned from as a line that reads its level on its own
-            taught: Lesson = (level, None, "java.util.logging", signature(opener), "")
-            self._sample.append((taught, level, line[:_KEPT], False))
+            taught: Lesson = (level, None, _RECORD, signature(opener), "")
+            self._sample.append((taught, level, _kept(line), False))
             self._sample_at.append(self._opener_at)  # the record's kind is its first line's
             self._learn(kinds, level)
         if kinds is not None and 0 <= self._opener_at < len(kinds):
@@ -321,7 +330,10 @@ class LevelCounter:
         # An alert log's reading goes from line to line: read the sample in order.
         groups = AlertLogGroups() if self.shape.alert_log else None
         for index, (taught, counted, line, opens) in enumerate(self._sample):
-            now = _opening(self._read(line, taught[0]), taught[0], opens)
+            if taught[2] == _RECORD:  # a two-line record: its level is its second line's
+                now = counted
+            else:
+                now = _opening(self._read(line, taught[0]), taught[0], opens)
             if groups is not None:
                 now = groups.read(line, now)
             if now is not counted:

@@ -28,10 +28,11 @@ Recognised headers:
   own has the wrapper's) or a service's ``HsmService:``, then up to four header fields
   (``[thread]``, an unclosed ``[main``, a thread's numbered name ``pool-3-thread-1``, a
   pid, ``1000212917:``, a hex id, a quoted ``'Component'``, ``key=value``, ``- logger
-  -``, a time zone name, ``user@db``, ``logger:``, ``file:58``, ``host tag[pid]:``), then
+  -``, a time zone name, ``user@db``, a lower-case ``logger:`` or ``file:58``, ``host
+  tag[pid]:``), then
   the level: ``[error]``, ``[core:error]``, ``[INFO ]``, ``<Error>``, an
   upper-case name (``ERROR``, ``WARN``) or a name in any case followed by
-  ``:``, a tab, `` : `` or `` '`` (``error:``, VMware's ``info 'Default'``); ESXi's
+  ``:`` or a tab (``error:``; VMware's ``F5A5AB90 info 'Default'`` after a hex id); ESXi's
   ``In(166)``, ``Db(167)`` (the letters, not the priority after them); an env prefix (``production.ERROR``)
   and a terminal colour code before it are skipped. This covers log4j, logback,
   Spring Boot, Python logging, nginx and Apache error logs, gunicorn,
@@ -40,7 +41,8 @@ Recognised headers:
   first (most do not: those are of unknown level).
 - PostgreSQL after any ``log_line_prefix``: in a line that starts with a digit, the
   first ``LOG:``, ``ERROR:``, ``DETAIL:`` ... followed by two spaces (PostgreSQL always
-  writes two there; its DETAIL, HINT and the like continue the message above).
+  writes two there; its DETAIL, HINT and the like continue the message above), before
+  any quote or sentence's end (the prefix has neither: a quoted client error is text).
 - At the start of a line: ``[ERROR] msg``, ``ERROR msg``, ``ERROR:root:msg``
   (Python's default format), ``error: msg``, ``fail: ...`` (ASP.NET Core),
   Android logcat's brief format ``E/Tag( 1234): msg`` and glog/klog's
@@ -50,8 +52,7 @@ Recognised headers:
   followed by ``=>`` or ``[``: ``*** ERROR count is 0`` is message text).
 - Some programs' own headers: npm's ``npm WARN``, ``npm ERR!``, ``npm notice`` (and
   info, http, timing, verb, sill); oVirt vdsm's ``Thread-15::DEBUG::2011-12-07 ...``;
-  Proxifier's ``[10.30 16:49:30] prog.exe *64 - host:80 error : ...`` (a level name
-  before `` : `` after a timestamp and header fields counts too).
+  Proxifier's ``[10.30 16:49:30] prog.exe *64 - host:80 error : ...``.
 - java.util.logging's two-line records: ``Nov 22, 2026 2:00:00 AM com.shop.Job run``
   then ``SEVERE: failed`` (SEVERE error, WARNING, INFO and CONFIG info, FINE, FINER and
   FINEST debug): the first line's token reaches into the second line's level, and the
@@ -65,8 +66,8 @@ and warning are WARNING; err, error, severe and fail are ERROR; crit,
 critical, fatal, alert, emerg, emergency and panic are CRITICAL.
 
 Continuation lines belong to the message above and are not counted on their
-own: blank lines, lines starting with a space or tab (stack frames; but `` * `` and a
-capital letter starts a message of unknown level: Werkzeug's `` * Running on ...``),
+own: blank lines, lines starting with a space or tab (stack frames; but Werkzeug's
+banner, `` * Running on ...``, `` * Debugger is active!``, is a message of unknown level),
 ``Traceback (most recent call last):``, ``Caused by:``, ``Wrapped by:``,
 ``... 12 more``, ``... 12 common frames omitted``, a traceback frame whose indent
 was stripped (``File "x.py", line 7, in f``), Python's ``During
@@ -247,7 +248,7 @@ _TIMESTAMP = r"""
                   | :[0-9][0-9]:[0-9][0-9][0-9.,]*+
                   | -[A-Z][a-z][a-z]-[0-9][0-9][0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9][0-9.,]*+
                   | /[0-9][0-9]/[0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9][0-9.,]*+
-                  | [0-9][0-9][0-9][0-9][ ][0-9][0-9][0-9][0-9][0-9][0-9](?=[ ]) )
+                  | [01][0-9][0-3][0-9][ ][0-2][0-9][0-5][0-9][0-5][0-9](?=[ ]) )
     | [A-Z][a-z][a-z][ ](?: [A-Z][a-z][a-z][ ][ 0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9][0-9.]*+
                             [ ][0-9][0-9][0-9][0-9]
                           | [ 0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9][0-9.]*+
@@ -263,8 +264,8 @@ _FIELD = r"""
         | [0-9A-F]{8,16}+(?=[ ])
         | [0-9]++:?
         | '[^'\n]{0,80}+'
+        | [a-z][\w.$-]*+:[0-9]*+(?=[ ])
         | [\w.][\w.$-]*+(?: @[\w.-]++
-                           | :[0-9]*+(?=[ ])
                            | =[^\s]*+
                            | (?=[ \t|])
                              (?: (?<=[0-9])(?:(?<=-[0-9])|(?<=-[0-9][0-9])|(?<=-[0-9][0-9][0-9]))
@@ -349,7 +350,7 @@ _TOKENS: Final = [
     # continuations: only at the start of a line (first: stack frames are common), but
     # " * Running on http://..." (Werkzeug's, OpenRC's) is a message of its own
     r"\t",
-    r"[ ]\*[ ](?=[A-Z])",
+    r"[ ]\*[ ](?=(?:Serving|Debug|Running|Restarting|Debugger|Detected|Environment)[ :])",
     r"[ ]",
     r"\n",
     r"\r\n",
@@ -361,7 +362,10 @@ _TOKENS: Final = [
     rf"\[[ ]*+(?:[\w.-]++:|){_ANYCASE}[ ]*+\]",
     r"\[System\]",  # MySQL 8's label for what it always writes (start, shutdown): info
     *(word + r"(?=[\s\]|,:\x1b]|[0-9]++\[)" for word in _branches(_UPPER_WORDS)),
-    *(word + r"(?=[:\t]|[ ]:[ ]|[ ]')" for word in _branches(_ANYCASE_WORDS, fold=True)),
+    *(word + r"(?=[:\t])" for word in _branches(_ANYCASE_WORDS, fold=True)),
+    # Proxifier's status "error : ..."; VMware's "F5A5AB90 info 'Component'" (after a hex id)
+    r"error(?=[ ]:[ ])",
+    r"(?<=[0-9A-F]{8}[ ])(?:info|verbose|warning|error|trivia)(?=[ ]')",
     *(word + r"(?=:)" for word in _branches(_COLON_WORDS)),
     rf"<(?:{_ANYCASE}>|[0-9][0-9]?[0-9]?>)",
     # the logcat threadtime letter, after its prefix
@@ -375,7 +379,7 @@ _TOKENS: Final = [
     rf"T{_AT_LINE_START}raceback[ ]\(most[ ]recent[ ]call[ ]last\):",
     rf"C{_AT_LINE_START}aused[ ]by:",
     # a Python traceback's frame with its indent stripped: 'File "x.py", line 7, in f'
-    rf'F{_AT_LINE_START}ile[ ]"(?=[^"\n]*+",[ ]line[ ][0-9])',
+    rf'F{_AT_LINE_START}ile[ ]"(?=[^"\n]*+",[ ]line[ ][0-9]++,[ ]in[ ])',
     rf"W{_AT_LINE_START}rapped[ ]by:",
     rf"D{_AT_LINE_START}uring[ ]handling[ ]of[ ]the[ ]above[ ]exception",
     rf"T{_AT_LINE_START}he[ ]above[ ]exception[ ]was[ ]the[ ]direct[ ]cause",
@@ -434,8 +438,8 @@ KNOWN_HEADER: Final = rf"""
           [0-9][0-9]:[0-9][0-9]:[0-9][0-9][.][0-9][0-9][0-9][ ](?=[.*\#-][ ])
         # PostgreSQL after any log_line_prefix: the first "LEVEL:" with two spaces after
         # it (it always writes two there); only in a line that has ":  " at all
-        | (?=(?:[^:\n]++|:(?![ ][ ]))*+:[ ][ ])
-          (?>[^A-Z\n]*+(?:(?!{_PG_LEVEL})[A-Z][^A-Z\n]*+)*+)(?={_PG_LEVEL})
+        | (?=(?:[^:"\n]++|:(?![ ][ ]))*+:[ ][ ])
+          (?>[^A-Z".\n]*+(?:(?:(?!{_PG_LEVEL})[A-Z]|\.(?![ ]))[^A-Z".\n]*+)*+)(?={_PG_LEVEL})
       )
     # logfmt: key=value pairs up to the level key
     | [a-z_@][\w.@-]*+=(?:"[^"\n]*+"|[^\s"]*+)
@@ -445,10 +449,10 @@ KNOWN_HEADER: Final = rf"""
     | \[[0-9][0-9]\.[0-9][0-9][ ][0-9][0-9]:[0-9][0-9]:[0-9][0-9]\][ ]
       [^\s]++(?:[ ]\*64|)[ ]-[ ][^\s]++[ ]
     # (the shapes that start with a name, behind one scan of it)
-    | [A-Z][\w-]*+(?=[:|]|[ ]++[|*])
+    | [A-Z][\w-]*+(?=::[A-Z]++::|[:|]|[ ]++[|*])
       (?:
         # oVirt's vdsm: "Thread-15::DEBUG::2011-12-07 ...", the thread's name, then the level
-          ::(?=[A-Z])
+          ::(?=[A-Z]++::)
         # a timestamp after the Java Service Wrapper's header, or after a service's name
         | (?>{_AFTER_NAME}{_STAMP}){_fields_then_level(4)}
         # SAP's trace: the component's letter, then a marker before the level
@@ -497,8 +501,8 @@ def _kind_of_token(token: str) -> LineKind:
         if value.isascii() and value.isdigit():
             return level_from_number(int(value))
         return _named(value)
-    if token[2:3] == "(":  # ESXi's "In(166)": its two letters (lnav reads them so)
-        return ESXI_LETTERS[token[:2]]
+    if token[2:3] == "(" and token.endswith(")"):  # ESXi's "In(166)": its two letters
+        return ESXI_LETTERS.get(token[:2])
     if first == "<":
         inner = token[1:-1]
         if inner.isascii() and inner.isdigit():
