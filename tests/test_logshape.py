@@ -84,6 +84,24 @@ KNOWN_NOW: dict[str, list[tuple[str, LineKind]]] = {
 }  # fmt: skip
 
 
+def counts(counter: LevelCounter) -> tuple[object, ...]:
+    return (counter.lines, counter.messages, counter.continuations, counter.levels())
+
+
+def cut_at_random(text: str, rng: random.Random, largest: int) -> list[LevelCounter]:
+    """`text` fed in chunks of random sizes, to feed_text and to count_text, flushed."""
+    chunked, fast = LevelCounter(), LevelCounter()
+    at = 0
+    while at < len(text):
+        size = rng.randint(1, largest)
+        chunked.feed_text(text[at : at + size])
+        fast.count_text(text[at : at + size])
+        at += size
+    chunked.flush()
+    fast.flush()
+    return [chunked, fast]
+
+
 def text_of(lines: list[tuple[str, LineKind]]) -> str:
     return "".join(line + "\n" for line, _ in lines)
 
@@ -122,22 +140,8 @@ def test_line_by_line_and_in_chunks_count_the_same(name: str) -> None:
     assert whole.feed_text(text) == expected
     rng = random.Random(name)
     for _ in range(10):
-        chunked, fast = LevelCounter(), LevelCounter()
-        at = 0
-        while at < len(text):
-            size = rng.randint(1, 200)
-            chunked.feed_text(text[at : at + size])
-            fast.count_text(text[at : at + size])
-            at += size
-        chunked.flush()
-        fast.flush()
-        for counter in (one_by_one, chunked, fast):
-            assert counter.levels() == whole.levels()
-            assert (counter.lines, counter.messages, counter.continuations) == (
-                whole.lines,
-                whole.messages,
-                whole.continuations,
-            )
+        for counter in (one_by_one, *cut_at_random(text, rng, 200)):
+            assert counts(counter) == counts(whole)
 
 
 def test_a_word_in_the_message_is_never_the_level() -> None:
@@ -331,19 +335,11 @@ def test_a_syslog_file_counts_the_same_line_by_line_and_in_chunks() -> None:
     text = text_of(lines)
     whole = LevelCounter()
     assert whole.feed_text(text) == [kind for _, kind in lines]
-    one_by_one, fast = LevelCounter(), LevelCounter()
+    one_by_one = LevelCounter()
     for line, _ in lines:
         one_by_one.feed(line)
-    rng = random.Random(7)
-    at = 0
-    while at < len(text):
-        size = rng.randint(1, 300)
-        fast.count_text(text[at : at + size])
-        at += size
-    fast.flush()
-    for counter in (one_by_one, fast):
-        assert counter.levels() == whole.levels()
-        assert (counter.messages, counter.continuations) == (whole.messages, whole.continuations)
+    for counter in (one_by_one, *cut_at_random(text, random.Random(7), 300)):
+        assert counts(counter) == counts(whole)
 
 
 def test_a_few_syslog_lines_in_another_format_do_not_make_it_syslog() -> None:
@@ -468,18 +464,8 @@ def test_a_two_line_record_counts_the_same_line_by_line_and_however_cut() -> Non
     assert [returned[n + 1] for n in firsts] == [lines[n][1] for n in firsts]
     rng = random.Random(3)
     for _ in range(20):
-        chunked, fast = LevelCounter(), LevelCounter()
-        at = 0
-        while at < len(text):
-            size = rng.randint(1, 400)
-            chunked.feed_text(text[at : at + size])
-            fast.count_text(text[at : at + size])
-            at += size
-        for counter in (one_by_one, chunked, fast):
-            assert counter.levels() == whole.levels()
-            assert (counter.lines, counter.messages, counter.continuations) == (
-                whole.lines, whole.messages, whole.continuations,
-            )  # fmt: skip
+        for counter in (one_by_one, *cut_at_random(text, rng, 400)):
+            assert counts(counter) == counts(whole)
 
 
 def test_a_first_line_with_no_level_line_after_it_is_a_message_of_its_own() -> None:
@@ -548,17 +534,8 @@ def test_an_alert_log_counts_the_same_line_by_line_and_however_cut() -> None:
     ][FIRST_DECISION * 4 :]  # from when it is known to be an alert log
     rng = random.Random(5)
     for _ in range(10):
-        fast = LevelCounter()
-        at = 0
-        while at < len(text):
-            size = rng.randint(1, 300)
-            fast.count_text(text[at : at + size])
-            at += size
-        for counter in (one_by_one, fast):
-            assert counter.levels() == whole.levels()
-            assert (counter.messages, counter.continuations) == (
-                whole.messages, whole.continuations,
-            )  # fmt: skip
+        for counter in (one_by_one, *cut_at_random(text, rng, 300)):
+            assert counts(counter) == counts(whole)
 
 
 def test_a_few_timestamp_lines_do_not_make_an_alert_log() -> None:
