@@ -99,12 +99,24 @@ NPM_LEVELS: Final[dict[str, Level]] = {
     **{name: Level.INFO for name in ("info", "http")},
     **{name: Level.DEBUG for name in ("timing", "verb", "sill")},
 }
+# java.util.logging's level words (the first word of a record's second line).
+JUL_LEVELS: Final[dict[str, Level]] = {
+    "SEVERE": Level.ERROR,
+    "WARNING": Level.WARNING,
+    **{name: Level.INFO for name in ("INFO", "CONFIG")},  # CONFIG as SLF4J maps it
+    **{name: Level.DEBUG for name in ("FINE", "FINER", "FINEST")},
+}
 PG_CONTINUATIONS: Final = frozenset(("DETAIL", "HINT", "STATEMENT", "CONTEXT", "QUERY", "LOCATION"))
 
 
 def level_from_name(name: str) -> Level | None:
     """The Level for a level name in any case ("WARN", "Error", "crit", "trace3"), or None."""
     return LEVEL_NAMES.get(name.strip().lower())
+
+
+def jul_level(word: str) -> Level | None:
+    """The Level a java.util.logging level word stands for ("SEVERE", "CONFIG"), or None."""
+    return JUL_LEVELS.get(word)
 
 
 def level_from_syslog(severity: int) -> Level:

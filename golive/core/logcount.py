@@ -236,9 +236,7 @@ class LevelCounter:
         found = JUL_LEVEL.match(line)
         level = jul_level(found.group()) if found else None
         if level is None:
-            kind = self._read(opener, token_kind(line_token(opener)))
-            self._add(kind, 1)
-            self._watch(kind)
+            kind = self._count_alone(opener)
             if kinds is not None and 0 <= self._opener_at < len(kinds):
                 kinds[self._opener_at] = kind
             return None
@@ -254,6 +252,14 @@ class LevelCounter:
             kinds[self._opener_at] = level
             return CONTINUATION
         return level
+
+    def _count_alone(self, opener: str) -> LineKind:
+        """Count a line that looked like a two-line record's first but had no second:
+        as the message it reads as on its own."""
+        kind = self._read(opener, token_kind(line_token(opener)))
+        self._add(kind, 1)
+        self._watch(kind)
+        return kind
 
     def _watch(self, kind: LineKind) -> None:
         if self._learning or not self._learns:
@@ -582,7 +588,7 @@ class LevelCounter:
             kinds.append(self._one(text if text.endswith("\n") else text + "\n"))
         if self._opener is not None:  # a record's first line, and no second came
             opener, self._opener = self._opener, None
-            self._add(self._read(opener, token_kind(line_token(opener))), 1)
+            self._count_alone(opener)
         return kinds
 
     def kind_of(self, line: str) -> LineKind:

@@ -118,6 +118,7 @@ from golive.core.levelnames import (
     Continuation,
     Level,
     LineKind,
+    jul_level,
     level_from_name,
     level_from_number,
     level_from_syslog,
@@ -326,12 +327,6 @@ JUL_HEADER: Final = (
 )
 _JUL_LEVEL = r"(?:SEVERE|WARNING|INFO|CONFIG|FINEST|FINER|FINE)(?=:[ ])"
 JUL_LEVEL: Final = re.compile(_JUL_LEVEL)
-_JUL_LEVELS: Final[dict[str, Level]] = {
-    "SEVERE": Level.ERROR,
-    "WARNING": Level.WARNING,
-    **{name: Level.INFO for name in ("INFO", "CONFIG")},  # CONFIG as SLF4J maps it
-    **{name: Level.DEBUG for name in ("FINE", "FINER", "FINEST")},
-}
 
 
 def reaches_next_line(token: str) -> bool:
@@ -340,15 +335,10 @@ def reaches_next_line(token: str) -> bool:
     return "\n" in token[:-1]
 
 
-def jul_level(word: str) -> Level | None:
-    """The Level a java.util.logging level word stands for ("SEVERE", "CONFIG"), or None."""
-    return _JUL_LEVELS.get(word)
-
-
 # The tokens, in the order they are tried.
 _TOKENS: Final = [
     # continuations: only at the start of a line (first: stack frames are common), but
-    # " * Running on http://..." (Werkzeug's, OpenRC's) is a message of its own
+    # Werkzeug's banner, " * Running on http://...", is a message of its own
     r"\t",
     r"[ ]\*[ ](?=(?:Serving|Debug|Running|Restarting|Debugger|Detected|Environment)[ :])",
     r"[ ]",
