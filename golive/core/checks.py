@@ -66,6 +66,10 @@ def check_runbook(runbook: Runbook, reader: DocumentReader) -> None:
         return
     _check_rollback(runbook, reader, at)
     _check_window(runbook, reader, at)
+    # Imported here: health_config imports the model this module's callers build.
+    from golive.core.health_config import check_health
+
+    check_health(runbook, reader)
 
 
 def _check_targets(runbook: Runbook, reader: DocumentReader, at: Any) -> None:

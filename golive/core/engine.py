@@ -36,6 +36,9 @@ class Question:
     step: str | None
     options: tuple[str, ...]
     text: str
+    # A health gate deciding itself: open, and a person may answer it (an override), but
+    # it is put to no answerer until the gate asks (golive.session.health).
+    held: bool = False
 
 
 @dataclass(frozen=True)
@@ -212,14 +215,36 @@ class Engine:
                 found.append(Question(QuestionKind.CONFIRM, step_id,
                     (Decisions.CONFIRM, Decisions.SKIP), f"{step.label}: confirm when done"))  # fmt: skip
             elif s.status is Status.RUNNING and step.kind is StepKind.GATE:
-                found.append(Question(QuestionKind.GATE, step_id,
-                    (Decisions.GO, Decisions.NO_GO), f"{step.label}: go or no-go?"))  # fmt: skip
+                found.append(self._gate_question(state, step))
         after = state.awaiting_after_rollback
         if after is not None:
             found.append(Question(QuestionKind.AFTER_ROLLBACK, None,
                 (Decisions.RESUME_FROM_POINT, Decisions.END),
                 f"rolled back to {after.to}: run again from there, or end the run?"))  # fmt: skip
         return found
+
+    @staticmethod
+    def _gate_question(state: RunState, step: Step) -> Question:
+        options = (Decisions.GO, Decisions.NO_GO)
+        s = state.step(step.id)
+        if step.health is None or state.mode == "dry-run":
+            return Question(QuestionKind.GATE, step.id, options, f"{step.label}: go or no-go?")
+        if s.health_asked:
+            return Question(
+                QuestionKind.GATE,
+                step.id,
+                options,
+                f"{step.label}: go or no-go? (health gate: {s.health_asked})",
+            )
+        latest = s.health[-1] if s.health else None
+        seen = f"evaluation {latest['n']}: {latest['verdict']}" if latest else "evaluating"
+        return Question(
+            QuestionKind.GATE,
+            step.id,
+            options,
+            f"{step.label}: the health gate decides ({seen}); go or no-go overrides it",
+            held=True,
+        )
 
     def automatic_answer(self, state: RunState, question: Question) -> tuple[str, str] | None:
         """The runbook's own answer to a failure (retries, on_failure), if it has one."""

@@ -182,6 +182,28 @@ class Sample(TypedDict, total=False):
     disk: float | None
     errors_per_min: float | None
     warnings_per_min: float | None
+    errors: int  # error-level messages since the host's previous sample (health gates)
+    warnings: int  # warning messages since then
+
+
+class HealthEvaluated(TypedDict, total=False):
+    step: Required[str]
+    attempt: int
+    n: Required[int]  # the gate attempt's evaluation number, from 1
+    verdict: Required[str]  # "pass" | "fail" | "inconclusive"
+    reason: str
+    window: float  # seconds of live data judged
+    baseline: dict[str, Any]  # name, source, problem
+    counts: dict[str, int]  # hosts by verdict
+    streak: dict[str, int]  # passes, fails, unclear: consecutive evaluations
+    then: str | None  # what the gate does now: "go" | "no-go" | "ask"; None: evaluates on
+    observe_only: bool
+    hosts: list[dict[str, Any]]  # worst first: host, verdict, state, checks (values, limits)
+
+
+class HealthAsked(TypedDict, total=False):
+    step: Required[str]
+    reason: Required[str]  # why the health gate is put to a person
 
 
 class NotifyQueued(TypedDict, total=False):
@@ -231,6 +253,8 @@ DECLARED: dict[str, type] = {
     ev.HOST_STATE: HostStateEvent,
     ev.ALERT: Alert,
     ev.SAMPLE: Sample,
+    ev.HEALTH_EVALUATED: HealthEvaluated,
+    ev.HEALTH_ASKED: HealthAsked,
     ev.NOTIFY_QUEUED: NotifyQueued,
     ev.NOTIFY_SENT: NotifySent,
     ev.NOTIFY_FAILED: NotifyFailed,

@@ -34,7 +34,11 @@ MONITOR_STARTED = "monitor_started"  # a baseline journal: runbook, runbook_sha2
 MONITOR_FINISHED = "monitor_finished"  # the sealed last event of a baseline journal: reason
 HOST_STATE = "host_state"  # host, state (CONNECTING|LIVE|STALE|DOWN|RECONNECTING), reason
 ALERT = "alert"  # host, metric (cpu|mem|errors|down), status ("raised"|"cleared"), value, threshold
-SAMPLE = "sample"  # host, cpu, mem, load1, disk, errors_per_min, warnings_per_min: at most once per interval
+SAMPLE = "sample"  # host, cpu, mem, load1, disk, errors_per_min, warnings_per_min, errors, warnings: at most once per interval
+HEALTH_EVALUATED = (
+    "health_evaluated"  # step, attempt, n, verdict, reason, hosts (per check), streak, then
+)
+HEALTH_ASKED = "health_asked"  # step, reason: the health gate is put to a person
 NOTIFY_QUEUED = "notify_queued"  # notify (endpoint), id, news, step, cause_seq, facts: the outbox
 NOTIFY_SENT = "notify_sent"  # notify, id, attempts, status
 NOTIFY_FAILED = "notify_failed"  # notify, id, attempts, status, final, error, retry_in
@@ -50,7 +54,7 @@ DURABLE = frozenset(
     {
         RUN_STARTED, SESSION_RESUMED, STEP_STARTED, DECISION, NOTE, ROLLBACK_STARTED,
         ROLLBACK_FINISHED, RUN_FINISHED, OUTPUT_CAPPED, MONITOR_STARTED, MONITOR_FINISHED,
-        HOST_STATE, ALERT,
+        HOST_STATE, ALERT, HEALTH_EVALUATED, HEALTH_ASKED,
     }
 )  # fmt: skip
 

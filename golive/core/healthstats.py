@@ -182,6 +182,19 @@ def judge_level(
     min_samples: int,
 ) -> LevelResult:
     """The verdict on a level: the window's values against the baseline's."""
+    base = quantile(base_values, _QUANTILES[check.stat]) if base_values else None
+    return judge_level_stat(check, live_values, base, len(base_values), min_samples)
+
+
+def judge_level_stat(
+    check: LevelCheck,
+    live_values: Sequence[float],
+    base: float | None,
+    base_samples: int,
+    min_samples: int,
+) -> LevelResult:
+    """The verdict on a level against the baseline's stat (`base`, taken from
+    `base_samples` values), worked out once for a baseline that every evaluation reads."""
     q = _QUANTILES[check.stat]
     if len(live_values) < min_samples:
         return LevelResult(
@@ -194,19 +207,18 @@ def judge_level(
     live = quantile(live_values, q)
     if check.cap is not None and live > check.cap:
         return LevelResult(
-            Verdict.FAIL, live, None, len(live_values), f"{check.stat} {live:.1f} > {check.cap:g}"
+            Verdict.FAIL, live, base, len(live_values), f"{check.stat} {live:.1f} > {check.cap:g}"
         )
     if check.max_increase is None:
-        return LevelResult(Verdict.PASS, live, None, len(live_values), f"{check.stat} {live:.1f}")
-    if len(base_values) < min_samples:
+        return LevelResult(Verdict.PASS, live, base, len(live_values), f"{check.stat} {live:.1f}")
+    if base is None or base_samples < min_samples:
         return LevelResult(
             Verdict.INCONCLUSIVE,
             live,
             None,
             len(live_values),
-            f"the baseline has {len(base_values)} samples, fewer than {min_samples}",
+            f"the baseline has {base_samples} samples, fewer than {min_samples}",
         )
-    base = quantile(base_values, q)
     limit = base + check.max_increase
     verdict = Verdict.FAIL if live > limit else Verdict.PASS
     sign = ">" if verdict is Verdict.FAIL else "<="
@@ -239,13 +251,14 @@ class Streak:
     fail_after: int
     passes: int = 0
     fails: int = 0
+    unclear: int = 0  # consecutive inconclusive evaluations
 
     def after(self, verdict: Verdict) -> Streak:
         if verdict is Verdict.PASS:
-            return Streak(self.pass_after, self.fail_after, self.passes + 1, 0)
+            return Streak(self.pass_after, self.fail_after, self.passes + 1, 0, 0)
         if verdict is Verdict.FAIL:
-            return Streak(self.pass_after, self.fail_after, 0, self.fails + 1)
-        return Streak(self.pass_after, self.fail_after, 0, 0)
+            return Streak(self.pass_after, self.fail_after, 0, self.fails + 1, 0)
+        return Streak(self.pass_after, self.fail_after, 0, 0, self.unclear + 1)
 
     @property
     def decided(self) -> Verdict | None:

@@ -89,6 +89,8 @@ class HostWatch:
     _errors: deque[str] = field(default_factory=lambda: deque(maxlen=ERROR_LINES))
     _alerts: set[str] = field(default_factory=set)
     _last_heard: float | None = None
+    # Messages since the last journaled sample: a health gate adds them up exactly.
+    _unjournaled: Counter[str] = field(default_factory=Counter)
     rules: Mapping[str, AlertRule] | None = None  # cpu, mem, errors; None: the defaults
     _rules: dict[str, AlertState] = field(default_factory=dict)
 
@@ -133,18 +135,23 @@ class HostWatch:
         events += self._judge("errors", per_min, now)
         if self.last_journaled is None or now - self.last_journaled >= self.interval * 0.9:
             self.last_journaled = now
+            counted = self._unjournaled
             events.append(
                 event(
                     SAMPLE, host=self.host, cpu=_round(metrics.cpu), mem=_round(metrics.mem),
                     load1=metrics.load1, disk=_round(metrics.disk),
                     errors_per_min=per_min, warnings_per_min=self.count_last_minute(now, WARNING_LEVELS),
+                    errors=sum(counted[level] for level in ERROR_LEVELS),
+                    warnings=sum(counted[level] for level in WARNING_LEVELS),
                 )
             )  # fmt: skip
+            counted.clear()
         return events
 
     def log_line(self, level: str, line: str, now: float) -> list[Event]:
         """A classified log message (continuation lines are not passed in)."""
         self._minutes.setdefault(int(now // 60), Counter())[level] += 1
+        self._unjournaled[level] += 1
         for old in [m for m in self._minutes if m < int(now // 60) - 60]:
             del self._minutes[old]
         if level in ERROR_LEVELS:

@@ -12,6 +12,7 @@ from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from golive.core import health_config
 from golive.core.diagnostics import Diagnostic, Severity
 from golive.core.notify import ALERT_HOST_PREFIX
 from golive.core.notify_config import notify_endpoints
@@ -37,7 +38,7 @@ MAX_BYTES = 5 * 1024 * 1024
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 _CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
-TOP_KEYS = ("runbook", "vars", "hosts", "monitor", "steps", "notify")
+TOP_KEYS = ("runbook", "vars", "hosts", "monitor", "steps", "notify", "baselines")
 RUNBOOK_KEYS = ("name", "description", "format", "window", "known_hosts")
 WINDOW_KEYS = ("start", "end", "duration", "timezone")
 VAR_KEYS = ("value", "env", "prompt", "secret", "default")
@@ -48,7 +49,7 @@ STEP_KEYS = (
     "id", "title", "phase", "owner", "kind", "on", "run", "duration", "timeout",
     "not_before", "depends_on", "verify", "rollback", "rollback_duration",
     "rollback_point", "point_of_no_return", "retries", "on_failure", "instructions",
-    "max_failed_hosts",
+    "max_failed_hosts", "health",
 )  # fmt: skip
 VERIFY_KEYS = ("run", "http", "status", "contains", "max_latency", "timeout")
 
@@ -249,6 +250,7 @@ def _build(reader: DocumentReader, doc: dict[str, Any], path: str, text: str) ->
     monitor = _monitor(reader, reader.table(doc, (), "monitor"), hosts)
     steps = _steps(reader, doc.get("steps", []), window)
     notify = notify_endpoints(reader, doc.get("notify"), variables)
+    baselines = health_config.baselines(reader, reader.table(doc, (), "baselines"))
     return Runbook(
         path=path,
         name=name,
@@ -262,6 +264,7 @@ def _build(reader: DocumentReader, doc: dict[str, Any], path: str, text: str) ->
         steps=tuple(steps),
         known_hosts=reader.optional_text(head, ("runbook",), "known_hosts"),
         notify=notify,
+        baselines=baselines,
     )
 
 
@@ -596,6 +599,7 @@ def _steps(reader: DocumentReader, raw: Any, window: Window | None) -> list[Step
                 max_failed_hosts=reader.whole(spec, where, "max_failed_hosts", 0, 0, 100_000),
                 on_failure=on_failure,
                 instructions=reader.text(spec, where, "instructions"),
+                health=health_config.health(reader, spec, where),
             )
         )
         previous = step_id

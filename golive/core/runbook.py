@@ -123,6 +123,61 @@ class Verify:
     http: HttpCheck | None = None
 
 
+RATE_METRICS = ("errors", "warnings")  # messages per minute, from the logs
+LEVEL_METRICS = ("cpu", "mem", "load", "disk")  # percent (load: the 1-minute average)
+HEALTH_ON_FAIL = ("ask", "rollback", "continue")
+HEALTH_ON_INCONCLUSIVE = ("ask", "rollback", "wait")
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """One ``[[steps.health.checks]]``: a rate (errors, warnings) against its baseline's
+    rate, or a level (cpu, mem, load, disk) against its baseline's median or p90."""
+
+    metric: str
+    line: int = 0
+    max_ratio: float | None = None  # rates: at most this many times the baseline's rate
+    floor_per_minute: float = 0.0  # rates: never fail at or below this many a minute
+    stat: str = "median"  # levels: "median" or "p90"
+    max_increase: float | None = None  # levels: at most this many points over the baseline
+    cap: float | None = None  # levels: never over this (the runbook's `max`)
+
+    @property
+    def is_rate(self) -> bool:
+        return self.metric in RATE_METRICS
+
+
+@dataclass(frozen=True)
+class Health:
+    """A gate's ``[steps.health]``: the gate decides itself from live metrics against a
+    baseline, evaluating every `every` seconds over the last `window` seconds."""
+
+    baseline: str
+    checks: tuple[HealthCheck, ...]
+    window: float = 300.0
+    every: float = 30.0
+    min_samples: int = 20
+    max_bad_hosts: int = 0
+    pass_after: int = 3
+    fail_after: int = 2
+    on_fail: str = "ask"
+    on_inconclusive: str = "ask"
+    observe_only: bool = False
+    line: int = 0
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A ``[baselines.NAME]``: a recorded `golive monitor --record` journal (`file`,
+    relative to the runbook), or this run's own last `length` seconds before a step."""
+
+    name: str
+    line: int = 0
+    file: str | None = None
+    before_step: str | None = None
+    length: float | None = None
+
+
 @dataclass(frozen=True)
 class Step:
     id: str
@@ -146,6 +201,7 @@ class Step:
     max_failed_hosts: int = 0  # a group step still succeeds with this many hosts failed
     on_failure: OnFailure = OnFailure.ASK
     instructions: str = ""
+    health: Health | None = None
 
     @property
     def label(self) -> str:
@@ -203,6 +259,7 @@ class Runbook:
     steps: tuple[Step, ...] = ()
     known_hosts: str | None = None
     notify: tuple[NotifyEndpoint, ...] = ()
+    baselines: dict[str, Baseline] = field(default_factory=dict)
 
     @cached_property
     def _by_id(self) -> dict[str, Step]:
@@ -219,6 +276,13 @@ class Runbook:
             if os.path.isabs(path)
             else os.path.join(os.path.dirname(os.path.abspath(self.path)), path)
         )
+
+    def relative_path(self, path: str) -> str:
+        """A path the runbook names, relative to the runbook's own folder."""
+        path = os.path.expanduser(path)
+        if os.path.isabs(path):
+            return path
+        return os.path.join(os.path.dirname(os.path.abspath(self.path)), path)
 
     def step(self, step_id: str) -> Step:
         return self._by_id[step_id]

@@ -10,6 +10,8 @@ from typing import Any
 from golive.core import events as ev
 from golive.core.events import Decisions, Event
 
+HEALTH_KEPT = 120  # evaluations a gate keeps in the state (the journal has them all)
+
 
 class Status(Enum):
     PENDING = "pending"
@@ -62,6 +64,11 @@ class StepState:
     rollback_status: Status | None = None
     rollback_actual: float | None = None
     accepted_failure: bool = False  # failed, and the operator chose to continue
+    # A health gate's evaluations in its current attempt (the latest HEALTH_KEPT), how
+    # many there were, and why it was put to a person ("" while it decides itself).
+    health: list[Event] = field(default_factory=list)
+    evaluations: int = 0
+    health_asked: str = ""
 
 
 @dataclass
@@ -199,6 +206,9 @@ class RunState:
         state.reason = ""
         state.hosts = {}
         state.verify_ok = None
+        state.health = []
+        state.evaluations = 0
+        state.health_asked = ""
 
     def _output(self, e: Event) -> None:
         self.step(e["step"]).output_lines += 1
@@ -310,6 +320,17 @@ class RunState:
     def _note(self, e: Event) -> None:
         self.notes.append(e)
 
+    def _health_evaluated(self, e: Event) -> None:
+        state = self.step(e["step"])
+        state.health.append(e)
+        state.evaluations += 1
+        if len(state.health) > HEALTH_KEPT:
+            del state.health[0]
+
+    def _health_asked(self, e: Event) -> None:
+        self.touched.append(e["step"])
+        self.step(e["step"]).health_asked = e.get("reason", "") or "asked"
+
     def _rollback_started(self, e: Event) -> None:
         self.pending_rollback = None
         self.rollbacks.append(
@@ -340,6 +361,8 @@ _HANDLERS: dict[str, Any] = {
     ev.STEP_FINISHED: RunState._step_finished,
     ev.DECISION: RunState._decision,
     ev.NOTE: RunState._note,
+    ev.HEALTH_EVALUATED: RunState._health_evaluated,
+    ev.HEALTH_ASKED: RunState._health_asked,
     ev.ROLLBACK_STARTED: RunState._rollback_started,
     ev.ROLLBACK_FINISHED: RunState._rollback_finished,
     ev.RUN_FINISHED: RunState._run_finished,

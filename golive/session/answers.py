@@ -54,6 +54,12 @@ class AutoAnswers:
         self.policy = policy
         self._reruns: set[str] = set()
 
+    def _health_asks(self, q: Question) -> bool:
+        """A health gate that put itself to a person (it passes by itself when it can)."""
+        if q.step is None:
+            return False
+        return self.session.engine.step(q.step).health is not None
+
     def answer(self, q: Question) -> Answer | None:
         """The policy's answer, None when a person must answer, NoAnswer when nobody can."""
         p = self.policy
@@ -89,6 +95,11 @@ class AutoAnswers:
                 return Answer(Decisions.GO, "dry run", "dry-run", automatic=True)
         if not p.yes:
             return None
+        if q.kind is QuestionKind.GATE and self._health_asks(q):
+            raise NoAnswer(
+                f"{q.text}: --yes never passes a health gate that could not decide; "
+                "a person must answer it"
+            )
         if q.kind is QuestionKind.CONFIRM:
             return Answer(Decisions.CONFIRM, "--yes confirms manual steps", "--yes", automatic=True)
         if q.kind is QuestionKind.GATE:

@@ -20,6 +20,7 @@ from golive.core.runbook import Step, StepKind
 from golive.core.state import Status
 from golive.io.journal import JournalError
 from golive.session.execution import StepExecution
+from golive.session.health import HealthGates
 from golive.session.session import Session
 
 
@@ -81,6 +82,7 @@ class Conductor:
         self._workers = Workers()
         self._cancel = threading.Event()
         self._failure = ""  # why a step thread could not go on: the run stops with it
+        self.health = HealthGates(session)  # health gates answer themselves from the tick
 
     # -- moving on ----------------------------------------------------------
     def busy(self) -> bool:
@@ -99,6 +101,7 @@ class Conductor:
         if state.outcome:
             return []
         self._automatic_answers()
+        self.health.turn(self)
         if self._rollback_step() or state.outcome:
             # A rollback under way waits on nothing but a failed or interrupted undo.
             return [

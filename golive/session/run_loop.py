@@ -130,6 +130,9 @@ class RunLoop:
             return True
         open_questions: list[Question] = []
         for question in questions:
+            if question.held:
+                open_questions.append(question)  # a health gate decides it; a person may
+                continue
             try:
                 answer = self._answer(question)
             except NoAnswer as problem:
@@ -175,9 +178,13 @@ class RunLoop:
         return sleep if again is None else max(0.0, min(sleep, again))
 
     def _sleep(self) -> float:
+        sleep = SAFETY_NET
         if self._waiting_for is not None:
-            return max(0.01, min(self._waiting_for, SAFETY_NET))
-        return SAFETY_NET
+            sleep = min(self._waiting_for, sleep)
+        due = self.conductor.health.next_due()  # a health gate's next evaluation
+        if due is not None:
+            sleep = min(due, sleep)
+        return max(0.01, sleep)
 
     def _run_intents(self) -> None:
         while True:

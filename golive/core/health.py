@@ -1,0 +1,463 @@
+"""A health gate's evaluation: each host's window of live samples against its baseline.
+
+Pure: the session's feed gives the samples (as journaled) and the baseline's figures;
+this module judges them with golive.core.healthstats and says what the gate does next.
+Every figure a verdict rests on goes into the `health_evaluated` event, so a reviewer
+sees the numbers behind each decision, not only the decision.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from golive.core.events import Event
+from golive.core.healthstats import (
+    LevelCheck,
+    RateCheck,
+    Streak,
+    Verdict,
+    combine,
+    judge_level_stat,
+    judge_rate,
+    quantile,
+)
+from golive.core.runbook import Health, HealthCheck
+
+STALE_AFTER_INTERVALS: Final = 3  # as the monitor's HostWatch: no sample for this long
+# The counts in a sample cover the time since the host's previous one, but never more
+# than this many intervals: after a gap (a reconnect) the log was not being read.
+MAX_COVER_INTERVALS: Final = 2.0
+LEVELS: Final = ("cpu", "mem", "load", "disk")
+_ORDER: Final = {Verdict.FAIL: 0, Verdict.INCONCLUSIVE: 1, Verdict.PASS: 2}
+
+
+@dataclass(frozen=True)
+class Point:
+    """One journaled sample of one host."""
+
+    m: float
+    cpu: float | None
+    mem: float | None
+    load: float | None
+    disk: float | None
+    errors: int | None  # error-level messages since the host's previous sample
+    warnings: int | None
+    covers: float  # the seconds those counts cover
+
+    def level(self, metric: str) -> float | None:
+        value: float | None = getattr(self, metric)
+        return value
+
+
+def point(sample: Event, previous_m: float | None, interval: float) -> Point:
+    """A `sample` event as a Point; `previous_m`: the host's sample before it."""
+    m = float(sample.get("m", 0.0))
+    gap = interval if previous_m is None else m - previous_m
+    covers = max(0.0, min(gap, MAX_COVER_INTERVALS * interval))
+
+    def figure(key: str) -> float | None:
+        value = sample.get(key)
+        return float(value) if isinstance(value, (int, float)) else None
+
+    def count(key: str) -> int | None:
+        value = sample.get(key)
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    return Point(
+        m,
+        figure("cpu"),
+        figure("mem"),
+        figure("load1"),
+        figure("disk"),
+        count("errors"),
+        count("warnings"),
+        covers,
+    )
+
+
+@dataclass(frozen=True)
+class HostView:
+    """What the feed knows of one host when the gate evaluates."""
+
+    host: str
+    state: str  # the monitor's: LIVE, STALE, DOWN, CONNECTING, RECONNECTING; "" never heard
+    reason: str
+    points: tuple[Point, ...]  # oldest first; the caller may give more than the window
+    last_m: float | None  # when its latest sample was journaled
+
+
+@dataclass(frozen=True)
+class BaselineHost:
+    """One host's baseline: message counts over the minutes they cover, and each level's
+    median and p90."""
+
+    samples: int
+    minutes: float | None  # None: recorded without message counts
+    errors: int | None
+    warnings: int | None
+    stats: Mapping[str, Mapping[str, float]]  # metric -> {"median": .., "p90": .., "n": ..}
+
+    def count(self, metric: str) -> int | None:
+        return self.errors if metric == "errors" else self.warnings
+
+    def stat(self, metric: str, stat: str) -> tuple[float | None, int]:
+        figures = self.stats.get(metric)
+        if not figures:
+            return None, 0
+        return figures.get(stat), int(figures.get("n", 0))
+
+
+@dataclass(frozen=True)
+class BaselineFigures:
+    name: str
+    source: str  # in words: "baseline-tue-2200.jsonl", "the 15m before step deploy"
+    hosts: Mapping[str, BaselineHost] = field(default_factory=dict)
+    problem: str = ""  # why there is none: every host is inconclusive with it
+    started: str | None = None  # wall times of its first and last sample
+    ended: str | None = None
+
+
+def baseline_from_points(
+    name: str, source: str, points: Mapping[str, Sequence[Point]], **when: str | None
+) -> BaselineFigures:
+    hosts: dict[str, BaselineHost] = {}
+    for host, series in points.items():
+        if not series:
+            continue
+        counted = all(p.errors is not None and p.warnings is not None for p in series)
+        stats: dict[str, dict[str, float]] = {}
+        for metric in LEVELS:
+            values = [v for p in series if (v := p.level(metric)) is not None]
+            if values:
+                stats[metric] = {
+                    "median": quantile(values, 0.5),
+                    "p90": quantile(values, 0.9),
+                    "n": float(len(values)),
+                }
+        hosts[host] = BaselineHost(
+            samples=len(series),
+            minutes=sum(p.covers for p in series) / 60 if counted else None,
+            errors=sum(p.errors or 0 for p in series) if counted else None,
+            warnings=sum(p.warnings or 0 for p in series) if counted else None,
+            stats=stats,
+        )
+    problem = "" if hosts else "it holds no samples"
+    return BaselineFigures(name, source, hosts, problem, when.get("started"), when.get("ended"))
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    metric: str
+    verdict: Verdict
+    live: float | None  # rates: per minute; levels: the window's stat
+    base: float | None
+    limit: float | None  # the value over which it fails (rates: the ratio's, or the floor)
+    samples: int
+    reason: str
+    p_value: float | None = None
+    counts: tuple[int, float, int, float] | None = None  # live n, minutes; base n, minutes
+
+    def fields(self) -> dict[str, Any]:
+        found: dict[str, Any] = {
+            "metric": self.metric,
+            "verdict": self.verdict.value,
+            "live": _round(self.live),
+            "base": _round(self.base),
+            "limit": _round(self.limit),
+            "samples": self.samples,
+            "reason": self.reason,
+        }
+        if self.p_value is not None:
+            found["p"] = float(f"{self.p_value:.3g}")
+        if self.counts is not None:
+            live_n, live_min, base_n, base_min = self.counts
+            found["counts"] = [live_n, round(live_min, 2), base_n, round(base_min, 2)]
+        return found
+
+
+@dataclass(frozen=True)
+class HostResult:
+    host: str
+    verdict: Verdict
+    state: str
+    checks: tuple[CheckResult, ...]
+
+    @property
+    def worst(self) -> CheckResult | None:
+        return min(self.checks, key=_severity, default=None)
+
+    def fields(self) -> dict[str, Any]:
+        return {
+            "host": self.host,
+            "verdict": self.verdict.value,
+            "state": self.state,
+            "checks": [c.fields() for c in sorted(self.checks, key=_severity)],
+        }
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    verdict: Verdict
+    hosts: tuple[HostResult, ...]  # worst first
+    reason: str
+
+    def count(self, verdict: Verdict) -> int:
+        return sum(1 for h in self.hosts if h.verdict is verdict)
+
+
+def _severity(check: CheckResult) -> tuple[int, float]:
+    # Worst first: failures, then inconclusive, then passes; within one, the closest to
+    # (or furthest over) its limit first.
+    margin = 0.0
+    if check.live is not None and check.limit is not None:
+        margin = -(check.live - check.limit)
+    return _ORDER[check.verdict], margin
+
+
+def _host_order(host: HostResult) -> tuple[int, float, str]:
+    worst = host.worst
+    return _ORDER[host.verdict], _severity(worst)[1] if worst else 0.0, host.host
+
+
+def evaluate(
+    health: Health,
+    hosts: Sequence[str],
+    views: Mapping[str, HostView],
+    baseline: BaselineFigures | None,
+    now: float,
+    interval: float,
+) -> Evaluation:
+    """Judge every host's last `health.window` seconds before `now` (run offsets)."""
+    results = tuple(
+        sorted(
+            (_judge_host(health, host, views.get(host), baseline, now, interval) for host in hosts),
+            key=_host_order,
+        )
+    )
+    verdict = combine([r.verdict for r in results], health.max_bad_hosts)
+    return Evaluation(verdict, results, _reason(verdict, results, health.max_bad_hosts))
+
+
+def _judge_host(
+    health: Health,
+    host: str,
+    view: HostView | None,
+    baseline: BaselineFigures | None,
+    now: float,
+    interval: float,
+) -> HostResult:
+    state = view.state if view is not None else ""
+
+    def unclear(reason: str) -> HostResult:
+        checks = tuple(
+            CheckResult(c.metric, Verdict.INCONCLUSIVE, None, None, None, 0, reason)
+            for c in health.checks
+        )
+        return HostResult(host, Verdict.INCONCLUSIVE, state, checks)
+
+    if baseline is None or baseline.problem:
+        return unclear(f"no baseline: {baseline.problem if baseline else 'not taken yet'}")
+    if view is None or view.last_m is None:
+        return unclear("no samples from this host yet")
+    if state != "LIVE":
+        return unclear(
+            f"host {state or 'not heard from'}" + (f": {view.reason}" if view.reason else "")
+        )
+    if now - view.last_m > STALE_AFTER_INTERVALS * interval:
+        return unclear(f"no sample for {now - view.last_m:.0f}s")
+    base = baseline.hosts.get(host)
+    if base is None:
+        return unclear(f"the baseline ({baseline.source}) has no samples of this host")
+    start = now - health.window
+    window = [p for p in view.points if start < p.m <= now]
+    checks = tuple(
+        _rate(health, check, window, base) if check.is_rate else _level(health, check, window, base)
+        for check in health.checks
+    )
+    return HostResult(host, combine([c.verdict for c in checks], 0), state, checks)
+
+
+def _rate(
+    health: Health, check: HealthCheck, window: Sequence[Point], base: BaselineHost
+) -> CheckResult:
+    metric = check.metric
+    samples = len(window)
+
+    def unclear(reason: str) -> CheckResult:
+        return CheckResult(metric, Verdict.INCONCLUSIVE, None, None, None, samples, reason)
+
+    if samples < health.min_samples:
+        return unclear(f"{samples} samples in the window, fewer than {health.min_samples}")
+    counts = [p.errors if metric == "errors" else p.warnings for p in window]
+    if any(c is None for c in counts):
+        return unclear("the live samples carry no message counts")
+    base_count = base.count(metric)
+    if base.minutes is None or base_count is None:
+        return unclear("the baseline was recorded without message counts; record it again")
+    if base.samples < health.min_samples:
+        return unclear(f"the baseline has {base.samples} samples, fewer than {health.min_samples}")
+    live_count = sum(c or 0 for c in counts)
+    live_minutes = sum(p.covers for p in window) / 60
+    assert check.max_ratio is not None
+    rule = RateCheck(check.max_ratio, check.floor_per_minute)
+    result = judge_rate(rule, live_count, live_minutes, base_count, base.minutes)
+    limit = max(check.max_ratio * result.base_rate, check.floor_per_minute)
+    return CheckResult(
+        metric,
+        result.verdict,
+        result.live_rate,
+        result.base_rate,
+        limit,
+        samples,
+        result.reason,
+        result.p_value,
+        (live_count, live_minutes, base_count, base.minutes),
+    )
+
+
+def _level(
+    health: Health, check: HealthCheck, window: Sequence[Point], base: BaselineHost
+) -> CheckResult:
+    values = [v for p in window if (v := p.level(check.metric)) is not None]
+    base_value, base_n = base.stat(check.metric, check.stat)
+    rule = LevelCheck(check.stat, check.max_increase, check.cap)  # type: ignore[arg-type]
+    result = judge_level_stat(rule, values, base_value, base_n, health.min_samples)
+    limits = [
+        v
+        for v in (
+            check.cap,
+            base_value + check.max_increase
+            if base_value is not None and check.max_increase is not None
+            else None,
+        )
+        if v is not None
+    ]
+    return CheckResult(
+        check.metric,
+        result.verdict,
+        result.live,
+        base_value,
+        min(limits) if limits else None,
+        result.samples,
+        result.reason,
+    )
+
+
+def _reason(verdict: Verdict, hosts: Sequence[HostResult], max_bad: int) -> str:
+    total = len(hosts)
+    failing = [h for h in hosts if h.verdict is Verdict.FAIL]
+    unclear = [h for h in hosts if h.verdict is Verdict.INCONCLUSIVE]
+
+    def named(group: Sequence[HostResult]) -> str:
+        parts = []
+        for host in group[:3]:
+            worst = host.worst
+            parts.append(f"{host.host} {worst.metric}: {worst.reason}" if worst else host.host)
+        more = f"; and {len(group) - 3} more" if len(group) > 3 else ""
+        return "; ".join(parts) + more
+
+    if verdict is Verdict.FAIL:
+        return f"{len(failing)} of {total} hosts fail (allowed: {max_bad}): {named(failing)}"
+    if verdict is Verdict.INCONCLUSIVE:
+        if not hosts:
+            return "no hosts to judge"
+        return f"{len(unclear)} of {total} hosts inconclusive: {named(unclear)}"
+    return (
+        f"{total} of {total} hosts pass"
+        if not failing
+        else (
+            f"{total - len(failing)} of {total} hosts pass; {len(failing)} fail, "
+            f"within max_bad_hosts {max_bad}"
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Next:
+    """What a gate does after an evaluation: go, no-go, or ask a person."""
+
+    action: str  # "go" | "no-go" | "ask"
+    reason: str
+
+
+def next_step(health: Health, streak: Streak, warmed: bool = True) -> Next | None:
+    """The gate's move after the evaluations `streak` counts; None: evaluate again.
+    Until the gate has run for one `window` (`warmed`), too little data only waits: a
+    window that has not filled yet is no reason to call a person."""
+    decided = streak.decided
+    if decided is Verdict.PASS:
+        move = Next("go", f"health: {streak.passes} passing evaluations in a row")
+    elif decided is Verdict.FAIL:
+        fails = f"health: {streak.fails} failing evaluations in a row"
+        move = {
+            "rollback": Next("no-go", f"{fails}; on_fail = rollback"),
+            "continue": Next("go", f"{fails}; on_fail = continue"),
+        }.get(health.on_fail, Next("ask", f"{fails}; on_fail = ask"))
+    elif streak.unclear >= health.fail_after and warmed:
+        unclear = f"health: {streak.unclear} inconclusive evaluations in a row"
+        if health.on_inconclusive == "wait":
+            return None
+        move = (
+            Next("no-go", f"{unclear}; on_inconclusive = rollback")
+            if health.on_inconclusive == "rollback"
+            else Next("ask", f"{unclear}: no data is never a pass")
+        )
+    else:
+        return None
+    if health.observe_only:
+        return Next("ask", f"observe_only: would {move.action} ({move.reason}); a person decides")
+    return move
+
+
+def evaluation_fields(
+    step: str,
+    attempt: int,
+    number: int,
+    evaluation: Evaluation,
+    health: Health,
+    baseline: BaselineFigures | None,
+    streak: Streak,
+    then: Next | None,
+) -> dict[str, Any]:
+    """The `health_evaluated` event's fields."""
+    return {
+        "step": step,
+        "attempt": attempt,
+        "n": number,
+        "verdict": evaluation.verdict.value,
+        "reason": evaluation.reason,
+        "window": health.window,
+        "baseline": {
+            "name": health.baseline,
+            "source": baseline.source if baseline else "",
+            "problem": baseline.problem if baseline else "not taken yet",
+        },
+        "counts": {v.value: evaluation.count(v) for v in Verdict},
+        "streak": {"passes": streak.passes, "fails": streak.fails, "unclear": streak.unclear},
+        "then": then.action if then else None,
+        "observe_only": health.observe_only,
+        "hosts": [h.fields() for h in evaluation.hosts],
+    }
+
+
+def worst_lines(hosts: Iterable[Mapping[str, Any]], limit: int = 0) -> list[tuple[str, str, str]]:
+    """(host, metric, words) for a journaled evaluation's checks, worst first: what the
+    run screen and the report list."""
+    rows: list[tuple[int, str, str, str]] = []
+    for host in hosts:
+        for check in host.get("checks", []):
+            order = {"fail": 0, "inconclusive": 1, "pass": 2}.get(check.get("verdict"), 3)
+            rows.append((order, host.get("host", ""), check.get("metric", ""), check_words(check)))
+    rows.sort(key=lambda row: row[0])
+    chosen = rows[:limit] if limit else rows
+    return [(host, metric, words) for _, host, metric, words in chosen]
+
+
+def check_words(check: Mapping[str, Any]) -> str:
+    return f"{check.get('verdict', '?').upper()}: {check.get('reason', '')}"
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 3)
