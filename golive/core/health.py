@@ -228,16 +228,28 @@ def evaluate(
     baseline: BaselineFigures | None,
     now: float,
     interval: float,
+    since: float | None = None,
 ) -> Evaluation:
-    """Judge every host's last `health.window` seconds before `now` (run offsets)."""
+    """Judge every host's last `health.window` seconds before `now` (run offsets), but
+    nothing from before `since` (the gate's start: what came before the change says
+    nothing of it). A window not yet full can fail, never pass."""
+    start = now - health.window if since is None else max(now - health.window, since)
     results = tuple(
         sorted(
-            (_judge_host(health, host, views.get(host), baseline, now, interval) for host in hosts),
+            (
+                _judge_host(health, host, views.get(host), baseline, now, start, interval)
+                for host in hosts
+            ),
             key=_host_order,
         )
     )
     verdict = combine([r.verdict for r in results], health.max_bad_hosts)
-    return Evaluation(verdict, results, _reason(verdict, results, health.max_bad_hosts))
+    reason = _reason(verdict, results, health.max_bad_hosts)
+    filled = now - start
+    if verdict is Verdict.PASS and filled < health.window - interval / 2:
+        verdict = Verdict.INCONCLUSIVE
+        reason = f"{reason} so far; the window is {filled:.0f}s of {health.window:g}s full"
+    return Evaluation(verdict, results, reason)
 
 
 def _judge_host(
@@ -246,6 +258,7 @@ def _judge_host(
     view: HostView | None,
     baseline: BaselineFigures | None,
     now: float,
+    start: float,
     interval: float,
 ) -> HostResult:
     state = view.state if view is not None else ""
@@ -270,7 +283,6 @@ def _judge_host(
     base = baseline.hosts.get(host)
     if base is None:
         return unclear(f"the baseline ({baseline.source}) has no samples of this host")
-    start = now - health.window
     window = [p for p in view.points if start < p.m <= now]
     checks = tuple(
         _rate(health, check, window, base) if check.is_rate else _level(health, check, window, base)

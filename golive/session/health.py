@@ -171,13 +171,13 @@ class HealthGates:
         state = self.session.state
         hosts = [h.name for h in self.session.runbook.targets(gate.on)]
         baseline = self._baseline(health.baseline)
+        started = state.step(gate.id).started
         evaluation = evaluate(
-            health, hosts, self.feed.views(hosts), baseline, now, self.feed.interval
+            health, hosts, self.feed.views(hosts), baseline, now, self.feed.interval, started
         )
         streak = self._streaks.get(key) or Streak(health.pass_after, health.fail_after)
         streak = self._streaks[key] = streak.after(evaluation.verdict)
         asked = state.step(gate.id).health_asked
-        started = state.step(gate.id).started
         warmed = started is None or now - started >= health.window
         move = None if asked else next_step(health, streak, warmed)
         number = state.step(gate.id).evaluations + 1
