@@ -10,6 +10,7 @@ from golive.console.guard import guarded
 from golive.console.line import shared_line
 from golive.core.durations import format_duration
 from golive.core.events import Event
+from golive.core.health import evaluation_line, worst_lines
 from golive.core.text import visible
 from golive.session.session import Session
 
@@ -194,6 +195,16 @@ class ConsolePrinter:
             self.say(f"  ● host {visible(e['host'])} {e['state']}{reason}")
         if e["state"] in ("DOWN", "STALE"):
             self._was_unhappy[e["host"]] = True
+
+    def _health_evaluated(self, e: Event) -> None:
+        self.say(f"  {visible(evaluation_line(e))}")
+        if e.get("verdict") != "pass":
+            for host, metric, words in worst_lines(e.get("hosts") or [], 3):
+                if not words.startswith("PASS"):
+                    self.say(f"      {visible(host)} {metric} {visible(words)}")
+
+    def _health_asked(self, e: Event) -> None:
+        self.say(f"  ? {e['step']}: the health gate asks a person: {visible(e.get('reason', ''))}")
 
     def _note(self, e: Event) -> None:
         self.say(f"  ✎ note by {e.get('by', '?')}: {e['text']}")

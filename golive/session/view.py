@@ -21,6 +21,7 @@ from functools import cached_property
 from types import MappingProxyType
 
 from golive.core.engine import Engine, Question
+from golive.core.health import gate_lines
 from golive.core.runbook import Runbook
 from golive.core.state import RunState, Status
 from golive.core.timeline import Timing, step_timing
@@ -48,6 +49,7 @@ class StepRow:
     verify_ok: bool | None
     hosts: tuple[HostOutcome, ...]
     output_lines: int
+    health: tuple[str, ...] = ()  # a health gate's latest evaluation, for the detail pane
 
 
 @dataclass(frozen=True)
@@ -134,6 +136,9 @@ def step_rows(runbook: Runbook, state: RunState, now_m: float) -> tuple[StepRow,
                 verify_ok=s.verify_ok,
                 hosts=tuple(HostOutcome(h, r.exit) for h, r in s.hosts.items()),
                 output_lines=s.output_lines,
+                health=gate_lines(s.health, s.health_asked)
+                if step.health is not None and (s.health or s.status is Status.RUNNING)
+                else (),
             )
         )
     return tuple(rows)

@@ -10,6 +10,7 @@ from collections.abc import Mapping
 
 from golive.core import events as ev
 from golive.core.events import Event
+from golive.core.health import evaluation_line
 from golive.core.state import Status
 from golive.core.text import visible
 
@@ -143,6 +144,10 @@ def _describe(e: Event) -> str:
         return f"↶ rollback{to} {status_word(e.get('status'))}"
     if kind == ev.RUN_FINISHED:
         return f"■ run {status_word(e.get('outcome'))}{reason}"
+    if kind == ev.HEALTH_EVALUATED:
+        return evaluation_line(e)
+    if kind == ev.HEALTH_ASKED:
+        return f"? {step}: the health gate asks a person{reason}"
     if kind == ev.SESSION_RESUMED:
         return "⟳ resumed"
     if kind == ev.RUN_STARTED:

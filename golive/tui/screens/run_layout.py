@@ -328,6 +328,7 @@ class RunLayout(Screen[None]):
                 "hosts: "
                 + "  ".join(f"{visible(h.host)} {'✔' if h.exit == 0 else '✘'}" for h in s.hosts)
             )
+        lines.extend(visible(line) for line in s.health)  # host names: shown, never obeyed
         self._update_detail(detail, Content.assemble((step.id, "b"), "\n".join(lines)))
         if refill:
             output = self.query_one("#output", Log)
