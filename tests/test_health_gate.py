@@ -4,6 +4,7 @@ test writes to, a baseline recorded by `golive monitor --record`, and `golive ru
 from __future__ import annotations
 
 import contextlib
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import golive, of_type, spawn, wait_until
+from tests.helpers import events, golive, of_type, spawn, wait_until
 
 pytestmark = pytest.mark.slow  # real sshd and golive processes
 
@@ -286,3 +287,33 @@ max_ratio = 2.0
     assert done.returncode == 2
     assert f"{runbook}:9: baseline normal: no-such-baseline.jsonl: no such file" in done.stderr
     assert "golive monitor" in done.stderr  # the hint says how to make one
+
+
+def test_a_killed_golive_resumes_its_gate_with_the_baseline_it_took_before_the_change(
+    tmp_path: Path, five: tuple[Any, dict[str, Path]]
+) -> None:
+    server, logs = five
+    runbook = gate_runbook(tmp_path, server, logs, BEFORE_DEPLOY)
+    journal = tmp_path / "run.jsonl"
+    with LogWriters(logs):
+        run = spawn("run", runbook, "--rehearsal", "--console", "--yes", "--journal", journal)
+        try:
+            wait_until(
+                lambda: (
+                    journal.exists() and bool(of_type(journal, "health_evaluated", step="health"))
+                ),
+                60,
+                "the gate's first evaluation",
+            )
+            run.send_signal(signal.SIGKILL)
+            run.wait(timeout=10)
+        finally:
+            run.kill()
+        resumed = golive("resume", journal, "--console", "--yes", timeout=120)
+    assert resumed.returncode == 0, resumed.stdout + resumed.stderr
+    after = events(journal)
+    resumed_at = next(i for i, e in enumerate(after) if e["type"] == "session_resumed")
+    later = [e for e in after[resumed_at:] if e["type"] == "health_evaluated"]
+    assert later and later[-1]["then"] == "go"
+    assert all(e["baseline"]["problem"] == "" for e in later)  # the baseline survived the kill
+    assert "before step deploy" in later[-1]["baseline"]["source"]

@@ -17,11 +17,13 @@ from golive.console.operator import Policy
 from golive.console.printer import ConsolePrinter
 from golive.console.runner import EXIT_BAD_INPUT, EXIT_JOURNAL, OUTCOME_EXIT, drive
 from golive.core.clock import SystemClock
+from golive.core.diagnostics import Severity
 from golive.core.durations import format_duration
 from golive.core.keymap import Keymap
 from golive.core.loader import load_runbook
 from golive.core.runbook import Runbook
 from golive.core.text import visible
+from golive.io.baseline import check_baselines
 from golive.io.journal import (
     JournalError,
     JournalInUse,
@@ -77,6 +79,12 @@ def run_command(args: argparse.Namespace) -> int:
     if runbook is None:
         return EXIT_BAD_INPUT
     mode = "rehearsal" if args.rehearsal else "dry-run" if args.dry_run else "live"
+    if mode != "dry-run":  # a dry run evaluates no health gate: its baseline may come later
+        problems = check_baselines(runbook)
+        for diagnostic in problems:
+            print(diagnostic.render(), file=sys.stderr)
+        if any(d.severity is Severity.ERROR for d in problems):
+            return EXIT_BAD_INPUT
     return _start(runbook, args, mode, journal_dir=os.path.dirname(os.path.abspath(args.runbook)))
 
 

@@ -35,6 +35,7 @@ from golive.core.healthstats import Streak
 from golive.core.runbook import Baseline, Runbook, Step
 from golive.core.state import Status
 from golive.io.baseline import read_baseline
+from golive.io.journal import JournalError, read_events
 from golive.session.session import Session
 
 if TYPE_CHECKING:
@@ -135,7 +136,19 @@ class HealthGates:
                 + [b.length or 0.0 for b in runbook.baselines.values()]
             )
             self.feed = HealthFeed(runbook, keep + 4 * runbook.monitor.interval)
+            if session.state.sessions > 1:
+                self._prime(self.feed)
             session.listeners.append(self.feed)
+
+    def _prime(self, feed: HealthFeed) -> None:
+        """A resumed run: the samples and step starts of the sessions before, so that a
+        baseline taken before a step, and the window, survive a crash of golive."""
+        try:
+            for recorded in read_events(self.session.journal.path, verify=False):
+                if recorded.get("type") in (ev.SAMPLE, ev.HOST_STATE, ev.STEP_STARTED):
+                    feed(recorded)
+        except JournalError:
+            pass  # unreadable now: the gates start from live data, and say so if short
 
     def next_due(self) -> float | None:
         """Seconds until the next evaluation of a running gate (None: none is running)."""

@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
-from golive.core.engine import Question
+from golive.core.engine import Question, QuestionKind
 from golive.core.events import Decisions
 from golive.session.answers import Answer, AutoAnswers, NoAnswer
 from golive.session.conductor import Conductor
@@ -156,6 +156,8 @@ class RunDriver(RunHooks):
         def intent() -> None:
             if to is not None and seen is not None and not self._same_plan(to, seen):
                 return
+            if question.kind is QuestionKind.GATE and not self._still_open(question):
+                return  # decided meanwhile (a health gate decides itself): one answer only
             self._conductor.answer(question, decision, reason=reason, by=by, to=to)
 
         self.do(intent)
@@ -168,6 +170,13 @@ class RunDriver(RunHooks):
                 self._conductor.request_rollback(to, by, reason)
 
         self.do(intent)
+
+    def _still_open(self, question: Question) -> bool:
+        state = self._session.state
+        return any(
+            q.kind is question.kind and q.step == question.step
+            for q in self._session.engine.questions(state)
+        )
 
     def _same_plan(self, to: str, seen: RollbackPreview) -> bool:
         now = rollback_preview(self._session, to)
