@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from golive.core import events as ev
+from golive.core.diagnostics import Severity
+from golive.core.events import event
 from golive.core.health import (
     BaselineFigures,
     HostView,
@@ -21,6 +25,8 @@ from golive.core.health import (
 from golive.core.healthstats import Streak, Verdict
 from golive.core.loader import load_runbook
 from golive.core.runbook import Health, HealthCheck
+from golive.io.baseline import check_baselines, read_baseline
+from golive.io.journal import JournalWriter
 
 RUNBOOK = """[runbook]
 name = "gate"
@@ -189,6 +195,7 @@ HEALTH = Health(
     on_fail="rollback",
 )
 INTERVAL = 2.0
+FILE_LINE = RUNBOOK.split("\n").index("{baseline}") + 1  # where the baseline's `file` is
 
 
 def series(
@@ -346,3 +353,74 @@ def test_what_a_gate_does_after_its_streaks() -> None:
     assert watched is not None and watched.action == "ask" and "would no-go" in watched.reason
     waiting = Health(**{**HEALTH.__dict__, "on_inconclusive": "wait"})
     assert next_step(waiting, unclear) is None
+
+
+class _At:
+    """A clock standing at a given wall time, a second further at each reading."""
+
+    def __init__(self, wall: datetime) -> None:
+        self._wall, self._mono = wall, 0.0
+
+    def wall(self) -> datetime:
+        return self._wall + timedelta(seconds=self._mono)
+
+    def mono(self) -> float:
+        self._mono += 1.0
+        return self._mono
+
+
+def write_baseline(path: Path, wall: datetime, hosts: Sequence[str], samples: int = 30) -> None:
+    path.unlink(missing_ok=True)
+    writer = JournalWriter(str(path), _At(wall))
+    writer.append(event(ev.MONITOR_STARTED, runbook="rb.toml", hosts=list(hosts), interval=2.0))
+    for n in range(samples):
+        for host in hosts:
+            writer.append(
+                event(ev.SAMPLE, host=host, cpu=30.0 + n % 3, mem=50.0, errors=n % 2, warnings=0)
+            )
+    writer.append(event(ev.MONITOR_FINISHED, reason="duration"))
+    writer.close()
+
+
+def test_golive_check_warns_of_a_baseline_from_another_hour_and_day(tmp_path: Path) -> None:
+    window = 'window = { start = "2026-12-05T22:00:00+00:00", duration = "4h" }'
+    text = RUNBOOK.format(baseline='file = "b.jsonl"', health=GOOD_HEALTH)
+    text = text.replace('name = "gate"', f'name = "gate"\n{window}')
+    (tmp_path / "rb.toml").write_text(text)
+    loaded = load_runbook(str(tmp_path / "rb.toml")).runbook
+    assert loaded is not None
+    # Tuesday 14:00 for a Saturday 22:02 gate (the gate follows two 1-minute steps).
+    write_baseline(tmp_path / "b.jsonl", datetime(2026, 12, 1, 14, 0, tzinfo=UTC), ["app1"])
+    found = check_baselines(loaded)
+    messages = [d.render() for d in found]
+    assert any("recorded at 14:00, but the gate is planned for 22:02" in m for m in messages), (
+        messages
+    )
+    assert any("recorded on a Tuesday, the gate runs on a Saturday" in m for m in messages)
+    assert any("has no samples of app2" in m for m in messages)
+    assert all(d.severity is Severity.WARNING and d.line == FILE_LINE + 1 for d in found)
+    figures = read_baseline(loaded, loaded.baselines["normal"])
+    assert figures.problem == "" and figures.hosts["app1"].samples == 30
+    assert (
+        figures.hosts["app1"].errors == 15 and figures.hosts["app1"].stats["cpu"]["median"] == 31.0
+    )
+    # The same night a week before, at the gate's hour: nothing to say but the missing host.
+    write_baseline(
+        tmp_path / "b.jsonl", datetime(2026, 11, 28, 21, 30, tzinfo=UTC), ["app1", "app2"]
+    )
+    assert check_baselines(loaded) == []
+
+
+def test_a_baseline_whose_chain_is_broken_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "rb.toml").write_text(
+        RUNBOOK.format(baseline='file = "b.jsonl"', health=GOOD_HEALTH)
+    )
+    loaded = load_runbook(str(tmp_path / "rb.toml")).runbook
+    assert loaded is not None
+    write_baseline(tmp_path / "b.jsonl", datetime(2026, 12, 1, 22, 0, tzinfo=UTC), ["app1", "app2"])
+    lines = (tmp_path / "b.jsonl").read_text().splitlines()
+    lines[5] = lines[5].replace('"errors":0', '"errors":1')
+    (tmp_path / "b.jsonl").write_text("\n".join(lines) + "\n")
+    (problem,) = check_baselines(loaded)
+    assert problem.severity is Severity.ERROR and problem.line == FILE_LINE
+    assert "b.jsonl" in problem.message and "golive monitor" in problem.hint

@@ -55,10 +55,12 @@ class AutoAnswers:
         self._reruns: set[str] = set()
 
     def _health_asks(self, q: Question) -> bool:
-        """A health gate that put itself to a person (it passes by itself when it can)."""
+        """A health gate that put itself to a person (it passes by itself when it can); an
+        observe_only one is an ordinary gate once it has recorded its verdict."""
         if q.step is None:
             return False
-        return self.session.engine.step(q.step).health is not None
+        health = self.session.engine.step(q.step).health
+        return health is not None and not health.observe_only
 
     def answer(self, q: Question) -> Answer | None:
         """The policy's answer, None when a person must answer, NoAnswer when nobody can."""
