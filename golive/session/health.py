@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from dataclasses import replace
 from collections.abc import Sequence
 from datetime import UTC
 from typing import TYPE_CHECKING
@@ -189,9 +190,12 @@ class HealthGates:
             health, hosts, self.feed.views(hosts), baseline, now, self.feed.interval, started
         )
         streak = self._streaks.get(key) or Streak(health.pass_after, health.fail_after)
-        streak = self._streaks[key] = streak.after(evaluation.verdict)
-        asked = state.step(gate.id).health_asked
+        streak = streak.after(evaluation.verdict)
         warmed = started is None or now - started >= health.window
+        if not warmed:  # too little data while the window fills: not yet a reason to ask
+            streak = replace(streak, unclear=0)
+        self._streaks[key] = streak
+        asked = state.step(gate.id).health_asked
         move = None if asked else next_step(health, streak, warmed)
         number = state.step(gate.id).evaluations + 1
         fields = evaluation_fields(

@@ -1,0 +1,162 @@
+"""A health gate on the run screen, driven by Pilot: two local hosts whose log files the
+test writes to, the monitor sampling them with psutil, and an operator's override."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from golive.core import events as ev
+from golive.core.clock import SystemClock
+from golive.core.events import event
+from golive.core.templating import Values
+from golive.io.journal import JournalWriter
+from golive.io.ssh import SshPool
+from golive.io.ssh_exec import HostExecutors
+from golive.session.answers import Policy
+from golive.session.session import RunOptions, start_session, watch_hosts
+from golive.tui.run import build_app
+from golive.tui.screens.dialogs import ChoiceScreen, TextScreen
+from tests.helpers import of_type
+from tests.test_tui import answer, dialog, load, text_of, typed, wait_for
+
+pytestmark = pytest.mark.slow  # a real run, its monitor and the run screen
+
+TICK = 0.5
+
+
+class _Stepping:
+    """A clock for writing a baseline: each reading a quarter of a second on."""
+
+    def __init__(self) -> None:
+        self._at = 0.0
+
+    def wall(self) -> datetime:
+        return datetime(2026, 12, 1, 22, 0).astimezone() + timedelta(seconds=self._at)
+
+    def mono(self) -> float:
+        self._at += TICK / 2
+        return self._at
+
+
+def baseline(path: Path, hosts: list[str]) -> None:
+    """A recorded normal night: one error per host per half second."""
+    writer = JournalWriter(str(path), _Stepping())
+    writer.append(event(ev.MONITOR_STARTED, runbook="gate.toml", hosts=hosts, interval=TICK))
+    for _ in range(60):
+        for host in hosts:
+            writer.append(event(ev.SAMPLE, host=host, cpu=20.0, mem=30.0, errors=1, warnings=0))
+    writer.append(event(ev.MONITOR_FINISHED, reason="duration"))
+    writer.close()
+
+
+@pytest.fixture
+def writing(tmp_path: Path) -> Iterator[dict[str, int]]:
+    """Error lines per tick for each host's log, appended until the test ends."""
+    rate = {"web1": 1, "web2": 4}
+    stop = threading.Event()
+
+    def write() -> None:
+        while not stop.wait(TICK):
+            for host, lines in rate.items():
+                with (tmp_path / f"{host}.log").open("a") as log:
+                    log.writelines(
+                        f"2026-12-05 22:00:00 ERROR [{host}] request failed\n" for _ in range(lines)
+                    )
+
+    for host in rate:
+        (tmp_path / f"{host}.log").touch()
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    yield rate
+    stop.set()
+    thread.join(timeout=5)
+
+
+async def test_the_gate_shows_its_checks_worst_first_and_a_person_overrides_it(
+    tmp_path: Path, writing: dict[str, int]
+) -> None:
+    baseline(tmp_path / "baseline.jsonl", ["web1", "web2"])
+    (tmp_path / "gate.toml").write_text(
+        f"""[runbook]
+name = "gate on screen"
+[monitor]
+interval = "{TICK}s"
+errors_warn = "100000/min"
+[hosts.web1]
+local = true
+groups = ["web"]
+logs = ["{tmp_path}/web1.log"]
+[hosts.web2]
+local = true
+groups = ["web"]
+logs = ["{tmp_path}/web2.log"]
+[baselines.normal]
+file = "baseline.jsonl"
+[[steps]]
+id = "go-live"
+kind = "gate"
+on = "web"
+instructions = "Automatic: web errors against a normal night."
+duration = "1m"
+[steps.health]
+baseline = "normal"
+window = "3s"
+every = "1s"
+min_samples = 4
+fail_after = 2
+on_fail = "ask"
+[[steps.health.checks]]
+metric = "errors"
+max_ratio = 2.0
+floor = "3/min"
+"""
+    )
+    runbook = load(tmp_path / "gate.toml")
+    journal = tmp_path / "run.jsonl"
+    session = start_session(
+        runbook, str(journal), Values({}, {}), SystemClock(),
+        RunOptions(mode="rehearsal", operator="alice"),
+    )  # fmt: skip
+    pool = SshPool()
+    monitor = watch_hosts(session, pool, None)
+    app = build_app(session, HostExecutors(pool), Policy(operator="alice", interactive=True))
+    try:
+        async with app.run_test(size=(160, 50)) as pilot:
+            detail = app.query_one("#detail")
+            await wait_for(pilot, lambda: "web2 errors FAIL" in text_of(detail), "a failing check")
+            shown = text_of(detail)
+            # Worst first: the failing host's check before the passing one's, with figures.
+            assert shown.index("web2 errors FAIL") < shown.index("web1 errors")
+            assert "/min against" in shown and "health " in shown
+            await wait_for(pilot, lambda: bool(of_type(journal, "health_asked")), "the gate to ask")
+            await pilot.press("g")
+            choice = await dialog(pilot, ChoiceScreen)
+            await answer(pilot, choice, "g")
+            who = await dialog(pilot, TextScreen)
+            await answer(pilot, who, *typed("alice, change manager"))
+            why = await dialog(pilot, TextScreen)
+            await answer(pilot, why, *typed("web2 errors are the known cache warm-up"))
+            await wait_for(
+                pilot, lambda: bool(of_type(journal, "run_finished")), "the run to finish"
+            )
+    finally:
+        if app.driver is not None:
+            app.driver.stop()
+        if monitor is not None:
+            monitor.stop()
+        session.close()
+        pool.close()
+    evaluations = of_type(journal, "health_evaluated", step="go-live")
+    assert evaluations[-1]["verdict"] == "fail" or any(e["then"] == "ask" for e in evaluations)
+    (asked,) = of_type(journal, "health_asked", step="go-live")
+    assert "on_fail = ask" in asked["reason"] or "inconclusive" in asked["reason"]
+    (decided,) = of_type(journal, "decision", step="go-live")
+    assert decided["decision"] == "go" and not decided["automatic"]
+    assert decided["by"] == "alice, change manager"
+    assert decided["reason"] == "web2 errors are the known cache warm-up"
+    assert of_type(journal, "run_finished")[-1]["outcome"] == "completed"
