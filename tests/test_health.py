@@ -24,7 +24,8 @@ from golive.core.health import (
 )
 from golive.core.healthstats import Streak, Verdict
 from golive.core.loader import load_runbook
-from golive.core.runbook import Health, HealthCheck
+from golive.core.notify import cause
+from golive.core.runbook import Health, HealthCheck, Runbook
 from golive.io.baseline import check_baselines, read_baseline
 from golive.io.journal import JournalWriter
 
@@ -86,7 +87,7 @@ max = 95
 
 def load(
     tmp_path: Path, health: str = GOOD_HEALTH, baseline: str = 'file = "b.jsonl"'
-) -> tuple[object, list[str]]:
+) -> tuple[Runbook | None, list[str]]:
     path = tmp_path / "rb.toml"
     path.write_text(RUNBOOK.format(baseline=baseline, health=health))
     result = load_runbook(str(path))
@@ -97,8 +98,9 @@ def load(
 
 def test_a_health_table_is_read_into_the_model(tmp_path: Path) -> None:
     runbook, problems = load(tmp_path)
-    assert problems == []
-    health = runbook.step("health").health  # type: ignore[attr-defined]
+    assert problems == [] and runbook is not None
+    health = runbook.step("health").health
+    assert health is not None
     assert health == Health(
         baseline="normal",
         checks=(
@@ -424,3 +426,21 @@ def test_a_baseline_whose_chain_is_broken_is_an_error(tmp_path: Path) -> None:
     (problem,) = check_baselines(loaded)
     assert problem.severity is Severity.ERROR and problem.line == FILE_LINE
     assert "b.jsonl" in problem.message and "golive monitor" in problem.hint
+
+
+def test_a_health_gate_tells_the_war_room_when_it_needs_a_person_not_when_it_starts(
+    tmp_path: Path,
+) -> None:
+    runbook, _ = load(tmp_path)
+    assert runbook is not None
+    started = event(ev.STEP_STARTED, step="health", action="run", attempt=1)
+    assert cause(started, runbook) is None
+    asked = event(ev.HEALTH_ASKED, step="health", reason="health: 2 inconclusive evaluations")
+    found = cause(asked, runbook)
+    assert found == (
+        "gate_waiting",
+        "health",
+        "health gate needs a person: health: 2 inconclusive evaluations",
+    )
+    plain = event(ev.STEP_STARTED, step="deploy", action="run", attempt=1)
+    assert cause(plain, runbook) is None  # not a gate

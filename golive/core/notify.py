@@ -114,7 +114,11 @@ def cause(event: Event, runbook: Runbook) -> tuple[str, str | None, str] | None:
         and runbook.has_step(step)
         and runbook.step(step).kind is StepKind.GATE
     ):
+        if runbook.step(step).health is not None:
+            return None  # it decides itself: news only if it asks a person (below)
         return "gate_waiting", step, "go/no-go gate waits for its decision"
+    if kind == ev.HEALTH_ASKED and isinstance(step, str):
+        return "gate_waiting", step, f"health gate needs a person: {event.get('reason', '')}"
     if kind == ev.ROLLBACK_STARTED:
         return "rollback_started", event.get("cause"), f"rollback to {event.get('to')} started"
     if kind == ev.RUN_FINISHED:
