@@ -10,7 +10,7 @@ from typing import Any
 from golive.core.durations import format_duration
 from golive.core.graph import descendants, find_cycle, longest_path, topological
 from golive.core.reader import DocumentReader, did_you_mean
-from golive.core.runbook import LOCAL, Runbook, Step, StepKind
+from golive.core.runbook import LOCAL, HealthCheck, Runbook, Step, StepKind
 from golive.core.shell import analyse
 from golive.core.templating import referenced_names
 
@@ -314,4 +314,26 @@ def summary(runbook: Runbook) -> list[str]:
         f"  rollback points: {', '.join(points) or 'none'}; steps with rollback: {len(undo)}"
     )
     lines.append(f"  point of no return: {', '.join(ponr) or 'none'}")
+    for step in runbook.steps:
+        health = step.health
+        if health is None:
+            continue
+        base = runbook.baselines.get(health.baseline)
+        source = (base.file or f"before {base.before_step}") if base else "?"
+        checks = ", ".join(_check_words(c) for c in health.checks)
+        lines.append(
+            f"  health gate {step.id}: {plural(len(runbook.targets(step.on)), 'host')} of {step.on} "
+            f"against {health.baseline} ({source}); {checks}; every "
+            f"{format_duration(health.every)} over {format_duration(health.window)}, "
+            f"go after {health.pass_after}, {health.on_fail} after {health.fail_after}"
+        )
     return lines
+
+
+def _check_words(check: HealthCheck) -> str:
+    if check.is_rate:
+        floor = f", floor {check.floor_per_minute:g}/min" if check.floor_per_minute else ""
+        return f"{check.metric} <= {check.max_ratio:g}x{floor}"
+    limits = [f"+{check.max_increase:g}" if check.max_increase is not None else "",
+              f"max {check.cap:g}" if check.cap is not None else ""]  # fmt: skip
+    return f"{check.metric} {check.stat} " + " ".join(x for x in limits if x)
