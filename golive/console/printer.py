@@ -10,7 +10,7 @@ from golive.console.guard import guarded
 from golive.console.line import shared_line
 from golive.core.durations import format_duration
 from golive.core.events import Event
-from golive.core.health import evaluation_line, worst_lines
+from golive.core.health_text import evaluation_line, worst_lines
 from golive.core.text import visible
 from golive.session.session import Session
 

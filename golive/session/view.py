@@ -21,7 +21,7 @@ from functools import cached_property
 from types import MappingProxyType
 
 from golive.core.engine import Engine, Question
-from golive.core.health import gate_lines
+from golive.core.health_text import gate_lines
 from golive.core.runbook import Runbook
 from golive.core.state import RunState, Status
 from golive.core.timeline import Timing, step_timing

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from golive.core import events as ev
 from golive.core.events import Event
-from golive.core.health import evaluation_line
+from golive.core.health_text import evaluation_line
 from golive.core.state import Status
 from golive.core.text import visible
 
