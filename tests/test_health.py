@@ -12,16 +12,8 @@ import pytest
 from golive.core import events as ev
 from golive.core.diagnostics import Severity
 from golive.core.events import event
-from golive.core.health import (
-    BaselineFigures,
-    HostView,
-    Point,
-    baseline_from_points,
-    evaluate,
-    evaluation_fields,
-    next_step,
-    point,
-)
+from golive.core.health import evaluate, evaluation_fields, next_step
+from golive.core.health_data import BaselineFigures, HostView, Point, baseline_from_points, point
 from golive.core.healthstats import Streak, Verdict
 from golive.core.loader import load_runbook
 from golive.core.notify import cause

@@ -19,7 +19,7 @@ from golive.core.checks import dependency_map
 from golive.core.diagnostics import Diagnostic, Severity
 from golive.core.events import Event
 from golive.core.graph import descendants, longest_path
-from golive.core.health import BaselineFigures, Point, baseline_from_points, point
+from golive.core.health_data import BaselineFigures, Point, baseline_from_points, point
 from golive.core.runbook import Baseline, Runbook
 from golive.io.journal import JournalError, read_events
 

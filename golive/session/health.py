@@ -14,24 +14,16 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from dataclasses import replace
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC
 from typing import TYPE_CHECKING
 
 from golive.core import events as ev
 from golive.core.engine import Question, QuestionKind
 from golive.core.events import Decisions, Event, event
-from golive.core.health import (
-    BaselineFigures,
-    HostView,
-    Point,
-    baseline_from_points,
-    evaluate,
-    evaluation_fields,
-    next_step,
-    point,
-)
+from golive.core.health import evaluate, evaluation_fields, next_step
+from golive.core.health_data import BaselineFigures, HostView, Point, baseline_from_points, point
 from golive.core.healthstats import Streak
 from golive.core.runbook import Baseline, Runbook, Step
 from golive.core.state import Status
