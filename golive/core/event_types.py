@@ -196,7 +196,9 @@ class HealthEvaluated(TypedDict, total=False):
     baseline: dict[str, Any]  # name, source, problem
     counts: dict[str, int]  # hosts by verdict
     streak: dict[str, int]  # passes, fails, unclear: consecutive evaluations
-    then: str | None  # what the gate does now: "go" | "no-go" | "ask"; None: evaluates on
+    then: (
+        str | None
+    )  # a gate's move now: "go" | "no-go" | "ask"; a step's: "succeed" | "fail"; None: evaluates on
     observe_only: bool
     hosts: list[dict[str, Any]]  # worst first: host, verdict, state, checks (values, limits)
 

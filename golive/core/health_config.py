@@ -90,6 +90,15 @@ def health(reader: DocumentReader, spec: dict[str, Any], where: Where) -> Health
         )
         return None
     reader.known_keys(where, table, HEALTH_KEYS)
+    if spec.get("kind", "command") != "gate":
+        for key in ("on_fail", "on_inconclusive"):
+            if key in table:
+                reader.error(
+                    (*where, key),
+                    f"{key} is for health gates; a step that fails its health check "
+                    "fails, and its on_failure says what comes next",
+                    "drop it, or set on_failure on the step",
+                )
     baseline = reader.text(table, where, "baseline")
     if not baseline:
         reader.error(where, "a health table needs its baseline", 'add baseline = "normal"')
@@ -242,17 +251,17 @@ def check_health(runbook: Runbook, reader: DocumentReader) -> None:
             continue
         where: Where = ("steps", index, "health")
         health = step.health
-        if step.kind is not StepKind.GATE:
+        if step.kind in (StepKind.MANUAL, StepKind.WAIT):
             reader.error(
                 where,
                 f"step {step.id} has a health table but is a {step.kind.value} step",
-                'a health table decides a gate: kind = "gate"',
+                "a health table decides a gate, or verifies a command or check step",
             )
         hosts = runbook.targets(step.on)
         if step.on == LOCAL:
             reader.error(
                 where,
-                f"the health gate {step.id} judges the hosts it is on, and it is on none",
+                f"the health table of {step.id} judges the hosts it is on, and it is on none",
                 'add on = "app" (a group or a host of [hosts])',
             )
         interval = runbook.monitor.interval

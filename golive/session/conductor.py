@@ -83,6 +83,7 @@ class Conductor:
         self._cancel = threading.Event()
         self._failure = ""  # why a step thread could not go on: the run stops with it
         self.health = HealthGates(session)  # health gates answer themselves from the tick
+        execution.health_verify = self.health.verify
 
     # -- moving on ----------------------------------------------------------
     def busy(self) -> bool:

@@ -76,6 +76,9 @@ class StepExecution:
         self.executors = executors
         self.dry_run = dry_run
         self._sleep = sleep or (lambda seconds, cancel: cancel.wait(seconds) and None)
+        # The conductor's health gates judge a step with a health table after its command
+        # and verify (None: the step passes, or has no table); set by the conductor.
+        self.health_verify: Callable[[Step, threading.Event], str | None] | None = None
 
     def run_step(self, step: Step, cancel: threading.Event) -> None:
         self._execute(step, "run", step.run, cancel)
@@ -172,6 +175,9 @@ class StepExecution:
             verified, _ = self._verify(step, hosts, cancel)
             if verified.failure is not None:
                 outcome = Outcome(f"verify failed: {verified.failure}", verified.unknown)
+        if outcome.failure is None and action == "run" and self.health_verify is not None:
+            # A health table on a step: its verify, judged from live metrics once it ran.
+            outcome = Outcome(self.health_verify(step, cancel))
         self._finish(step, action, outcome)
 
     def verify_again(self, step: Step, cancel: threading.Event) -> tuple[bool, str]:

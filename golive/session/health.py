@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING
 from golive.core import events as ev
 from golive.core.engine import Question, QuestionKind
 from golive.core.events import Decisions, Event, event
-from golive.core.health import evaluate, evaluation_fields, next_step
+from golive.core.health import Next, evaluate, evaluation_fields, next_step
 from golive.core.health_data import BaselineFigures, HostView, Point, baseline_from_points, point
-from golive.core.healthstats import Streak
-from golive.core.runbook import Baseline, Runbook, Step
+from golive.core.healthstats import Streak, Verdict
+from golive.core.runbook import Baseline, Runbook, Step, StepKind
 from golive.core.state import Status
 from golive.io.baseline import read_baseline
 from golive.io.journal import JournalError, read_events
@@ -117,15 +117,18 @@ class HealthGates:
     def __init__(self, session: Session) -> None:
         self.session = session
         runbook = session.runbook
-        self.gates = [s for s in runbook.steps if s.health is not None]
-        self.active = bool(self.gates) and session.state.mode != "dry-run"
+        # Gates decide themselves on the loop's thread; other steps with a health table
+        # are judged as their verify, on their own thread (verify).
+        self.gates = [s for s in runbook.steps if s.health is not None and s.kind is StepKind.GATE]
+        judged = [s for s in runbook.steps if s.health is not None]
+        self.active = bool(judged) and session.state.mode != "dry-run"
         self._due: dict[tuple[str, int], float] = {}
         self._streaks: dict[tuple[str, int], Streak] = {}
         self._files: dict[str, BaselineFigures] = {}
         self.feed: HealthFeed | None = None
         if self.active:
             keep = max(
-                [s.health.window for s in self.gates if s.health is not None]
+                [s.health.window for s in judged if s.health is not None]
                 + [b.length or 0.0 for b in runbook.baselines.values()]
             )
             self.feed = HealthFeed(runbook, keep + 4 * runbook.monitor.interval)
@@ -205,6 +208,49 @@ class HealthGates:
         question = Question(QuestionKind.GATE, gate.id, (Decisions.GO, Decisions.NO_GO), "")
         decision = Decisions.GO if move.action == "go" else Decisions.NO_GO
         conductor.answer(question, decision, reason=move.reason, by=HEALTH_BY, automatic=True)
+
+    def verify(self, step: Step, cancel: threading.Event) -> str | None:
+        """Judge `step` (not a gate) from the moment its command and verify are done:
+        None when it passes; otherwise why it fails. Inconclusive is never a pass: after
+        `fail_after` inconclusive evaluations once the window has filled, or at the
+        step's `timeout`, the step fails (its retries and on_failure take over)."""
+        health = step.health
+        if health is None or not self.active or self.feed is None:
+            return None
+        attempt = self.session.state.step(step.id).attempts
+        since = self.session.now_m()
+        streak = Streak(health.pass_after, health.fail_after)
+        number = 0
+        while not cancel.is_set():
+            now = self.session.now_m()
+            hosts = [h.name for h in self.session.runbook.targets(step.on)]
+            baseline = self._baseline(health.baseline)
+            evaluation = evaluate(
+                health, hosts, self.feed.views(hosts), baseline, now, self.feed.interval, since
+            )
+            streak = streak.after(evaluation.verdict)
+            if now - since < health.window:
+                streak = replace(streak, unclear=0)
+            failure, passed = "", streak.decided is Verdict.PASS
+            if streak.decided is Verdict.FAIL:
+                failure = f"health: {streak.fails} failing evaluations in a row"
+            elif streak.unclear >= health.fail_after:
+                failure = f"health: {streak.unclear} inconclusive evaluations in a row: no data is never a pass"
+            elif step.timeout is not None and now - since >= step.timeout and not passed:
+                failure = f"health: no verdict within the step's timeout of {step.timeout:g}s"
+            then = Next("fail", failure) if failure else Next("succeed", "") if passed else None
+            number += 1
+            fields = evaluation_fields(
+                step.id, attempt, number, evaluation, health, baseline, streak, then
+            )
+            fields["observe_only"] = health.observe_only
+            self.session.record(event(ev.HEALTH_EVALUATED, **fields))
+            if failure and not health.observe_only:
+                return f"{failure}: {evaluation.reason}"
+            if then is not None:
+                return None
+            cancel.wait(health.every)
+        return "cancelled by the operator"
 
     def _late(self, gate: Step, now: float) -> str:
         """Why the gate, still undecided, must now be put to a person ("" not yet)."""

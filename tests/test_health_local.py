@@ -1,5 +1,6 @@
-"""A health gate on the run screen, driven by Pilot: two local hosts whose log files the
-test writes to, the monitor sampling them with psutil, and an operator's override."""
+"""Health checks on two local hosts whose log files the test writes to, the monitor
+sampling them with psutil: a gate on the run screen (Pilot) that a person overrides,
+and a command step verified by its health table."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from golive.session.answers import Policy
 from golive.session.session import RunOptions, start_session, watch_hosts
 from golive.tui.run import build_app
 from golive.tui.screens.dialogs import ChoiceScreen, TextScreen
-from tests.helpers import of_type
+from tests.helpers import golive, of_type
 from tests.test_tui import answer, dialog, load, text_of, typed, wait_for
 
 pytestmark = pytest.mark.slow  # a real run, its monitor and the run screen
@@ -160,3 +161,72 @@ floor = "3/min"
     assert decided["by"] == "alice, change manager"
     assert decided["reason"] == "web2 errors are the known cache warm-up"
     assert of_type(journal, "run_finished")[-1]["outcome"] == "completed"
+
+
+VERIFIED = """[runbook]
+name = "verified by health"
+[monitor]
+interval = "{tick}s"
+errors_warn = "100000/min"
+[hosts.web1]
+local = true
+groups = ["web"]
+logs = ["{folder}/web1.log"]
+[hosts.web2]
+local = true
+groups = ["web"]
+logs = ["{folder}/web2.log"]
+[baselines.normal]
+file = "baseline.jsonl"
+[[steps]]
+id = "backup"
+run = "true"
+duration = "1s"
+rollback_point = true
+[[steps]]
+id = "deploy"
+on = "web"
+run = "echo deployed >> {folder}/deployed"
+rollback = "echo undone >> {folder}/undone"
+duration = "10s"
+timeout = "1m"
+on_failure = "rollback"
+[steps.health]
+baseline = "normal"
+window = "3s"
+every = "1s"
+min_samples = 4
+fail_after = 2
+[[steps.health.checks]]
+metric = "errors"
+max_ratio = 2.0
+floor = "3/min"
+"""
+
+
+@pytest.mark.parametrize(("web2_lines", "outcome"), [(1, "completed"), (4, "rolled_back")])
+def test_a_command_step_is_verified_by_its_health_table(
+    tmp_path: Path, writing: dict[str, int], web2_lines: int, outcome: str
+) -> None:
+    writing["web2"] = web2_lines
+    baseline(tmp_path / "baseline.jsonl", ["web1", "web2"])
+    runbook = tmp_path / "verified.toml"
+    runbook.write_text(VERIFIED.format(tick=TICK, folder=tmp_path))
+    journal = tmp_path / "run.jsonl"
+    done = golive("run", runbook, "--rehearsal", "--console", "--yes", "--journal", journal)
+    assert of_type(journal, "run_finished")[-1]["outcome"] == outcome, done.stdout + done.stderr
+    evaluations = of_type(journal, "health_evaluated", step="deploy")
+    finished = of_type(journal, "step_finished", step="deploy", action="run")
+    if outcome == "completed":
+        assert evaluations[-1]["then"] == "succeed" and evaluations[-1]["verdict"] == "pass"
+        assert finished[-1]["status"] == "succeeded"
+        assert not (tmp_path / "undone").exists()
+    else:
+        assert evaluations[-1]["then"] == "fail" and evaluations[-1]["verdict"] == "fail"
+        assert finished[-1]["status"] == "failed"
+        assert finished[-1]["reason"].startswith("health: 2 failing evaluations in a row: ")
+        assert "web2 errors" in finished[-1]["reason"]
+        assert (tmp_path / "undone").exists()
+    # The window starts when the command is done: nothing before it is judged.
+    started = of_type(journal, "step_started", step="deploy")[0]["m"]
+    assert all(e["m"] > started for e in evaluations)
