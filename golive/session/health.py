@@ -125,6 +125,7 @@ class HealthGates:
         self._due: dict[tuple[str, int], float] = {}
         self._streaks: dict[tuple[str, int], Streak] = {}
         self._files: dict[str, BaselineFigures] = {}
+        self._files_lock = threading.Lock()
         self.feed: HealthFeed | None = None
         if self.active:
             keep = max(
@@ -135,6 +136,24 @@ class HealthGates:
             if session.state.sessions > 1:
                 self._prime(self.feed)
             session.listeners.append(self.feed)
+            files = {s.health.baseline for s in judged if s.health is not None}
+            threading.Thread(
+                target=self._read_files, args=(files,), name="baselines", daemon=True
+            ).start()
+
+    def _read_files(self, names: set[str]) -> None:
+        """Read the file baselines off the run loop's thread (a long baseline takes a
+        while): a gate that starts before its baseline is read evaluates inconclusive."""
+        for name in sorted(names):
+            spec = self.session.runbook.baselines.get(name)
+            if spec is None or spec.file is None:
+                continue
+            try:
+                figures = read_baseline(self.session.runbook, spec)
+            except Exception as exc:  # never a traceback from this thread: the gate says it
+                figures = BaselineFigures(name, spec.file, problem=f"{type(exc).__name__}: {exc}")
+            with self._files_lock:
+                self._files[name] = figures
 
     def _prime(self, feed: HealthFeed) -> None:
         """A resumed run: the samples and step starts of the sessions before, so that a
@@ -172,7 +191,14 @@ class HealthGates:
                 continue
             assert gate.health is not None
             self._due[key] = now + gate.health.every
-            self._evaluate(conductor, gate, key, now)
+            try:
+                self._evaluate(conductor, gate, key, now)
+            except JournalError:
+                raise
+            except Exception as exc:  # a fault in golive: the gate goes to a person, said
+                if not s.health_asked:
+                    why = f"golive could not evaluate it ({type(exc).__name__}: {exc})"
+                    self.session.record(event(ev.HEALTH_ASKED, step=gate.id, reason=why))
 
     def _evaluate(self, conductor: Conductor, gate: Step, key: tuple[str, int], now: float) -> None:
         health = gate.health
@@ -271,12 +297,10 @@ class HealthGates:
             return self.feed.frozen(name) or BaselineFigures(
                 name,
                 f"the {spec.length or 0:g}s before step {spec.before_step}",
-                problem=f"step {spec.before_step} has not started in this session",
+                problem=f"step {spec.before_step} has not started yet",
             )
-        figures = self._files.get(name)
+        with self._files_lock:
+            figures = self._files.get(name)
         if figures is None:
-            # Read once per run: a file that appears later is read at the next gate start.
-            figures = read_baseline(self.session.runbook, spec)
-            if not figures.problem:
-                self._files[name] = figures
+            return BaselineFigures(name, spec.file or "", problem="still being read")
         return figures
