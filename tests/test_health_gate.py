@@ -13,6 +13,8 @@ from typing import Any
 
 import pytest
 
+from golive.core.compare import measure
+from golive.io.recorded import load_record
 from tests.helpers import events, golive, of_type, spawn, wait_until
 
 pytestmark = pytest.mark.slow  # real sshd and golive processes
@@ -220,6 +222,10 @@ def test_a_clean_run_passes_its_gate_against_the_minutes_before_the_change(
     assert go["decision"] == "go" and go["by"] == "golive health"
     assert not (tmp_path / "undone").exists()
     assert of_type(journal, "run_finished")[-1]["outcome"] == "completed"
+    # Its time counts for compare and calibrate: how long the gate took to decide.
+    record = load_record(str(journal)).record
+    measured = measure(record, record.step("health"))
+    assert measured.counted and measured.seconds is not None and measured.seconds >= 6
 
 
 def test_a_frozen_sshd_makes_the_gate_inconclusive_then_a_question_never_a_pass(

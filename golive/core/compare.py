@@ -5,7 +5,8 @@ and prints, and `golive calibrate` plans with the same measured times.
 Which time speaks for a step in a run: its last attempt that succeeded (or that a
 person confirmed, for manual steps and gates). Failed, injected, interrupted and
 marked-done attempts are shown but not counted, and neither are dry runs, nor manual
-steps and gates that --yes answered automatically: that is not anyone's time.
+steps and gates that --yes answered automatically: that is not anyone's time (a health
+gate that decided itself is timed: its time is how long it took to decide).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from golive.core.events import Decisions
+from golive.core.health import HEALTH_BY
 from golive.core.record import Attempt, RunRecord, StepRecord, percentile
 
 # A step got slower when it took more than 20 % longer AND more than 30 s longer:
@@ -112,6 +114,8 @@ def _answered_automatically(record: RunRecord, step_id: str, m: float) -> bool:
         and moment.m == m
         and moment.fields.get("decision") in _ANSWERED
         and bool(moment.fields.get("automatic"))
+        # A health gate's own decision is timed: how long it took to decide is its time.
+        and moment.by != HEALTH_BY
         for moment in record.moments
     )
 

@@ -32,11 +32,12 @@ from golive.core.healthstats import (
 from golive.core.runbook import Health, HealthCheck
 
 __all__ = [  # what a gate's evaluation takes, from health_data, and what it gives
-    "BaselineFigures", "BaselineHost", "CheckResult", "Evaluation", "HostResult", "HostView",
+    "HEALTH_BY", "BaselineFigures", "BaselineHost", "CheckResult", "Evaluation", "HostResult", "HostView",
     "Next", "Point", "baseline_from_points", "evaluate", "evaluation_fields", "next_step",
     "point",
 ]  # fmt: skip
 
+HEALTH_BY: Final = "golive health"  # who a gate's own decision is by, in the journal
 STALE_AFTER_INTERVALS: Final = 3  # as the monitor's HostWatch: no sample for this long
 _ORDER: Final = {Verdict.FAIL: 0, Verdict.INCONCLUSIVE: 1, Verdict.PASS: 2}
 

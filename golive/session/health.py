@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from golive.core import events as ev
 from golive.core.engine import Question, QuestionKind
 from golive.core.events import Decisions, Event, event
-from golive.core.health import Next, evaluate, evaluation_fields, next_step
+from golive.core.health import HEALTH_BY, Next, evaluate, evaluation_fields, next_step
 from golive.core.health_data import BaselineFigures, HostView, Point, baseline_from_points, point
 from golive.core.healthstats import Streak, Verdict
 from golive.core.runbook import Baseline, Runbook, Step, StepKind
@@ -33,8 +33,6 @@ from golive.session.session import Session
 
 if TYPE_CHECKING:
     from golive.session.conductor import Conductor
-
-HEALTH_BY = "golive health"
 
 
 class HealthFeed:
