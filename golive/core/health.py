@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from typing import Any, Final
 
 from golive.core.health_data import (
@@ -227,7 +228,8 @@ def _rate(
 def _level(
     health: Health, check: HealthCheck, window: Sequence[Point], base: BaselineHost
 ) -> CheckResult:
-    values = [v for p in window if (v := p.level(check.metric)) is not None]
+    read = attrgetter(check.metric)  # Point's cpu, mem, load or disk
+    values = [v for p in window if (v := read(p)) is not None]
     base_value, base_n = base.stat(check.metric, check.stat)
     rule = LevelCheck(check.stat, check.max_increase, check.cap)  # type: ignore[arg-type]
     result = judge_level_stat(rule, values, base_value, base_n, health.min_samples)

@@ -185,10 +185,14 @@ class HealthGates:
                 continue
             key = (gate.id, s.attempts)
             now = self.session.now_m()
-            if now < self._due.get(key, now):
+            due = self._due.get(key, now)
+            if now < due:
                 continue
             assert gate.health is not None
-            self._due[key] = now + gate.health.every
+            # On the plan's beat (start, start + every, ...), not drifting by each turn's
+            # lateness; a turn later than a whole beat starts the beat again from now.
+            beat = due + gate.health.every
+            self._due[key] = beat if beat > now else now + gate.health.every
             try:
                 self._evaluate(conductor, gate, key, now)
             except JournalError:
