@@ -17,9 +17,12 @@ from golive.core.health_data import BaselineFigures, HostView, Point, baseline_f
 from golive.core.healthstats import Streak, Verdict
 from golive.core.loader import load_runbook
 from golive.core.notify import cause
+from golive.core.record import build_record
 from golive.core.runbook import Health, HealthCheck, Runbook
 from golive.io.baseline import check_baselines, read_baseline
 from golive.io.journal import JournalWriter
+from golive.report.markdown import render_markdown
+from golive.report.summary import summarize
 
 RUNBOOK = """[runbook]
 name = "gate"
@@ -436,3 +439,60 @@ def test_a_health_gate_tells_the_war_room_when_it_needs_a_person_not_when_it_sta
     )
     plain = event(ev.STEP_STARTED, step="deploy", action="run", attempt=1)
     assert cause(plain, runbook) is None  # not a gate
+
+
+def test_the_report_folds_the_evaluations_and_shows_host_names_as_text(tmp_path: Path) -> None:
+    runbook, _ = load(tmp_path)
+    assert runbook is not None
+    wall = "2026-12-05T22:00:00+00:00"
+
+    def evaluated(n: int, verdict: str, then: str | None) -> dict[str, object]:
+        check = {"metric": "errors", "verdict": verdict, "live": 9.0, "base": 3.0,
+                 "limit": 6.0, "samples": 150, "reason": "9.00/min against 3.00/min", "p": 0.001}  # fmt: skip
+        hosts = [{"host": "app\x1b[2J1", "verdict": verdict, "state": "LIVE", "checks": [check]}]
+        return event(ev.HEALTH_EVALUATED, step="health", attempt=1, n=n, verdict=verdict,
+                     reason=f"evaluation {n}", counts={verdict: 1}, then=then, hosts=hosts,
+                     baseline={"name": "normal", "source": "b.jsonl", "problem": ""},
+                     seq=n + 2, t=wall, m=100.0 + 30 * n)  # fmt: skip
+
+    events = [
+        event(
+            ev.RUN_STARTED,
+            runbook="rb.toml",
+            mode="rehearsal",
+            name="gate",
+            seq=0,
+            t=wall,
+            m=0.0,
+            steps=[s.id for s in runbook.steps],
+        ),
+        event(ev.STEP_STARTED, step="health", action="run", attempt=1, seq=1, t=wall, m=90.0),
+        evaluated(1, "fail", None),
+        evaluated(2, "fail", "no-go"),
+        event(
+            ev.DECISION,
+            step="health",
+            question="gate",
+            decision="no-go",
+            by="golive health",
+            reason="health: 2 failing evaluations in a row",
+            automatic=True,
+            seq=5,
+            t=wall,
+            m=160.0,
+        ),
+    ]
+    record = build_record("run.jsonl", runbook, events)
+    summary = summarize(record, runbook)
+    (gate,) = summary["health"]
+    assert [e["n"] for e in gate["evaluations"]] == [1, 2]
+    assert gate["decisive"]["n"] == 2 and gate["decisive"]["then"] == "no-go"
+    assert gate["rules"]["checks"][0] == {"metric": "errors", "max_ratio": 2.0, "floor": 3.0,
+                                          "stat": None, "max_increase": None, "max": None}  # fmt: skip
+    assert gate["ended"] == [{"decision": "no-go", "by": "golive health", "automatic": True,
+                              "reason": "health: 2 failing evaluations in a row"}]  # fmt: skip
+    text = render_markdown(summary)
+    assert "### health: 2 evaluations" in text
+    assert "app\\\\x1b\\[2J1 | errors | ✘ fail | 9 | 3 | 6 |" in text  # shown, never obeyed
+    assert "\x1b" not in text
+    assert "decided: no-go (golive health, automatic)" in text.replace("\\_", "_")

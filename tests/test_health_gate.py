@@ -200,6 +200,12 @@ def test_errors_tripled_on_two_of_five_hosts_fail_the_gate_and_roll_back(
     assert golive("verify", journal).returncode == 0
     report = golive("report", journal, "--format", "md")
     assert report.returncode == 0, report.stderr
+    section = report.stdout.split("## Health gates", 1)[1].split("\n## ", 1)[0]
+    assert f"### health: {len(evaluations)} evaluations" in section
+    deciding = section.split("the deciding evaluation", 1)[1]
+    assert deciding.index("| app2 |") < deciding.index("| app1 |")
+    assert deciding.index("| app4 |") < deciding.index("| app1 |")
+    assert "decided: no-go (golive health, automatic)" in section
 
 
 def test_a_clean_run_passes_its_gate_against_the_minutes_before_the_change(

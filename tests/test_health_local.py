@@ -4,6 +4,7 @@ and a command step verified by its health table."""
 
 from __future__ import annotations
 
+import subprocess
 import threading
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -23,6 +24,7 @@ from golive.session.session import RunOptions, start_session, watch_hosts
 from golive.tui.run import build_app
 from golive.tui.screens.dialogs import ChoiceScreen, TextScreen
 from tests.helpers import golive, of_type
+from tests.test_report_chromium import QUIET, chromium, render
 from tests.test_tui import answer, dialog, load, text_of, typed, wait_for
 
 pytestmark = pytest.mark.slow  # a real run, its monitor and the run screen
@@ -230,3 +232,34 @@ def test_a_command_step_is_verified_by_its_health_table(
     # The window starts when the command is done: nothing before it is judged.
     started = of_type(journal, "step_started", step="deploy")[0]["m"]
     assert all(e["m"] > started for e in evaluations)
+
+
+def test_the_report_shows_each_evaluation_and_the_deciding_values_in_a_browser(
+    tmp_path: Path, writing: dict[str, int]
+) -> None:
+    writing["web2"] = 4
+    baseline(tmp_path / "baseline.jsonl", ["web1", "web2"])
+    runbook = tmp_path / "verified.toml"
+    runbook.write_text(VERIFIED.format(tick=TICK, folder=tmp_path))
+    journal = tmp_path / "run.jsonl"
+    golive("run", runbook, "--rehearsal", "--console", "--yes", "--journal", journal)
+    evaluations = of_type(journal, "health_evaluated", step="deploy")
+    markdown = golive("report", journal, "--format", "md").stdout
+    section = markdown.split("## Health gates", 1)[1].split("\n## ", 1)[0]
+    assert f"### deploy: {len(evaluations)} evaluations" in section
+    assert section.count("✘ fail") >= 3  # two evaluations' rows, and the deciding check
+    deciding = section.split("the deciding evaluation", 1)[1]
+    assert deciding.index("| web2 | errors | ✘ fail") < deciding.index("| web1 | errors")
+    assert "decided: failed" in section or "decided: rollback" in section
+    page = tmp_path / "report.html"
+    assert golive("report", journal, "-o", page).returncode == 0
+    rendered = render(page, tmp_path)
+    assert rendered.returncode == 0 and rendered.page_requests == [] and rendered.console == []
+    dom = subprocess.run(
+        [chromium(), *QUIET, f"--user-data-dir={tmp_path / 'dom'}", "--dump-dom", page.as_uri()],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    assert "<h2>Health gates</h2>" in dom
+    assert dom.count('class="verdict fail"') >= 2 and 'class="verdict inconclusive"' in dom

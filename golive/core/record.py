@@ -246,6 +246,9 @@ class RunRecord:
     forecasts: list[ForecastPoint] = field(default_factory=list)
     integrity: Integrity = field(default_factory=Integrity)
     drill: dict[str, object] | None = None
+    # Health gates' health_evaluated and health_asked events, in order (each evaluation's
+    # hosts cut to its worst HEALTH_HOSTS_KEPT: the report shows the worst first).
+    health: list[Event] = field(default_factory=list)
 
     def step(self, step_id: str) -> StepRecord:
         return next(s for s in self.steps if s.id == step_id)
@@ -583,6 +586,16 @@ _MOVES_FORECAST = frozenset(
      ev.ROLLBACK_STARTED, ev.ROLLBACK_FINISHED}
 )  # fmt: skip
 
+HEALTH_HOSTS_KEPT = 20
+
+
+def _health(self: RecordBuilder, e: Event, m: float) -> None:
+    kept = dict(e)
+    if isinstance(kept.get("hosts"), list):
+        kept["hosts"] = kept["hosts"][:HEALTH_HOSTS_KEPT]
+    self.record.health.append(kept)
+
+
 _BUILD = {
     ev.RUN_STARTED: RecordBuilder._run_started,
     ev.SESSION_RESUMED: RecordBuilder._session_resumed,
@@ -599,6 +612,8 @@ _BUILD = {
     ev.ROLLBACK_STARTED: RecordBuilder._rollback_started,
     ev.ROLLBACK_FINISHED: RecordBuilder._rollback_finished,
     ev.RUN_FINISHED: RecordBuilder._run_finished,
+    ev.HEALTH_EVALUATED: _health,
+    ev.HEALTH_ASKED: _health,
 }
 
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from golive.core.health_text import VERDICT_MARKS
 from golive.core.record import LATE_TOLERANCE, RunRecord
 from golive.core.text import visible
+from golive.report.health import health_blocks
 from golive.report.summary import (
     DrillWords,
     Summary,
@@ -60,6 +62,8 @@ th, td { border: 1px solid var(--line); padding: 4px 8px; text-align: left; vert
 th { background: var(--soft); font-weight: 600; }
 td.n, th.n { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 .late { color: var(--bad); font-weight: 600; } .early { color: var(--ok); }
+.verdicts { letter-spacing: 1px; } .verdict { display: inline-block; min-width: 1.1em; text-align: center; border-radius: 2px; color: #fff; }
+.verdict.pass { background: var(--ok); } .verdict.fail { background: var(--bad); } .verdict.inconclusive { background: #b7791f; }
 code { font: 13px ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; }
 figure { margin: 8px 0 16px; } figcaption { color: var(--muted); font-size: 12px; }
 svg.chart { display: block; width: 100%; max-width: 1400px; height: auto; font-size: 11px;
@@ -137,6 +141,8 @@ def render_html(summary: Summary, record: RunRecord) -> str:
     parts.append(_section("Late steps, by variance", _late(summary)))
     parts.append(_section("Rollbacks", _rollbacks(summary)))
     parts.append(_section("Gates", _gates(summary)))
+    if summary.get("health"):
+        parts.append(_section("Health gates", _health(summary), "health"))
     parts.append(_section("Decisions", _decisions(summary)))
     parts.append(_section("Notes", _notes(summary)))
     parts.append(_section("Hosts that crossed thresholds", _crossed(summary)))
@@ -402,6 +408,25 @@ def _gates(summary: Summary) -> str:
             [step + (f"<br>{esc(g['title'])}" if g["title"] else ""), decision, by, reason, at]
         )
     return _table(["Gate", "Decision", "Decided by", "Why", "At"], rows)
+
+
+def _health(summary: Summary) -> str:
+    html = []
+    for index, (title, lead, evaluations, heading, values) in enumerate(
+        health_blocks(summary["health"], esc, _table, clock)
+    ):
+        gate = summary["health"][index]
+        strip = "".join(
+            f'<span class="verdict {esc(e["verdict"])}" title="#{esc(e["n"])} {esc(e["verdict"])}">'
+            f"{esc(VERDICT_MARKS.get(str(e['verdict']), '?'))}</span>"
+            for e in gate["evaluations"]
+        )
+        html.append(
+            f'<h3>{esc(title)}</h3><p class="verdicts">{strip}</p>'
+            + "".join(f"<p>{line}</p>" for line in lead)
+            + f"{evaluations}<p>{heading}:</p>{values}"
+        )
+    return "".join(html)
 
 
 def _decisions(summary: Summary) -> str:

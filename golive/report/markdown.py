@@ -13,6 +13,7 @@ from typing import Any
 
 from golive.core.record import LATE_TOLERANCE
 from golive.core.text import visible
+from golive.report.health import health_blocks
 from golive.report.summary import (
     DrillWords,
     Summary,
@@ -142,6 +143,7 @@ def _sections(summary: Summary) -> list[tuple[str, str]]:
         ("Late steps, by variance", _late(summary)),
         ("Rollbacks", _rollbacks(summary)),
         ("Gates", _gates(summary)),
+        *([("Health gates", _health(summary))] if summary.get("health") else []),
         ("Decisions", _decisions(summary)),
         ("Notes", _notes(summary)),
         ("Hosts that crossed thresholds", _hosts(summary)),
@@ -232,6 +234,16 @@ def _gates(summary: Summary) -> str:
         [[*_decision_cells(g)[1:4], md(g["reason"]), clock(g["at"])]
          for g in summary["gates"]],
     )  # fmt: skip
+
+
+def _health(summary: Summary) -> str:
+    blocks = []
+    for title, lead, evaluations, heading, values in health_blocks(
+        summary["health"], md, table, clock
+    ):
+        lines = [f"### {md(title)}", "", *(f"- {line}" for line in lead), "", evaluations]
+        blocks.append("\n".join([*lines, "", heading + ":", "", values]))
+    return "\n\n".join(blocks)
 
 
 def _decision_cells(d: dict[str, Any]) -> list[str]:

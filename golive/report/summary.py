@@ -20,6 +20,7 @@ from golive.core.events import Decisions
 from golive.core.record import Attempt, Moment, RunRecord, StepRecord
 from golive.core.runbook import Runbook
 from golive.io.journal import SealStatus, seal_status
+from golive.report.health import health_section
 
 SCHEMA = "golive-report/1"
 
@@ -81,6 +82,7 @@ def summarize(record: RunRecord, runbook: Runbook | None) -> Summary:
             }
             for m in record.moments_of("alert")
         ],
+        "health": health_section(record, runbook, times.at, decision_reason),
         "hosts": _hosts(record, times),
         "thresholds": None
         if runbook is None
