@@ -10,7 +10,7 @@ Saturday 09:00 cutover)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -54,26 +54,34 @@ def _read(runbook: Runbook, baseline: Baseline) -> _Read:
             if not os.path.exists(path)
             else f"{baseline.file}: not a file"
         )
+    kinds = (ev.MONITOR_STARTED, ev.RUN_STARTED)
+    first: Event | None = None
+    walls: list[str] = []  # the first and the latest sample's wall time
     try:
-        events = list(read_events(path, verify=True))
+        # One pass, the events never all held: a rehearsal's journal is a baseline too.
+        events = read_events(path, verify=True)
+        first = next(events, None)
+        if first is None or first.get("type") not in kinds:
+            return missing(f"{baseline.file}: not a golive monitor --record or run journal")
+        recorded_interval = float(first.get("interval") or interval)
+
+        def samples() -> Iterator[Event]:
+            for e in events:
+                if e.get("type") == ev.SAMPLE:
+                    if isinstance(e.get("t"), str):
+                        walls[:] = [walls[0] if walls else e["t"], e["t"]]
+                    yield e
+
+        points = _points(samples(), recorded_interval)
     except JournalError as exc:
         return missing(f"{baseline.file}: {exc}")
     except (OSError, ValueError) as exc:
         return missing(f"{baseline.file}: not a golive journal ({exc})")
-    if not events or events[0].get("type") not in (ev.MONITOR_STARTED, ev.RUN_STARTED):
-        return missing(f"{baseline.file}: not a golive monitor --record or run journal")
-    first = events[0]
-    recorded_interval = float(first.get("interval") or interval)
-    points = _points(events, recorded_interval)
-    samples = [e for e in events if e.get("type") == ev.SAMPLE]
+    started_t = walls[0] if walls else None
     figures = baseline_from_points(
-        baseline.name,
-        baseline.file,
-        points,
-        started=samples[0].get("t") if samples else None,
-        ended=samples[-1].get("t") if samples else None,
+        baseline.name, baseline.file, points, started=started_t, ended=walls[-1] if walls else None
     )
-    started = datetime.fromisoformat(samples[0]["t"]) if samples and "t" in samples[0] else None
+    started = datetime.fromisoformat(started_t) if started_t else None
     return _Read(figures, started, recorded_interval)
 
 
