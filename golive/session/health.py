@@ -219,14 +219,15 @@ class HealthGates:
             streak = replace(streak, unclear=0)
         self._streaks[key] = streak
         asked = state.step(gate.id).health_asked
-        move = None if asked else next_step(health, streak, warmed)
+        # While the run is paused a person is looking: the gate evaluates, acts after.
+        move = None if asked or state.paused else next_step(health, streak, warmed)
         number = state.step(gate.id).evaluations + 1
         fields = evaluation_fields(
             gate.id, key[1], number, evaluation, health, baseline, streak, move
         )
         self.session.record(event(ev.HEALTH_EVALUATED, **fields))
         if move is None:
-            late = "" if asked else self._late(gate, now)
+            late = "" if asked or state.paused else self._late(gate, now)
             if late:
                 self.session.record(event(ev.HEALTH_ASKED, step=gate.id, reason=late))
             return
