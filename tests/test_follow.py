@@ -97,6 +97,7 @@ def finished_journal(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return journal
 
 
+@pytest.mark.slow  # runs golive end to end (the fast lane stays under a minute)
 def test_the_tail_waits_for_a_torn_line_and_says_a_bad_one(
     tmp_path: Path, finished_journal: Path
 ) -> None:
@@ -121,6 +122,7 @@ def test_the_tail_waits_for_a_torn_line_and_says_a_bad_one(
     follower.close()
 
 
+@pytest.mark.slow  # runs golive end to end (the fast lane stays under a minute)
 def test_status_of_a_finished_run_as_text_and_json(finished_journal: Path) -> None:
     text = golive("status", finished_journal)
     assert text.returncode == 0, text.stderr
@@ -133,6 +135,7 @@ def test_status_of_a_finished_run_as_text_and_json(finished_journal: Path) -> No
     assert status["writer"] == ENDED and status["running"] == [] and status["waiting"] == []
 
 
+@pytest.mark.slow  # runs golive end to end (the fast lane stays under a minute)
 def test_status_of_what_is_not_a_journal_is_a_sentence(tmp_path: Path) -> None:
     (tmp_path / "notes.jsonl").write_text('{"hello": 1}\n')
     for path, said in [
@@ -327,6 +330,7 @@ def documented_fields(value: object, prefix: str = "") -> set[str]:
     return found
 
 
+@pytest.mark.slow  # runs golive end to end (the fast lane stays under a minute)
 def test_every_status_field_is_documented(tmp_path: Path) -> None:
     """A run with something running, waiting and an unhappy host: every field there is.
     (A finished rehearsal's journal, cut where its gate started.)"""
@@ -372,6 +376,7 @@ def test_follow_over_ssh_in_a_real_terminal(
     tmux.wait("ssh exited 0")
 
 
+@pytest.mark.slow  # runs golive end to end (the fast lane stays under a minute)
 # -- journals that are not what a follower expects --------------------------------------
 def test_a_torn_line_cut_back_by_a_resume_is_read_whole_again(
     tmp_path: Path, finished_journal: Path
@@ -393,6 +398,7 @@ def test_a_torn_line_cut_back_by_a_resume_is_read_whole_again(
     follower.close()
 
 
+@pytest.mark.slow  # runs golive end to end (the fast lane stays under a minute)
 @pytest.mark.parametrize(
     "line",
     [
@@ -419,6 +425,7 @@ def test_numbers_no_journal_holds_are_left_out_and_said(
     assert "journal: skipped line 4" in golive("status", journal).stdout
 
 
+@pytest.mark.slow  # runs golive end to end (the fast lane stays under a minute)
 def test_a_fifo_or_a_device_is_not_a_journal(tmp_path: Path) -> None:
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
@@ -427,6 +434,7 @@ def test_a_fifo_or_a_device_is_not_a_journal(tmp_path: Path) -> None:
         assert result.returncode == 2 and "not a journal file" in result.stderr, result.stderr
 
 
+@pytest.mark.slow  # runs golive end to end (the fast lane stays under a minute)
 def test_times_no_run_has_are_a_sentence(tmp_path: Path, finished_journal: Path) -> None:
     first, *rest = finished_journal.read_text().splitlines(keepends=True)
     started = json.loads(first)
