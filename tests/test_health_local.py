@@ -263,3 +263,64 @@ def test_the_report_shows_each_evaluation_and_the_deciding_values_in_a_browser(
     ).stdout
     assert "<h2>Health gates</h2>" in dom
     assert dom.count('class="verdict fail"') >= 2 and 'class="verdict inconclusive"' in dom
+
+
+async def test_a_paused_run_keeps_evaluating_its_gate_but_acts_only_when_it_goes_on(
+    tmp_path: Path, writing: dict[str, int]
+) -> None:
+    baseline(tmp_path / "baseline.jsonl", ["web1", "web2"])
+    text = (
+        f'[runbook]\nname = "paused gate"\n[monitor]\ninterval = "{TICK}s"\n'
+        'errors_warn = "100000/min"\n'
+        + "".join(
+            f'[hosts.{h}]\nlocal = true\ngroups = ["web"]\nlogs = ["{tmp_path}/{h}.log"]\n'
+            for h in ("web1", "web2")
+        )
+        + '[baselines.normal]\nfile = "baseline.jsonl"\n'
+        '[[steps]]\nid = "go-live"\nkind = "gate"\non = "web"\ninstructions = "automatic"\n'
+        'duration = "1m"\n[steps.health]\nbaseline = "normal"\nwindow = "3s"\nevery = "1s"\n'
+        'min_samples = 4\nfail_after = 2\non_fail = "continue"\n'
+        '[[steps.health.checks]]\nmetric = "errors"\nmax_ratio = 2.0\nfloor = "3/min"\n'
+    )
+    (tmp_path / "gate.toml").write_text(text)
+    journal = tmp_path / "run.jsonl"
+    session = start_session(
+        load(tmp_path / "gate.toml"), str(journal), Values({}, {}), SystemClock(),
+        RunOptions(mode="rehearsal", operator="alice"),
+    )  # fmt: skip
+    pool = SshPool()
+    monitor = watch_hosts(session, pool, None)
+    app = build_app(session, HostExecutors(pool), Policy(operator="alice", interactive=True))
+    try:
+        async with app.run_test(size=(160, 50)) as pilot:
+            await wait_for(
+                pilot, lambda: bool(of_type(journal, "health_evaluated")), "the first evaluation"
+            )
+            await pilot.press("p")
+            await wait_for(pilot, lambda: session.state.paused, "the pause")
+            # Failing on and on while paused: journaled, never acted on.
+            await wait_for(
+                pilot,
+                lambda: (
+                    sum(e["verdict"] == "fail" for e in of_type(journal, "health_evaluated")) >= 4
+                ),
+                "failing evaluations",
+            )
+            assert not of_type(journal, "decision", step="go-live")
+            paused_at = len(of_type(journal, "health_evaluated"))
+            await pilot.press("p")
+            await wait_for(
+                pilot, lambda: bool(of_type(journal, "decision", step="go-live")), "the decision"
+            )
+    finally:
+        if app.driver is not None:
+            app.driver.stop()
+        if monitor is not None:
+            monitor.stop()
+        session.close()
+        pool.close()
+    evaluations = of_type(journal, "health_evaluated", step="go-live")
+    assert all(e["then"] is None for e in evaluations[:paused_at])
+    (decided,) = of_type(journal, "decision", step="go-live")
+    assert decided["decision"] == "go" and decided["by"] == "golive health"
+    assert "on_fail = continue" in decided["reason"]
