@@ -324,3 +324,35 @@ async def test_a_paused_run_keeps_evaluating_its_gate_but_acts_only_when_it_goes
     (decided,) = of_type(journal, "decision", step="go-live")
     assert decided["decision"] == "go" and decided["by"] == "golive health"
     assert "on_fail = continue" in decided["reason"]
+
+
+def test_an_undecided_gate_at_the_rollback_deadline_becomes_a_question(
+    tmp_path: Path, writing: dict[str, int]
+) -> None:
+    baseline(tmp_path / "baseline.jsonl", ["elsewhere"])  # no figures for these hosts
+    window = '{ start = "2026-12-05T22:00:00+00:00", duration = "40s" }'
+    text = VERIFIED.format(tick=TICK, folder=tmp_path).replace(
+        'name = "verified by health"', f'name = "deadline"\nwindow = {window}'
+    )
+    # The deploy takes 25 s to undo: a rollback no longer fits 15 s into the window.
+    text = text.split("[steps.health]")[0].replace(
+        'duration = "10s"\ntimeout = "1m"\non_failure = "rollback"',
+        'duration = "1s"\nrollback_duration = "25s"',
+    ) + (
+        '[[steps]]\nid = "go-live"\nkind = "gate"\non = "web"\ninstructions = "automatic"\n'
+        'duration = "5s"\n[steps.health]\nbaseline = "normal"\nwindow = "3s"\nevery = "1s"\n'
+        'min_samples = 4\non_inconclusive = "wait"\n'
+        '[[steps.health.checks]]\nmetric = "errors"\nmax_ratio = 2.0\n'
+    )
+    runbook = tmp_path / "deadline.toml"
+    runbook.write_text(text)
+    journal = tmp_path / "run.jsonl"
+    done = golive("run", runbook, "--rehearsal", "--console", "--yes", "--journal", journal)
+    assert done.returncode == 1, done.stdout + done.stderr  # --yes cannot answer it
+    (asked,) = of_type(journal, "health_asked", step="go-live")
+    assert asked["reason"] == "the rollback deadline has come with no verdict"
+    evaluations = of_type(journal, "health_evaluated", step="go-live")
+    assert evaluations and all(e["verdict"] == "inconclusive" for e in evaluations)
+    started = of_type(journal, "run_started")[0]["m"]
+    assert 12 <= asked["m"] - started <= 25  # 40 s window - 25 s undo, from the start
+    assert not [d for d in of_type(journal, "decision", step="go-live") if d["decision"] == "go"]
