@@ -21,6 +21,7 @@ from golive.core.record import build_record
 from golive.core.runbook import Health, HealthCheck, Runbook
 from golive.io.baseline import check_baselines, read_baseline
 from golive.io.journal import JournalWriter
+from golive.report.health import health_blocks
 from golive.report.markdown import render_markdown
 from golive.report.summary import summarize
 
@@ -496,3 +497,14 @@ def test_the_report_folds_the_evaluations_and_shows_host_names_as_text(tmp_path:
     assert "app\\\\x1b\\[2J1 | errors | ✘ fail | 9 | 3 | 6 |" in text  # shown, never obeyed
     assert "\x1b" not in text
     assert "decided: no-go (golive health, automatic)" in text.replace("\\_", "_")
+
+
+def test_a_gate_run_again_numbers_its_evaluations_by_attempt_in_the_report() -> None:
+    evaluation = {"at": None, "n": 3, "verdict": "pass", "counts": {}, "then": None,
+                  "reason": "ok", "streak": {}}  # fmt: skip
+    gate = {"step": "g", "rules": None, "baseline": None, "asked": [], "decisive": None,
+            "ended": [], "evaluations": [{**evaluation, "attempt": 1}, {**evaluation, "attempt": 2}]}  # fmt: skip
+    (block,) = health_blocks(
+        [gate], str, lambda _, rows: "\n".join("|".join(row) for row in rows), lambda _: "t"
+    )
+    assert block[2].splitlines() == ["t|3|✔ pass|0 ✘ 0 ? 0 ✔||ok", "t|2.3|✔ pass|0 ✘ 0 ? 0 ✔||ok"]

@@ -175,6 +175,17 @@ def check_rows(decisive: dict[str, Any] | None) -> list[tuple[str, str, str, str
     return rows
 
 
+def _number(evaluation: dict[str, Any]) -> str:
+    """An evaluation's number in its table: "3", or "2.3" in the gate's second attempt
+    (a gate run again after a rollback starts counting again)."""
+    attempt = evaluation.get("attempt")
+    return (
+        f"{attempt}.{evaluation['n']}"
+        if isinstance(attempt, int) and attempt > 1
+        else str(evaluation["n"])
+    )
+
+
 def _figure(value: object) -> str:
     return "" if not isinstance(value, (int, float)) else f"{value:.2f}".rstrip("0").rstrip(".")
 
@@ -205,7 +216,7 @@ def health_blocks(
                 continue
             mark = VERDICT_MARKS.get(str(e["verdict"]), "?")
             rows.append(
-                [text(clock(e["at"])), text(e["n"]), text(f"{mark} {e['verdict']}"),
+                [text(clock(e["at"])), text(_number(e)), text(f"{mark} {e['verdict']}"),
                  text(counts_words(e["counts"])), text(e["then"] or ""), text(e["reason"])]
             )  # fmt: skip
         evaluations = table(["At", "#", "Verdict", "Hosts ✘ ? ✔", "Then", "Why"], rows)
